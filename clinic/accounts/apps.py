@@ -1,0 +1,36 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "clinic.accounts"
+    label = "accounts"
+    verbose_name = _("Staff and roles")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+        from django.contrib.auth.models import Group
+
+        from .models import User
+
+        # Role membership and a role's permissions are permission changes: audited.
+        auditlog.register(
+            User,
+            m2m_fields={"groups"},
+            exclude_fields=["password", "last_login"],
+        )
+        auditlog.register(Group, m2m_fields={"permissions"})
+        post_migrate.connect(_sync_roles_after_migrate, sender=self)
+
+
+def _sync_roles_after_migrate(sender, using="default", **kwargs):
+    from django.db import connections
+    from django_tenants.utils import get_public_schema_name
+
+    connection = connections[using]
+    if getattr(connection, "schema_name", get_public_schema_name()) == get_public_schema_name():
+        return
+    from .roles import sync_roles
+
+    sync_roles()

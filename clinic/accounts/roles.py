@@ -1,0 +1,82 @@
+"""The clinic's roles: Django groups with explicit permissions.
+
+This table is the one place that says which role may do what; views check
+permissions, never role names.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    FRONT_DESK = "front_desk", _("Front desk")
+    DOCTOR = "doctor", _("Doctor")
+    MANAGER = "manager", _("Manager")
+    MARKETING = "marketing", _("Marketing")
+    SALES_HEAD = "sales_head", _("Sales head")
+    FINANCE = "finance", _("Finance")
+
+
+VIEW_MASTER_DATA = [
+    "clinic.view_location",
+    "clinic.view_practitioner",
+    "clinic.view_service",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.MANAGER: [
+        *VIEW_MASTER_DATA,
+        "clinic.add_location",
+        "clinic.change_location",
+        "clinic.add_practitioner",
+        "clinic.change_practitioner",
+        "clinic.add_service",
+        "clinic.change_service",
+        "clinic.import_services",
+        "clinic.export_services",
+        "clinic.change_clinic_settings",
+        "clinic.manage_staff",
+        "clinic.view_audit_trail",
+    ],
+    Role.FRONT_DESK: [*VIEW_MASTER_DATA],
+    Role.DOCTOR: [*VIEW_MASTER_DATA],
+    Role.MARKETING: [*VIEW_MASTER_DATA, "clinic.export_services"],
+    Role.SALES_HEAD: [*VIEW_MASTER_DATA, "clinic.export_services"],
+    Role.FINANCE: [*VIEW_MASTER_DATA, "clinic.export_services", "clinic.view_audit_trail"],
+}
+
+
+def role_label(name: str) -> str:
+    try:
+        return Role(name).label
+    except ValueError:
+        return name
+
+
+def _permissions(codes: list[str]):
+    query = Q()
+    for code in codes:
+        app_label, codename = code.split(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query).select_related("content_type"))
+    missing = set(codes) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise LookupError(f"Unknown permissions in ROLE_PERMISSIONS: {sorted(missing)}")
+    return found
+
+
+def sync_roles() -> None:
+    """Create or update the role groups of the current clinic schema (idempotent)."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = {p.pk for p in _permissions(codes)}
+        current = set(group.permissions.values_list("pk", flat=True))
+        if wanted != current:
+            group.permissions.set(wanted)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (label, url name, permission or None, icon); shown when the user holds the permission.
+CLINIC_NAVIGATION = [
+    (_("Today"), "home", None, "house"),
+    (_("Price list"), "service_list", "clinic.view_service", "list-ul"),
+    (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge"),
+    (_("Locations"), "location_list", "clinic.view_location", "geo-alt"),
+    (_("Staff"), "staff_list", "clinic.manage_staff", "people"),
+    (_("Settings"), "settings", "clinic.change_clinic_settings", "gear"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items = []
+    if getattr(request, "is_clinic_site", False) and user is not None and user.is_authenticated:
+        for label, name, perm, icon in CLINIC_NAVIGATION:
+            if perm is None or user.has_perm(perm):
+                url = reverse(name)
+                items.append(
+                    {"label": label, "url": url, "icon": icon, "active": request.path.startswith(url) and (url != "/" or request.path == "/")}
+                )
+    return {
+        "navigation": items,
+        "clinic": getattr(request, "tenant", None) if getattr(request, "is_clinic_site", False) else None,
+        "languages": settings.LANGUAGES,
+    }

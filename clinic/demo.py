@@ -1,0 +1,80 @@
+"""`make demo`: database, migrations, the demo clinic and its data, then the server.
+
+Without DATABASE_URL an embedded PostgreSQL runs from var/pgdata and is
+stopped when this process ends (also on Ctrl-C or SIGTERM).
+"""
+
+import os
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ADDRESS = os.environ.get("DEMO_ADDRESS", "127.0.0.1:8000")
+OPERATOR = ("operator@demo.example", "demo-pass-2026")
+
+
+def main() -> int:
+    from clinic.embedded_db import start_unless_configured
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DEBUG", "1")
+    embedded = start_unless_configured(BASE_DIR)
+    try:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate_schemas", interactive=False, verbosity=0)
+        call_command("setup_site")
+        _ensure_demo_clinic()
+        call_command("seed_demo", clinic="demo")
+        call_command(
+            "create_operator", email=OPERATOR[0], name="Demo Operator", password=OPERATOR[1], verbosity=0
+        )
+        _print_logins(embedded is not None)
+        call_command("runserver", ADDRESS, use_reloader=False, use_threading=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if embedded is not None:
+            embedded.stop()
+            print("Embedded PostgreSQL stopped.")
+    return 0
+
+
+def _ensure_demo_clinic() -> None:
+    from clinic.management.commands.seed_demo import DEMO_PASSWORD
+    from clinic.tenants.models import Clinic
+    from clinic.tenants.services import create_clinic
+
+    if not Clinic.objects.filter(slug="demo").exists():
+        create_clinic(
+            slug="demo",
+            name="Demo Clinic",
+            currency="MDL",
+            time_zone="Europe/Chisinau",
+            language="en",
+            admin_email="manager@demo.example",
+            admin_name="Mihaela Manager",
+            password=DEMO_PASSWORD,
+        )
+
+
+def _print_logins(embedded: bool) -> None:
+    from clinic.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+
+    port = ADDRESS.rsplit(":", 1)[-1]
+    lines = [
+        "",
+        "Clinic Channels demo" + (" (embedded PostgreSQL in var/pgdata)" if embedded else ""),
+        f"  Demo clinic:      http://demo.localhost:{port}/",
+        f"  Operator console: http://localhost:{port}/operator/  {OPERATOR[0]} / {OPERATOR[1]}",
+        "  Clinic logins (password for all: " + DEMO_PASSWORD + "):",
+    ]
+    lines += [f"    {role.label:<12} {email}" for email, _name, role in DEMO_USERS]
+    lines.append("  Stop with Ctrl-C.")
+    print("\n".join(str(line) for line in lines), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

