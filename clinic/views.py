@@ -407,4 +407,15 @@ def audit_trail(request, model, pk):
         entries = LogEntry.objects.filter(Q(content_type=content_type, object_pk=str(obj.pk)) | related)
     entries = entries.select_related("actor", "content_type")
     page = Paginator(entries.order_by("-timestamp"), 50).get_page(request.GET.get("page"))
-    return render(request, "clinic/audit_trail.html", {"object": obj, "page": page, "model": model})
+    rows = []
+    for entry in page:
+        model_class = entry.content_type.model_class()
+        rows.append(
+            {
+                "entry": entry,
+                "what": model_class._meta.verbose_name if model_class else entry.content_type.model,
+                "related": model_class is not models[model],
+                "changes": entry.changes_display_dict.items(),
+            }
+        )
+    return render(request, "clinic/audit_trail.html", {"object": obj, "page": page, "rows": rows})

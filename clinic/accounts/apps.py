@@ -18,7 +18,9 @@ class AccountsConfig(AppConfig):
         auditlog.register(
             User,
             m2m_fields={"groups"},
-            exclude_fields=["password", "last_login"],
+            # Explicit: the reverse link to a clinic's practitioner does not
+            # exist in the public schema, where operators are audited too.
+            include_fields=["email", "full_name", "is_active", "is_operator", "is_superuser", "language"],
         )
         auditlog.register(Group, m2m_fields={"permissions"})
         post_migrate.connect(_sync_roles_after_migrate, sender=self)

@@ -7,3 +7,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 3
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+# Tests run tasks in-process; the worker test switches this off to use a real worker.
+CELERY_TASK_ALWAYS_EAGER = True

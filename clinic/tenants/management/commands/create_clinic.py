@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from django_tenants.utils import schema_context
+
 from clinic.errors import DomainError
 from clinic.tenants.services import create_clinic
 
@@ -20,6 +22,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        with schema_context("public"):
+            self._create(options)
+
+    def _create(self, options):
         try:
             created = create_clinic(
                 slug=options["slug"],

@@ -1,0 +1,310 @@
+"""Cost of multi-tenancy: host routing per request, and creating clinics.
+
+Run from the project root with ``python -m bench.tenancy`` (or ``make bench``).
+
+It never touches your data: it creates its own database ``bench_tenancy`` on
+the server named by DATABASE_URL (or on the embedded PostgreSQL when
+DATABASE_URL is unset), drops and recreates it at the start and drops it at
+the end. Redis is not used (REDIS_URL is ignored), so no task can reach a
+worker that serves a real database.
+
+Measured:
+
+(a) a minimal view ("ok") called through Django's WSGI handler and the full
+    middleware stack on a clinic's host, with and without
+    ``ClinicTenantMiddleware`` -- median and p95, and what routing adds;
+(b) creating 100 clinics with ``clinic.tenants.services.create_clinic``
+    (schema cloned from the template, domain, first manager), timed one by one.
+
+Progress goes to stderr; the table and, as the very last line, one JSON
+object of the figures go to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from django.http import HttpResponse
+from django.urls import path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BENCH_DATABASE = "bench_tenancy"
+TENANT_MIDDLEWARE = "clinic.tenants.middleware.ClinicTenantMiddleware"
+PING_PATH = "/bench-ping/"
+BENCH_HOST = "bench-0001.localhost"
+
+
+# --- the URLconf used for (a): this module is ROOT_URLCONF during the run ---
+
+
+def ping(request):
+    return HttpResponse("ok")
+
+
+urlpatterns = [path(PING_PATH.strip("/") + "/", ping)]
+
+
+# --- helpers ---------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench_url(url: str) -> str:
+    """The same server, the benchmark's own database name."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + BENCH_DATABASE, parts.query, parts.fragment))
+
+
+def admin_connection(url: str):
+    """An autocommit connection to a maintenance database of the same server."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    kwargs = {
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        **(config.get("OPTIONS") or {}),
+    }
+    kwargs = {key: value for key, value in kwargs.items() if value not in (None, "")}
+    last_error = None
+    for dbname in ("postgres", "template1"):
+        try:
+            return psycopg.connect(dbname=dbname, autocommit=True, **kwargs)
+        except psycopg.OperationalError as error:
+            last_error = error
+    raise last_error
+
+
+def recreate_database(url: str) -> None:
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+
+
+def drop_database(url: str) -> None:
+    with admin_connection(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+# --- (a) routing -------------------------------------------------------------
+
+
+def time_requests(handler, factory, count: int) -> list[float]:
+    """Milliseconds per request through the WSGI handler, as a server would call it."""
+
+    def start_response(status, headers, exc_info=None):
+        if not status.startswith("200"):
+            raise RuntimeError(f"benchmark request answered {status}")
+
+    timings = []
+    for _ in range(count):
+        environ = factory.get(PING_PATH, HTTP_HOST=BENCH_HOST).environ
+        started = time.perf_counter_ns()
+        response = handler(environ, start_response)
+        body = b"".join(response)
+        response.close()  # fires request_finished, as the WSGI server does
+        timings.append((time.perf_counter_ns() - started) / 1e6)
+        if body != b"ok":
+            raise RuntimeError(f"unexpected body {body!r}")
+    return timings
+
+
+def bench_routing(requests: int, warmup: int, rounds: int = 10) -> dict[str, float]:
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory, override_settings
+
+    plain_middleware = [m for m in settings.MIDDLEWARE if m != TENANT_MIDDLEWARE]
+    assert len(plain_middleware) == len(settings.MIDDLEWARE) - 1, "tenant middleware not in MIDDLEWARE"
+    factory = RequestFactory()
+    with override_settings(ROOT_URLCONF="bench.tenancy",
+                           ALLOWED_HOSTS=[".localhost", "localhost"], DEBUG=False):
+        routed_handler = WSGIHandler()  # reads MIDDLEWARE now
+        with override_settings(MIDDLEWARE=plain_middleware):
+            plain_handler = WSGIHandler()
+        time_requests(routed_handler, factory, warmup)
+        time_requests(plain_handler, factory, warmup)
+        routed: list[float] = []
+        plain: list[float] = []
+        # Alternate in rounds so drift (other load on the machine) hits both alike.
+        per_round = max(1, requests // rounds)
+        for _ in range(rounds):
+            gc.collect()
+            routed += time_requests(routed_handler, factory, per_round)
+            gc.collect()
+            plain += time_requests(plain_handler, factory, per_round)
+    routed_median = statistics.median(routed)
+    plain_median = statistics.median(plain)
+    return {
+        "requests_each": len(routed),
+        "routed_request_ms_median": routed_median,
+        "routed_request_ms_p95": percentile(routed, 0.95),
+        "plain_request_ms_median": plain_median,
+        "plain_request_ms_p95": percentile(plain, 0.95),
+        "routing_added_ms_median": routed_median - plain_median,
+    }
+
+
+# --- (b) creating clinics ----------------------------------------------------
+
+
+def bench_clinics(count: int) -> tuple[list[float], float]:
+    from django.db import connection
+
+    from clinic.tenants.services import create_clinic
+
+    per_clinic: list[float] = []
+    total_started = time.perf_counter()
+    for number in range(1, count + 1):
+        slug = f"bench-{number:04d}"
+        connection.set_schema_to_public()
+        started = time.perf_counter()
+        create_clinic(
+            slug=slug,
+            name=f"Bench Clinic {number}",
+            currency="EUR",
+            time_zone="Europe/Chisinau",
+            language="en",
+            admin_email=f"manager@{slug}.example",
+        )
+        per_clinic.append(time.perf_counter() - started)
+        if number % 10 == 0:
+            log(f"  {number} clinics, {time.perf_counter() - total_started:.1f} s")
+    return per_clinic, time.perf_counter() - total_started
+
+
+def password_hash_seconds() -> float:
+    from django.contrib.auth.hashers import make_password
+
+    started = time.perf_counter()
+    make_password("bench-password-123")
+    return time.perf_counter() - started
+
+
+# --- report --------------------------------------------------------------------
+
+
+def report(routing: dict, per_clinic: list[float], total_s: float, hash_s: float, database: str) -> dict:
+    count = len(per_clinic)
+    first = per_clinic[:10]
+    last = per_clinic[-10:]
+    figures = {
+        "routed_request_ms_median": round(routing["routed_request_ms_median"], 3),
+        "routed_request_ms_p95": round(routing["routed_request_ms_p95"], 3),
+        "plain_request_ms_median": round(routing["plain_request_ms_median"], 3),
+        "plain_request_ms_p95": round(routing["plain_request_ms_p95"], 3),
+        "routing_added_ms_median": round(routing["routing_added_ms_median"], 3),
+        "create_10_clinics_s": round(sum(first), 2),
+        f"create_{count}_clinics_s": round(total_s, 2),
+        "first_10_s_per_clinic": round(statistics.mean(first), 3),
+        "last_10_s_per_clinic": round(statistics.mean(last), 3),
+    }
+    width = 44
+    lines = [
+        "",
+        f"Clinic Channels tenancy benchmark  ({database}, {os.cpu_count()} CPUs)",
+        "",
+        f"(a) GET {PING_PATH} on {BENCH_HOST}, {routing['requests_each']} requests each   median ms    p95 ms",
+        f"    {'with tenant routing (full middleware)':<{width}} {figures['routed_request_ms_median']:>9.3f} {figures['routed_request_ms_p95']:>9.3f}",
+        f"    {'without ClinicTenantMiddleware':<{width}} {figures['plain_request_ms_median']:>9.3f} {figures['plain_request_ms_p95']:>9.3f}",
+        f"    {'added by routing':<{width}} {figures['routing_added_ms_median']:>9.3f}"
+        + ("   (target < 1 ms: met)" if figures["routing_added_ms_median"] < 1 else "   (target < 1 ms: MISSED)"),
+        "",
+        f"(b) create_clinic x {count} (schema cloned from the template)",
+        f"    {'first 10 clinics':<{width}} {sum(first):>9.2f} s   {statistics.mean(first):.3f} s/clinic",
+        f"    {f'all {count} clinics':<{width}} {total_s:>9.2f} s   {total_s / count:.3f} s/clinic"
+        + (("   (target < 120 s: met)" if total_s < 120 else "   (target < 120 s: MISSED)") if count == 100 else ""),
+        f"    {'last 10 clinics':<{width}} {sum(last):>9.2f} s   {statistics.mean(last):.3f} s/clinic",
+        f"    {'slowest / fastest single clinic':<{width}} {max(per_clinic):>9.3f} s   {min(per_clinic):.3f} s",
+        f"    {'of which one password hash (first manager)':<{width}} {hash_s:>9.3f} s",
+        "",
+    ]
+    print("\n".join(lines))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="timed requests per variant (default 2000)")
+    parser.add_argument("--warmup", type=int, default=300, help="untimed requests per variant first")
+    parser.add_argument("--clinics", type=int, default=100, help="clinics to create (default 100)")
+    args = parser.parse_args(argv)
+    if args.clinics < 1:
+        parser.error("--clinics must be at least 1")
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ["DEBUG"] = "0"
+    # No Redis: eager tasks, local-memory cache; nothing leaves this process.
+    os.environ.pop("REDIS_URL", None)
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+
+    from clinic.embedded_db import start_unless_configured
+
+    embedded = start_unless_configured(BASE_DIR)  # sets DATABASE_URL when it starts one
+    server_url = os.environ["DATABASE_URL"]
+    database = "embedded PostgreSQL" if embedded is not None else f"{urlsplit(server_url).hostname or 'socket'}"
+    created = False
+    try:
+        log(f"Creating database {BENCH_DATABASE} on {database} ...")
+        recreate_database(server_url)
+        created = True
+        os.environ["DATABASE_URL"] = bench_url(server_url)
+
+        import io
+
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        started = time.perf_counter()
+        call_command("migrate_schemas", interactive=False, verbosity=0, stdout=io.StringIO())
+        call_command("setup_site", stdout=io.StringIO())
+        log(f"Migrated and set up in {time.perf_counter() - started:.1f} s")
+
+        log(f"(b) creating {args.clinics} clinics ...")
+        per_clinic, total_s = bench_clinics(args.clinics)
+        hash_s = password_hash_seconds()
+
+        log(f"(a) timing {args.requests} requests each, with and without tenant routing ...")
+        routing = bench_routing(args.requests, args.warmup)
+    finally:
+        if created:
+            try:
+                from django.db import connections
+
+                connections.close_all()
+            except Exception:
+                pass
+            drop_database(server_url)
+            log(f"Dropped database {BENCH_DATABASE}.")
+        if embedded is not None:
+            embedded.stop()
+            log("Embedded PostgreSQL stopped.")
+
+    figures = report(routing, per_clinic, total_s, hash_s, database)
+    print(json.dumps(figures), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

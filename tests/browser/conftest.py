@@ -1,0 +1,303 @@
+"""Browser tests: Debian's chromium, driven by Playwright, against a live server.
+
+The live server runs Django's WSGI application in a background thread on
+127.0.0.1 (a free port). It opens its own database connections, so it sees only
+committed data: the session's clinics, and whatever a test creates with
+``committed(...)`` (or through the browser). Chromium resolves ``*.localhost``
+to 127.0.0.1 itself, so clinic alpha is at http://alpha.localhost:PORT/.
+
+pytest-django's ``live_server`` / ``transactional_db`` are not used: their
+flush would truncate the public schema's tenant tables. Instead, every browser
+test leaves the database as it found it: rows added to clinic alpha while the
+test ran are deleted afterwards (see ``_leave_alpha_as_found``), so the tests
+in other folders, which run later in the same session, see no trace of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop "running" in the main thread for as
+# long as the browser is open (the rest of the session); Django would refuse
+# ORM calls there with SynchronousOnlyOperation.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_MISSING = "Debian's chromium is not installed (/usr/bin/chromium); browser tests skipped"
+ALPHA_SCHEMA = "c_alpha"
+SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
+VIEWPORT = {"width": 1280, "height": 800}
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark this folder's tests ``browser`` and ``django_db``; run them last.
+
+    ``django_db`` makes pytest-django create the test database and open it
+    while the test runs (also to the server's threads: its blocker is
+    class-wide). The test itself runs in a transaction that is rolled back, as
+    usual; the data the server must see is made in a connection of its own
+    (``committed``). Running last, the browser (and the event loop of
+    Playwright's sync API) exists only after every other test has run.
+    Without chromium they are all skipped, before any set-up.
+    """
+    missing = not Path(CHROMIUM).exists()
+    mine, others = [], []
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.django_db)
+            if missing:
+                item.add_marker(pytest.mark.skip(reason=CHROMIUM_MISSING))
+            mine.append(item)
+        else:
+            others.append(item)
+    items[:] = others + mine
+
+
+# --- the live server -----------------------------------------------------------
+
+
+class LiveServer:
+    """Django's WSGI app (with /static/) in a thread of a threaded WSGI server."""
+
+    def __init__(self):
+        from django.contrib.staticfiles.handlers import StaticFilesHandler
+        from django.core.handlers.wsgi import WSGIHandler
+        from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+        class QuietRequestHandler(WSGIRequestHandler):
+            def log_message(self, format, *args):  # noqa: A002 - the signature is the base class's
+                pass
+
+        self.httpd = ThreadedWSGIServer(("127.0.0.1", 0), QuietRequestHandler, allow_reuse_address=False)
+        self.httpd.set_app(StaticFilesHandler(WSGIHandler()))
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="live-server", daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+    def url_for(self, host: str) -> str:
+        return f"http://{host}:{self.port}"
+
+
+@pytest.fixture(scope="session")
+def live_app_server(django_db_setup, clinic_a):
+    """The running server; it must stop before the test database is dropped."""
+    server = LiveServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def alpha_url(live_app_server, clinic_a) -> str:
+    """The base address of clinic alpha, e.g. http://alpha.localhost:41234."""
+    return live_app_server.url_for(clinic_a.primary_domain)
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(settings):
+    """Tasks (the Excel export) run inside the server's request, even if
+    REDIS_URL points at a broker."""
+    from clinic.celery import app
+
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+# --- committed data in clinic alpha ------------------------------------------------
+
+
+def in_alpha(build, django_db_blocker=None):
+    """Run ``build()`` in clinic alpha's schema on a connection of its own, committed.
+
+    The test's own connection is inside pytest-django's rolled-back
+    transaction; a fresh thread gets a fresh connection in autocommit mode, so
+    the live server sees what ``build`` writes, and ORM reads see what the
+    server wrote.
+    """
+    from django.db import connections
+    from django_tenants.utils import schema_context
+
+    outcome = {}
+
+    def target():
+        try:
+            with schema_context(ALPHA_SCHEMA):
+                outcome["value"] = build()
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    def run():
+        worker = threading.Thread(target=target, name="committed-data")
+        worker.start()
+        worker.join()
+
+    if django_db_blocker is None:
+        run()
+    else:
+        with django_db_blocker.unblock():
+            run()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _tracked_models():
+    """What a browser test may add to a clinic, children before parents."""
+    from auditlog.models import LogEntry
+    from django.contrib.auth import get_user_model
+
+    from clinic.exports.models import Export
+    from clinic.models import Location, Practitioner, Service, ServiceCategory, Speciality
+
+    return [Export, Practitioner, Speciality, Service, ServiceCategory, Location, get_user_model(), LogEntry]
+
+
+@pytest.fixture(autouse=True)
+def _leave_alpha_as_found(django_db_setup, django_db_blocker):
+    """Delete what the test added to clinic alpha (rows with a higher id than before),
+    so that nothing of it shows in later tests or runs."""
+    from django.db.models import Max
+
+    def snapshot():
+        return {model: model.objects.aggregate(top=Max("pk"))["top"] or 0 for model in _tracked_models()}
+
+    def remove_added(before):
+        from auditlog.context import disable_auditlog
+
+        from clinic.exports.models import Export
+
+        with disable_auditlog():
+            for model, top in before.items():
+                added = model.objects.filter(pk__gt=top)
+                if model is Export:
+                    for export in added:
+                        if export.file:
+                            export.file.delete(save=False)
+                added.delete()
+
+    before = in_alpha(snapshot, django_db_blocker)
+    yield
+    in_alpha(lambda: remove_added(before), django_db_blocker)
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """``committed(lambda: ...)``: run ORM code in clinic alpha, committed (see ``in_alpha``)."""
+
+    def run(build):
+        return in_alpha(build, django_db_blocker)
+
+    return run
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short token for names that must not collide with an earlier run's."""
+    return uuid.uuid4().hex[:8]
+
+
+STAFF_PASSWORD = "browser-test-password-1"
+
+
+@pytest.fixture
+def make_alpha_staff(committed, unique):
+    """A committed staff member of clinic alpha with a known password."""
+    from tests.factories import make_staff
+
+    def build(role: str):
+        email = f"{role}-{unique}-{uuid.uuid4().hex[:4]}@browser.example"
+        user = committed(lambda: make_staff(role, email=email, password=STAFF_PASSWORD))
+        return user
+
+    return build
+
+
+# --- the browser ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(CHROMIUM_MISSING)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+    except Exception:
+        playwright.stop()
+        raise
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, alpha_url):
+    """A fresh browser context (no cookies) with a 1280x800 viewport, at clinic alpha."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=alpha_url, accept_downloads=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def screenshot(screenshots_dir):
+    """``screenshot(page, "price-list.png")`` writes docs/screenshots/price-list.png."""
+
+    def take(page, name: str) -> Path:
+        path = screenshots_dir / name
+        tmp = path.with_suffix(".tmp.png")
+        page.screenshot(path=str(tmp), full_page=False)
+        shutil.move(tmp, path)
+        return path
+
+    return take
+
+
+def log_in(page, email: str, password: str = STAFF_PASSWORD) -> None:
+    """Log in through the login form, as a person would."""
+    from playwright.sync_api import expect
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Today")).to_be_visible()
+
+
+@pytest.fixture
+def login():
+    return log_in

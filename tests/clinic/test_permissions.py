@@ -1,0 +1,141 @@
+"""Every URL of the clinic site, walked with every role: allowed or refused.
+
+A URL added to clinic/urls.py without a row here fails the first test.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from clinic.accounts.roles import Role
+from tests.factories import LocationFactory, PractitionerFactory, ServiceFactory, make_staff
+
+pytestmark = pytest.mark.django_db
+
+ALL = set(Role.values)
+MANAGER = {Role.MANAGER}
+EXPORTERS = {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD, Role.FINANCE}
+
+# url name -> (method, roles allowed); "anyone" pages need no login at all.
+MATRIX = {
+    "home": ("get", ALL),
+    "set_language": ("anyone", None),
+    "accounts:login": ("anyone", None),
+    "accounts:logout": ("anyone", None),
+    "accounts:password_reset": ("anyone", None),
+    "accounts:password_reset_done": ("anyone", None),
+    "accounts:password_reset_confirm": ("anyone", None),
+    "accounts:password_reset_complete": ("anyone", None),
+    "accounts:password_change": ("get", ALL),
+    "settings": ("get", MANAGER),
+    "staff_list": ("get", MANAGER),
+    "staff_create": ("get", MANAGER),
+    "staff_edit": ("get", MANAGER),
+    "location_list": ("get", ALL),
+    "location_create": ("get", MANAGER),
+    "location_edit": ("get", MANAGER),
+    "practitioner_list": ("get", ALL),
+    "practitioner_create": ("get", MANAGER),
+    "practitioner_detail": ("get", ALL),
+    "practitioner_edit": ("get", MANAGER),
+    "practitioner_hours": ("get", MANAGER),
+    "practitioner_breaks": ("get", MANAGER),
+    "absence_add": ("post", MANAGER),
+    "absence_remove": ("post", MANAGER),
+    "service_list": ("get", ALL),
+    "service_create": ("get", MANAGER),
+    "service_edit": ("get", MANAGER),
+    "service_import": ("get", MANAGER),
+    "export_start": ("post", EXPORTERS),
+    # Exports belong to whoever started them: see test_exports.py.
+    "export_status": ("owner", None),
+    "export_download": ("owner", None),
+    "audit_trail": ("get", {Role.MANAGER, Role.FINANCE}),
+}
+
+
+def _names(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name
+
+
+def test_every_clinic_url_has_a_row_in_the_matrix():
+    names = set(_names(get_resolver("clinic.urls").url_patterns))
+    assert names - MATRIX.keys() == set(), "add the new URLs to MATRIX"
+    assert MATRIX.keys() - names == set(), "remove URLs that no longer exist"
+
+
+@pytest.fixture
+def objects(tenant):
+    from datetime import date
+
+    from clinic.models import Absence
+
+    practitioner = PractitionerFactory()
+    return {
+        "location": LocationFactory(),
+        "practitioner": practitioner,
+        "service": ServiceFactory(),
+        "absence": Absence.objects.create(practitioner=practitioner, starts_on=date(2030, 1, 1), ends_on=date(2030, 1, 2)),
+        "staff": make_staff("doctor"),
+    }
+
+
+def _path(name, objects):
+    from django.urls import reverse
+
+    args = {
+        "staff_edit": [objects["staff"].pk],
+        "location_edit": [objects["location"].pk],
+        "practitioner_detail": [objects["practitioner"].pk],
+        "practitioner_edit": [objects["practitioner"].pk],
+        "practitioner_hours": [objects["practitioner"].pk],
+        "practitioner_breaks": [objects["practitioner"].pk],
+        "absence_add": [objects["practitioner"].pk],
+        "absence_remove": [objects["absence"].pk],
+        "service_edit": [objects["service"].pk],
+        "export_start": ["price_list"],
+        "audit_trail": ["service", objects["service"].pk],
+    }.get(name, [])
+    return reverse(name, urlconf="clinic.urls", args=args)
+
+
+CHECKED = [(name, role) for name, (method, _roles) in MATRIX.items() if method in {"get", "post"} for role in Role.values]
+
+
+@pytest.mark.parametrize("name, role", CHECKED)
+def test_role_is_allowed_or_refused(name, role, objects, client_for, django_capture_on_commit_callbacks):
+    method, allowed = MATRIX[name]
+    user = make_staff(role)
+    client = client_for(user)
+    path = _path(name, objects)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(client, method)(path)
+    if role in allowed:
+        assert response.status_code in {200, 302}, f"{role} should reach {name}"
+        if response.status_code == 302:
+            assert "/accounts/login/" not in response["Location"]
+    else:
+        assert response.status_code == 403, f"{role} must not reach {name}"
+
+
+@pytest.mark.parametrize("name", [name for name, (method, _r) in MATRIX.items() if method in {"get", "post"}])
+def test_anonymous_visitors_are_sent_to_the_login_page(name, objects, client_for):
+    client = client_for(None)
+    response = getattr(client, MATRIX[name][0])(_path(name, objects))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_user_without_any_role_sees_only_the_start_page(objects, client_for):
+    client = client_for(make_staff(None))
+    assert client.get("/").status_code == 200
+    assert client.get("/services/").status_code == 403
+
+
+def test_clinic_pages_are_not_on_the_public_host(client):
+    assert client.get("/services/", HTTP_HOST="localhost").status_code == 404
+    assert client.get("/operator/", HTTP_HOST="demo-not-here.localhost").status_code == 404

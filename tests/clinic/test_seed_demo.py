@@ -1,0 +1,37 @@
+import pytest
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from clinic.accounts.models import User
+from clinic.models import Location, Practitioner, Service, ServiceCategory, WorkingHours
+
+pytestmark = pytest.mark.django_db
+
+
+def counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Location, Practitioner, Service, ServiceCategory, WorkingHours, User)
+    }
+
+
+def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
+    call_command("seed_demo", clinic="beta")
+    with schema_context(clinic_b.schema_name):
+        first = counts()
+        prices = dict(Service.objects.values_list("code", "price"))
+    assert first["Location"] >= 2 and first["Practitioner"] >= 6 and first["Service"] >= 40
+    assert first["ServiceCategory"] >= 5
+    call_command("seed_demo", clinic="beta")
+    with schema_context(clinic_b.schema_name):
+        assert counts() == first
+        assert dict(Service.objects.values_list("code", "price")) == prices
+        for email in ("manager@demo.example", "frontdesk@demo.example", "finance@demo.example"):
+            assert User.objects.get(email=email).groups.exists()
+
+
+def test_seed_demo_refuses_an_unknown_clinic():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo", clinic="nope")

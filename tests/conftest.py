@@ -1,0 +1,137 @@
+"""Test set-up: the database, two clinics created once per session, personas.
+
+Without DATABASE_URL the embedded PostgreSQL (var/pgdata) is started for the
+session and stopped at its end. The clinic schemas "alpha" and "beta" are
+created once per session (cloned from the template schema) and committed;
+each test runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+_embedded = None
+
+
+def pytest_configure(config):
+    global _embedded
+    from clinic.embedded_db import start_unless_configured
+
+    _embedded = start_unless_configured(BASE_DIR)
+
+
+def pytest_unconfigure(config):
+    if _embedded is not None:
+        _embedded.stop()
+
+
+CLINICS = {
+    "alpha": {"name": "Alpha Clinic", "currency": "EUR", "time_zone": "Europe/Bucharest", "language": "en"},
+    "beta": {"name": "Beta Clinic", "currency": "CNY", "time_zone": "Asia/Shanghai", "language": "zh-hans"},
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+
+    from clinic.tenants.models import Clinic
+    from clinic.tenants.services import create_clinic
+
+    with django_db_blocker.unblock():
+        call_command("setup_site", verbosity=0)
+        for slug, data in CLINICS.items():
+            if not Clinic.objects.filter(slug=slug).exists():
+                create_clinic(slug=slug, admin_email=f"first-manager@{slug}.example", password="first-manager-pw", **data)
+
+
+@pytest.fixture(autouse=True)
+def _start_in_public_schema():
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(scope="session")
+def clinic_a(django_db_setup, django_db_blocker):
+    from clinic.tenants.models import Clinic
+
+    with django_db_blocker.unblock():
+        return Clinic.objects.get(slug="alpha")
+
+
+@pytest.fixture(scope="session")
+def clinic_b(django_db_setup, django_db_blocker):
+    from clinic.tenants.models import Clinic
+
+    with django_db_blocker.unblock():
+        return Clinic.objects.get(slug="beta")
+
+
+@pytest.fixture
+def tenant(db, clinic_a):
+    """Run the test inside clinic A's schema."""
+    from django.db import connection
+
+    connection.set_tenant(clinic_a)
+    yield clinic_a
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def in_clinic():
+    """Switch the connection to a clinic: ``with in_clinic(clinic_b): ...``."""
+    from django_tenants.utils import tenant_context
+
+    return tenant_context
+
+
+@pytest.fixture
+def make_user(tenant):
+    from tests.factories import make_staff
+
+    return make_staff
+
+
+@pytest.fixture
+def client_for():
+    """A test client on a clinic's host, logged in as ``user`` (None: anonymous)."""
+    from django.db import connection
+    from django.test import Client
+
+    def build(user=None, clinic=None):
+        clinic = clinic or connection.tenant
+        client = Client(HTTP_HOST=clinic.primary_domain)
+        if user is not None:
+            previous = connection.tenant
+            connection.set_tenant(clinic)
+            client.force_login(user)
+            connection.set_tenant(previous)
+        return client
+
+    return build
+
+
+@pytest.fixture
+def manager(make_user):
+    return make_user("manager")
+
+
+@pytest.fixture
+def front_desk(make_user):
+    return make_user("front_desk")
+
+
+@pytest.fixture
+def doctor(make_user):
+    return make_user("doctor")
+
+
+@pytest.fixture
+def finance(make_user):
+    return make_user("finance")

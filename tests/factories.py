@@ -1,0 +1,77 @@
+"""factory-boy factories for the clinic's master data (used inside a clinic schema)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import time
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group
+
+from clinic.accounts.models import User
+from clinic.models import Location, OpeningHours, Practitioner, Service, ServiceCategory, WorkingHours
+
+_counter = itertools.count(1)
+
+
+def make_staff(role: str | None, *, email: str | None = None, password: str = "a-long-test-password", **extra) -> User:
+    number = next(_counter)
+    user = User.objects.create_user(
+        email or f"{role or 'nobody'}-{number}@staff.example", f"{(role or 'No role').title()} {number}", password, **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+class ServiceCategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceCategory
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    code = factory.Sequence(lambda n: f"SRV-{n:04d}")
+    name = factory.Sequence(lambda n: f"Service {n}")
+    category = factory.SubFactory(ServiceCategoryFactory)
+    duration_minutes = 30
+    price = Decimal("100.00")
+    vat_rate = Decimal("0.00")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    name = factory.Sequence(lambda n: f"Location {n}")
+    address = "1 Main Street"
+
+    @factory.post_generation
+    def open_weekdays(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            for weekday in range(5):
+                OpeningHours.objects.create(location=obj, weekday=weekday, opens=time(8), closes=time(20))
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Practitioner
+
+    full_name = factory.Sequence(lambda n: f"Dr Test {n}")
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkingHours
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    location = factory.SubFactory(LocationFactory)
+    weekday = 0
+    starts = time(9)
+    ends = time(17)
