@@ -51,10 +51,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _start_in_public_schema():
     from django.db import connection
+    from django.utils import translation
 
     connection.set_schema_to_public()
+    translation.activate("en")
     yield
     connection.set_schema_to_public()
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

@@ -104,9 +104,10 @@ def live_app_server(django_db_setup, clinic_a):
 
 
 @pytest.fixture(scope="session")
-def alpha_url(live_app_server, clinic_a) -> str:
+def alpha_url(live_app_server, clinic_a, django_db_blocker) -> str:
     """The base address of clinic alpha, e.g. http://alpha.localhost:41234."""
-    return live_app_server.url_for(clinic_a.primary_domain)
+    with django_db_blocker.unblock():
+        return live_app_server.url_for(clinic_a.primary_domain)
 
 
 @pytest.fixture(autouse=True)
