@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 # (label, url name, permission or None, icon); shown when the user holds the permission.
 CLINIC_NAVIGATION = [
     (_("Today"), "home", None, "house"),
+    (_("Calendar"), "calendar_day", "scheduling.view_calendar", "calendar3"),
+    (_("Reception"), "reception", "scheduling.view_appointment", "person-check"),
+    (_("Patients"), "patient_list", "patients.view_patient", "people-fill"),
     (_("Price list"), "service_list", "clinic.view_service", "list-ul"),
     (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge"),
     (_("Locations"), "location_list", "clinic.view_location", "geo-alt"),

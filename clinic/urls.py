@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("clinic.accounts.urls")),
     path("settings/", views.settings_edit, name="settings"),
+    path("patients/", include("clinic.patients.urls")),
+    path("", include("clinic.scheduling.urls")),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),

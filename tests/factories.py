@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import time
+from datetime import time, timedelta
 from decimal import Decimal
 
 import factory
@@ -76,3 +76,34 @@ class WorkingHoursFactory(factory.django.DjangoModelFactory):
     weekday = 0
     starts = time(9)
     ends = time(17)
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "patients.Patient"
+
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = "Testescu"
+    phone = factory.Sequence(lambda n: f"+3736{n:07d}")
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment straight in the database (no booking rules): for lists and permissions."""
+
+    class Meta:
+        model = "scheduling.Appointment"
+
+    location = factory.SubFactory(LocationFactory)
+    practitioner = factory.SubFactory(PractitionerFactory)
+    patient = factory.SubFactory(PatientFactory)
+    starts_at = factory.LazyFunction(lambda: _tomorrow_at(10))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=30))
+
+
+def _tomorrow_at(hour: int):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    day = timezone.localdate() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time(hour)))

@@ -25,9 +25,21 @@ VIEW_MASTER_DATA = [
     "clinic.view_service",
 ]
 
+FRONT_DESK_WORK = [
+    "patients.view_patient",
+    "patients.add_patient",
+    "patients.change_patient",
+    "scheduling.view_calendar",
+    "scheduling.view_appointment",
+    "scheduling.add_appointment",
+    "scheduling.change_appointment",
+]
+SEE_PATIENTS = ["patients.view_patient", "scheduling.view_calendar", "scheduling.view_appointment"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.MANAGER: [
         *VIEW_MASTER_DATA,
+        *FRONT_DESK_WORK,
         "clinic.add_location",
         "clinic.change_location",
         "clinic.add_practitioner",
@@ -40,11 +52,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clinic.manage_staff",
         "clinic.view_audit_trail",
     ],
-    Role.FRONT_DESK: [*VIEW_MASTER_DATA],
-    Role.DOCTOR: [*VIEW_MASTER_DATA],
-    Role.MARKETING: [*VIEW_MASTER_DATA, "clinic.export_services"],
-    Role.SALES_HEAD: [*VIEW_MASTER_DATA, "clinic.export_services"],
-    Role.FINANCE: [*VIEW_MASTER_DATA, "clinic.export_services", "clinic.view_audit_trail"],
+    Role.FRONT_DESK: [*VIEW_MASTER_DATA, *FRONT_DESK_WORK],
+    # Doctors see their calendar and patients and move a treatment along.
+    Role.DOCTOR: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "patients.change_patient", "scheduling.change_appointment"],
+    Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services"],
+    Role.SALES_HEAD: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services"],
+    Role.FINANCE: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "clinic.view_audit_trail"],
 }
 
 

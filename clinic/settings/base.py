@@ -59,6 +59,8 @@ TENANT_APPS = [
     "auditlog",
     "clinic.accounts",
     "clinic",
+    "clinic.patients",
+    "clinic.scheduling",
     "clinic.exports",
     "partners",
     "billing",
@@ -217,6 +219,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "clinic.tenants.scheduler:ClinicScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Hourly and idempotent: each appointment is reminded once, whenever the task runs.
+    "appointment-reminders": {
+        "task": "clinic.scheduling.tasks.send_appointment_reminders",
+        "schedule": 60 * 60,
+    },
     "purge-expired-exports": {
         "task": "clinic.exports.tasks.purge_expired_exports",
         "schedule": 60 * 60 * 6,

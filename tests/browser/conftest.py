@@ -65,6 +65,39 @@ def pytest_collection_modifyitems(config, items):
 # --- the live server -----------------------------------------------------------
 
 
+class _ClosingResponse:
+    """A WSGI response that closes the thread's database connections when done."""
+
+    def __init__(self, response):
+        self.response = response
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        from django.db import connections
+
+        try:
+            if hasattr(self.response, "close"):
+                self.response.close()
+        finally:
+            connections.close_all()
+
+
+def _closing_connections(app):
+    """Wrap ``app`` so that no request thread keeps a database connection open.
+
+    The server closes them when a client's connection ends; Chromium keeps
+    connections alive, and an open one would stop the test database from
+    being dropped at the end of the session.
+    """
+
+    def wrapped(environ, start_response):
+        return _ClosingResponse(app(environ, start_response))
+
+    return wrapped
+
+
 class LiveServer:
     """Django's WSGI app (with /static/) in a thread of a threaded WSGI server."""
 
@@ -78,7 +111,7 @@ class LiveServer:
                 pass
 
         self.httpd = ThreadedWSGIServer(("127.0.0.1", 0), QuietRequestHandler, allow_reuse_address=False)
-        self.httpd.set_app(StaticFilesHandler(WSGIHandler()))
+        self.httpd.set_app(_closing_connections(StaticFilesHandler(WSGIHandler())))
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="live-server", daemon=True)
 
@@ -239,11 +272,22 @@ def make_alpha_staff(committed, unique):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup, live_app_server, django_db_blocker):
+    """Chromium for the session; closed before the server stops and the database goes.
+
+    While Playwright's sync API is started, its event loop counts as running in
+    this thread, and Django (through asgiref) then keeps this thread's database
+    connections in other storage than before. The connection opened before
+    would be orphaned and, still open, stop the test database from being
+    dropped; so connections are closed before the start and after the stop.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(CHROMIUM_MISSING)
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    with django_db_blocker.unblock():
+        connections.close_all()
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(
@@ -255,6 +299,8 @@ def browser():
         raise
     yield browser
     browser.close()
+    with django_db_blocker.unblock():
+        connections.close_all()
     playwright.stop()
 
 

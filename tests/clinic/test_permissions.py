@@ -7,13 +7,20 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from clinic.accounts.roles import Role
-from tests.factories import LocationFactory, PractitionerFactory, ServiceFactory, make_staff
+from tests.factories import (
+    AppointmentFactory,
+    LocationFactory,
+    PractitionerFactory,
+    ServiceFactory,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
 ALL = set(Role.values)
 MANAGER = {Role.MANAGER}
 EXPORTERS = {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD, Role.FINANCE}
+DESK = {Role.MANAGER, Role.FRONT_DESK}
 
 # url name -> (method, roles allowed); "anyone" pages need no login at all.
 MATRIX = {
@@ -50,6 +57,20 @@ MATRIX = {
     "export_status": ("owner", None),
     "export_download": ("owner", None),
     "audit_trail": ("get", {Role.MANAGER, Role.FINANCE}),
+    "patient_list": ("get", ALL),
+    "patient_create": ("get", DESK),
+    "patient_pick": ("get", ALL),
+    "patient_detail": ("get", ALL),
+    "patient_edit": ("get", DESK | {Role.DOCTOR}),
+    "patient_flag": ("post", DESK | {Role.DOCTOR}),
+    "calendar_day": ("get", ALL),
+    "calendar_week": ("get", ALL),
+    "reception": ("get", ALL),
+    "free_slots": ("get", ALL),
+    "appointment_new": ("get", DESK),
+    "appointment_detail": ("get", ALL),
+    "appointment_reschedule": ("post", DESK | {Role.DOCTOR}),
+    "appointment_action": ("post", DESK | {Role.DOCTOR}),
 }
 
 
@@ -75,7 +96,10 @@ def objects(tenant):
     from clinic.models import Absence
 
     practitioner = PractitionerFactory()
+    appointment = AppointmentFactory(practitioner=practitioner)
     return {
+        "patient": appointment.patient,
+        "appointment": appointment,
         "location": LocationFactory(),
         "practitioner": practitioner,
         "service": ServiceFactory(),
@@ -99,6 +123,12 @@ def _path(name, objects):
         "service_edit": [objects["service"].pk],
         "export_start": ["price_list"],
         "audit_trail": ["service", objects["service"].pk],
+        "patient_detail": [objects["patient"].pk],
+        "patient_edit": [objects["patient"].pk],
+        "patient_flag": [objects["patient"].pk],
+        "appointment_detail": [objects["appointment"].pk],
+        "appointment_reschedule": [objects["appointment"].pk],
+        "appointment_action": [objects["appointment"].pk, "confirm"],
     }.get(name, [])
     return reverse(name, urlconf="clinic.urls", args=args)
 

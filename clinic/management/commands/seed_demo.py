@@ -1,13 +1,15 @@
 """Demo data for one clinic: believable, deterministic and idempotent."""
 
-from datetime import time
+import random
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from auditlog.context import disable_auditlog
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import tenant_context
 
 from clinic.accounts.models import User
 from clinic.accounts.roles import Role
@@ -25,6 +27,17 @@ from clinic.models import (
 from clinic.tenants.models import Clinic
 
 DEMO_PASSWORD = "demo-pass-2026"
+
+FIRST_NAMES = [
+    "Ana", "Maria", "Elena", "Ioana", "Cristina", "Natalia", "Olga", "Tatiana", "Irina", "Svetlana", "Daniela",
+    "Victoria", "Alexandra", "Diana", "Ecaterina", "Andrei", "Ion", "Mihai", "Sergiu", "Alexandru", "Dmitri",
+    "Vladimir", "Nicolae", "Vasile", "Igor", "Pavel", "Radu", "Ștefan", "Cătălin", "Artiom",
+]
+LAST_NAMES = [
+    "Rusu", "Ceban", "Popa", "Lungu", "Munteanu", "Cojocaru", "Țurcanu", "Moraru", "Sîrbu", "Ciobanu", "Bălan",
+    "Roșca", "Guțu", "Ivanov", "Petrov", "Smirnova", "Volkova", "Grosu", "Botnaru", "Melnic", "Rotaru", "Cazacu",
+]
+SOURCES = ["walk_in", "phone", "phone", "web", "referral", "partner", "platform"]
 
 LOCATIONS = [
     ("Central", "12 Stefan cel Mare Blvd, Chisinau", "+373 22 100 200", (time(8), time(20)), (time(9), time(14))),
@@ -113,7 +126,7 @@ class Command(BaseCommand):
         clinic = Clinic.objects.filter(slug=options["clinic"], is_template=False).first()
         if clinic is None:
             raise CommandError(f"No clinic with short name {options['clinic']!r}.")
-        with schema_context(clinic.schema_name), transaction.atomic(), disable_auditlog():
+        with tenant_context(clinic), transaction.atomic(), disable_auditlog():
             seed_clinic()
         self.stdout.write(f"Demo data ready in {clinic.name}.")
 
@@ -179,3 +192,81 @@ def seed_clinic() -> None:
                     "vat_rate": Decimal("0.00") if category_name != "Physiotherapy" else Decimal("8.00"),
                 },
             )
+
+    seed_patients_and_appointments(users[Role.FRONT_DESK])
+
+
+def seed_patients_and_appointments(front_desk) -> None:
+    """200 patients (some sharing a phone) and a month of appointments around today; once."""
+    from django.db import connection
+
+    from clinic.patients.models import Flag, Patient, PatientFlag, PhoneRelation
+    from clinic.scheduling.models import LIVE_STATUSES, Appointment, AppointmentService, Status
+
+    if Patient.objects.exists():
+        return
+    rng = random.Random(2026)
+    patients = []
+    for index in range(200):
+        sharing = patients and index % 9 == 0
+        owner = rng.choice([p for p in patients if p.phone_owner_id is None]) if sharing else None
+        patient = Patient(
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=owner.last_name if owner else rng.choice(LAST_NAMES),
+            birth_date=date(rng.randint(1945, 2020), rng.randint(1, 12), rng.randint(1, 28)),
+            phone=owner.phone if owner else f"+3736{rng.randint(0, 9999999):07d}",
+            phone_owner=owner,
+            phone_relation=PhoneRelation.CHILD if owner else PhoneRelation.SELF,
+            email=f"patient{index + 1}@mail.example" if rng.random() < 0.6 else "",
+            source=rng.choice(SOURCES),
+            consent_to_contact=rng.random() < 0.7,
+            created_by=front_desk,
+        )
+        patient.save()
+        patients.append(patient)
+    vip = Flag.objects.filter(code="vip").first()
+    if vip:
+        for patient in patients[::23]:
+            PatientFlag.objects.create(patient=patient, flag=vip, set_by=front_desk)
+
+    zone = ZoneInfo(connection.tenant.time_zone)
+    today = datetime.now(zone).date()
+    services = list(Service.objects.filter(is_active=True))
+    if not services:
+        return
+    for practitioner in Practitioner.objects.prefetch_related("working_hours", "breaks"):
+        for offset in range(-14, 15):
+            day = today + timedelta(days=offset)
+            for hours in [h for h in practitioner.working_hours.all() if h.weekday == day.weekday()]:
+                cursor = datetime.combine(day, hours.starts, tzinfo=zone)
+                end = datetime.combine(day, hours.ends, tzinfo=zone)
+                breaks = [
+                    (datetime.combine(day, b.starts, tzinfo=zone), datetime.combine(day, b.ends, tzinfo=zone))
+                    for b in practitioner.breaks.all() if b.weekday == day.weekday()
+                ]
+                while cursor < end:
+                    service = rng.choice(services)
+                    finish = cursor + timedelta(minutes=service.duration_minutes)
+                    clash = any(cursor < b_end and b_start < finish for b_start, b_end in breaks)
+                    if finish > end or clash or rng.random() < 0.45:
+                        cursor += timedelta(minutes=30)
+                        continue
+                    if offset < 0:
+                        status = rng.choice([Status.COMPLETED] * 8 + [Status.NO_SHOW, Status.CANCELLED])
+                    elif offset == 0:
+                        status = rng.choice([Status.CONFIRMED, Status.BOOKED, Status.ARRIVED])
+                    else:
+                        status = rng.choice([Status.BOOKED, Status.CONFIRMED])
+                    appointment = Appointment.objects.create(
+                        location=hours.location, practitioner=practitioner, patient=rng.choice(patients),
+                        starts_at=cursor, ends_at=finish, status=status, source=rng.choice(["phone", "walk_in", "web"]),
+                        booked_by=front_desk, cancel_reason="Patient called" if status == Status.CANCELLED else "",
+                    )
+                    AppointmentService.objects.create(appointment=appointment, service=service)
+                    # The next one starts on a quarter hour, as a receptionist would book it.
+                    cursor = _next_quarter(finish) if status in LIVE_STATUSES else cursor + timedelta(minutes=30)
+
+
+def _next_quarter(moment: datetime) -> datetime:
+    extra = moment.minute % 15
+    return moment + timedelta(minutes=15 - extra) if extra else moment

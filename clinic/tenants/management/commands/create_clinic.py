@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand, CommandError
-
 from django_tenants.utils import schema_context
 
 from clinic.errors import DomainError

@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Flag, PhoneRelation, Source
+from .services import NEW_SHARING, SAME_PERSON, PatientData
+
+
+class PatientForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    email = forms.EmailField(label=_("Email"), required=False)
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.WALK_IN)
+    consent_to_contact = forms.BooleanField(label=_("Agrees to be contacted (reminders, offers)"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if phone and not 5 <= len(digits) <= 15:
+            raise forms.ValidationError(_("Enter a phone number of 5 to 15 digits."))
+        return phone
+
+    def patient_data(self) -> PatientData:
+        data = self.cleaned_data
+        return PatientData(**{key: data[key] for key in PatientData.__dataclass_fields__})
+
+
+class PhoneDecisionForm(forms.Form):
+    phone_decision = forms.ChoiceField(
+        label=_("This phone number already belongs to a patient"),
+        choices=[(SAME_PERSON, _("This is the same person")), (NEW_SHARING, _("A new patient sharing this phone"))],
+        widget=forms.RadioSelect,
+    )
+    relation = forms.ChoiceField(
+        label=_("Relation to the phone's owner"),
+        choices=[c for c in PhoneRelation.choices if c[0] != PhoneRelation.SELF],
+        initial=PhoneRelation.OTHER,
+    )
+
+
+class FlagForm(forms.Form):
+    flag = forms.ModelChoiceField(label=_("Flag"), queryset=Flag.objects.all())

@@ -1,0 +1,132 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clinic.access import clinic_view
+from clinic.errors import DomainError
+
+from . import services
+from .forms import FlagForm, PatientForm, PhoneDecisionForm
+from .models import Flag, Patient
+
+
+def get_patient_for(pk: int) -> Patient:
+    """A patient of this clinic (its schema); any other id is a 404."""
+    return get_object_or_404(Patient.objects.prefetch_related("flags"), pk=pk)
+
+
+@clinic_view("patients.view_patient")
+def patient_list(request):
+    query = request.GET.get("q", "").strip()
+    if query:
+        patients = services.search_patients(query).order_by("last_name", "first_name", "number")
+    else:
+        patients = Patient.objects.prefetch_related("flags").order_by("-created", "-number")
+    page = Paginator(patients, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query}
+    template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"
+    return render(request, template, context)
+
+
+@clinic_view("patients.view_patient")
+def patient_pick(request):
+    """Search results to pick a patient in the booking dialog (an htmx fragment)."""
+    query = request.GET.get("patient_query", "").strip()
+    patients = services.search_patients(query)[:10] if len(query) >= 2 else []
+    return render(request, "patients/_patient_pick.html", {"patients": patients, "query": query})
+
+
+@clinic_view("patients.add_patient")
+def patient_create(request):
+    form = PatientForm(request.POST or None)
+    decision = None
+    owners = []
+    if request.method == "POST" and form.is_valid():
+        decision = PhoneDecisionForm(request.POST) if "phone_decision" in request.POST else None
+        choice = decision.cleaned_data if decision is not None and decision.is_valid() else {}
+        try:
+            patient = services.register_patient(
+                form.patient_data(),
+                actor=request.user,
+                phone_decision=choice.get("phone_decision", ""),
+                relation=choice.get("relation", "other"),
+            )
+        except services.PhoneInUse as in_use:
+            owners = in_use.owners
+            decision = decision or PhoneDecisionForm()
+        except DomainError as error:
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+            else:
+                form.add_error(None, error.message)
+                owners = services.phone_owners(form.cleaned_data["phone"])
+        else:
+            messages.success(request, _("Patient %(name)s registered as no. %(number)s.") % {
+                "name": patient.full_name, "number": patient.number})
+            return redirect("patient_detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "decision": decision, "owners": owners})
+
+
+@clinic_view("patients.view_patient")
+def patient_detail(request, pk):
+    from clinic.scheduling.models import Appointment
+
+    patient = get_patient_for(pk)
+    appointments = (
+        Appointment.objects.filter(patient=patient)
+        .select_related("practitioner", "location")
+        .prefetch_related("services")
+        .order_by("-starts_at")
+    )
+    now = timezone.now()
+    sharers = Patient.objects.filter(phone=patient.phone).exclude(pk=patient.pk) if patient.phone else []
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "upcoming": [a for a in appointments if a.starts_at >= now][::-1],
+            "past": [a for a in appointments if a.starts_at < now][:50],
+            "sharers": sharers,
+            "flag_form": FlagForm(),
+        },
+    )
+
+
+@clinic_view("patients.change_patient")
+def patient_edit(request, pk):
+    patient = get_patient_for(pk)
+    initial = {field: getattr(patient, field) for field in PatientForm.base_fields}
+    form = PatientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_patient(patient, form.patient_data(), actor=request.user)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("patient_detail", pk=patient.pk)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@require_POST
+@clinic_view("patients.change_patient")
+def patient_flag(request, pk):
+    patient = get_patient_for(pk)
+    form = FlagForm(request.POST)
+    if form.is_valid():
+        if request.POST.get("remove"):
+            services.remove_flag(patient, form.cleaned_data["flag"], actor=request.user)
+        else:
+            services.set_flag(patient, form.cleaned_data["flag"], actor=request.user)
+    else:
+        messages.error(request, _("Choose a flag."))
+    return redirect("patient_detail", pk=patient.pk)
+
+
+def flags_prefetch():
+    return Prefetch("patient__flags", queryset=Flag.objects.all())

@@ -1,0 +1,185 @@
+"""When practitioners work and are free: working hours minus breaks, absences and appointments.
+
+Everything for a date range is read in a fixed number of queries, then
+combined in memory, so the cost does not grow with the number of queries per day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.db.models import Prefetch
+
+from clinic.models import Absence, Break, Practitioner, WorkingHours
+
+from .models import LIVE_STATUSES, Appointment, Status
+
+SLOT_MINUTES = 15
+
+
+def clinic_zone() -> ZoneInfo:
+    return ZoneInfo(connection.tenant.time_zone)
+
+
+def aware(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone)
+
+
+@dataclass
+class Interval:
+    starts: datetime
+    ends: datetime
+
+    def overlaps(self, starts: datetime, ends: datetime) -> bool:
+        return self.starts < ends and starts < self.ends
+
+
+@dataclass
+class PractitionerDay:
+    practitioner: Practitioner
+    day: date
+    working: list[Interval] = field(default_factory=list)
+    breaks: list[Interval] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
+    absent: bool = False
+
+    def busy(self) -> list[Interval]:
+        taken = [Interval(a.starts_at, a.ends_at) for a in self.appointments if a.status in LIVE_STATUSES]
+        return sorted(self.breaks + taken, key=lambda i: i.starts)
+
+    def is_free(self, starts: datetime, ends: datetime) -> bool:
+        if self.absent:
+            return False
+        if not any(w.starts <= starts and ends <= w.ends for w in self.working):
+            return False
+        return not any(b.overlaps(starts, ends) for b in self.busy())
+
+    def free_intervals(self) -> list[Interval]:
+        if self.absent:
+            return []
+        free = []
+        busy = self.busy()
+        for window in self.working:
+            cursor = window.starts
+            for block in busy:
+                if block.ends <= cursor or block.starts >= window.ends:
+                    continue
+                if block.starts > cursor:
+                    free.append(Interval(cursor, min(block.starts, window.ends)))
+                cursor = max(cursor, block.ends)
+            if cursor < window.ends:
+                free.append(Interval(cursor, window.ends))
+        return free
+
+
+def load_days(
+    days: list[date],
+    *,
+    location_id: int | None = None,
+    practitioner_ids: list[int] | None = None,
+    with_patients: bool = True,
+) -> dict[tuple[int, date], PractitionerDay]:
+    """The practitioners' days at a location (or anywhere), keyed by (practitioner id, date)."""
+    zone = clinic_zone()
+    weekdays = {d.weekday() for d in days}
+    hours = WorkingHours.objects.filter(weekday__in=weekdays, practitioner__is_active=True)
+    if location_id:
+        hours = hours.filter(location_id=location_id)
+    if practitioner_ids:
+        hours = hours.filter(practitioner_id__in=practitioner_ids)
+    hours = list(hours.select_related("practitioner", "location"))
+    practitioner_ids = sorted({h.practitioner_id for h in hours})
+    breaks = defaultdict(list)
+    for row in Break.objects.filter(practitioner_id__in=practitioner_ids, weekday__in=weekdays):
+        breaks[(row.practitioner_id, row.weekday)].append(row)
+    absences = list(
+        Absence.objects.filter(practitioner_id__in=practitioner_ids, starts_on__lte=max(days), ends_on__gte=min(days))
+    )
+    window_start = aware(min(days), time(0), zone)
+    window_end = aware(max(days) + timedelta(days=1), time(0), zone)
+    appointments = Appointment.objects.filter(
+        practitioner_id__in=practitioner_ids, starts_at__lt=window_end, ends_at__gt=window_start
+    ).exclude(status=Status.CANCELLED)
+    if with_patients:
+        from clinic.patients.models import Flag
+
+        appointments = appointments.select_related("patient").prefetch_related(
+            Prefetch("patient__flags", queryset=Flag.objects.all()), "services"
+        )
+    by_key: dict[tuple[int, date], PractitionerDay] = {}
+    for day in days:
+        for row in hours:
+            if row.weekday != day.weekday():
+                continue
+            key = (row.practitioner_id, day)
+            entry = by_key.get(key)
+            if entry is None:
+                entry = by_key[key] = PractitionerDay(row.practitioner, day)
+                entry.absent = any(a.practitioner_id == row.practitioner_id and a.starts_on <= day <= a.ends_on for a in absences)
+                entry.breaks = [
+                    Interval(aware(day, b.starts, zone), aware(day, b.ends, zone))
+                    for b in breaks[(row.practitioner_id, day.weekday())]
+                ]
+            entry.working.append(Interval(aware(day, row.starts, zone), aware(day, row.ends, zone)))
+            entry.working.sort(key=lambda i: i.starts)
+    for appointment in appointments:
+        local_day = appointment.starts_at.astimezone(zone).date()
+        entry = by_key.get((appointment.practitioner_id, local_day))
+        if entry is not None:
+            entry.appointments.append(appointment)
+    return by_key
+
+
+def round_up(moment: datetime, minutes: int = SLOT_MINUTES) -> datetime:
+    extra = (moment.minute % minutes) * 60 + moment.second + moment.microsecond / 1e6
+    if extra == 0:
+        return moment
+    return (moment + timedelta(seconds=minutes * 60 - extra)).replace(second=0, microsecond=0)
+
+
+@dataclass
+class FreeSlot:
+    practitioner: Practitioner
+    location_id: int
+    starts: datetime
+    ends: datetime
+
+
+def next_free_slots(
+    *, duration: timedelta, start: datetime, days: int = 14, location_id: int | None = None,
+    practitioner_id: int | None = None, limit: int = 10,
+) -> list[FreeSlot]:
+    """The first free slots of ``duration`` from ``start`` on, over ``days`` days."""
+    zone = clinic_zone()
+    first_day = start.astimezone(zone).date()
+    dates = [first_day + timedelta(days=offset) for offset in range(days)]
+    loaded = load_days(
+        dates, location_id=location_id, practitioner_ids=[practitioner_id] if practitioner_id else None,
+        with_patients=False,
+    )
+    locations = {}
+    for row in WorkingHours.objects.filter(practitioner_id__in={k[0] for k in loaded}).values(
+        "practitioner_id", "weekday", "location_id", "starts", "ends"
+    ):
+        locations.setdefault((row["practitioner_id"], row["weekday"]), []).append(row)
+    candidates: list[FreeSlot] = []
+    for (practitioner_id_, day), entry in loaded.items():
+        for free in entry.free_intervals():
+            cursor = round_up(max(free.starts, start))
+            while cursor + duration <= free.ends:
+                local = cursor.astimezone(zone).time()
+                location = next(
+                    (r["location_id"] for r in locations.get((practitioner_id_, day.weekday()), [])
+                     if r["starts"] <= local < r["ends"] and (location_id is None or r["location_id"] == location_id)),
+                    None,
+                )
+                if location is not None:
+                    candidates.append(FreeSlot(entry.practitioner, location, cursor, cursor + duration))
+                    break  # the first slot of each free interval
+                cursor += timedelta(minutes=SLOT_MINUTES)
+    candidates.sort(key=lambda s: (s.starts, s.practitioner.full_name))
+    return candidates[:limit]

@@ -1,0 +1,142 @@
+"""What the day and week views draw: columns, free slots and appointment blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from clinic.models import Location, OpeningHours
+
+from .availability import SLOT_MINUTES, PractitionerDay, aware, clinic_zone, load_days, round_up
+
+PIXELS_PER_MINUTE = 1.6
+
+
+@dataclass
+class Block:
+    top: float
+    height: float
+    kind: str  # "appointment", "break", "off"
+    appointment: object = None
+    starts: datetime | None = None
+
+
+@dataclass
+class Column:
+    day: PractitionerDay
+    blocks: list[Block] = field(default_factory=list)
+    free: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class DayGrid:
+    location: Location
+    day: date
+    opens: datetime | None
+    closes: datetime | None
+    columns: list[Column]
+    hours: list[tuple[float, str]]
+    height: float
+
+    @property
+    def is_closed(self) -> bool:
+        return self.opens is None
+
+
+def _position(moment: datetime, grid_start: datetime) -> float:
+    return (moment - grid_start).total_seconds() / 60 * PIXELS_PER_MINUTE
+
+
+def day_grid(location: Location, day: date, *, now: datetime | None = None) -> DayGrid:
+    zone = clinic_zone()
+    now = now or timezone.now()
+    opening = OpeningHours.objects.filter(location=location, weekday=day.weekday()).first()
+    loaded = load_days([day], location_id=location.pk)
+    days = sorted(loaded.values(), key=lambda d: d.practitioner.full_name)
+    if opening is None and not days:
+        return DayGrid(location, day, None, None, [], [], 0)
+    starts = [aware(day, opening.opens, zone)] if opening else []
+    ends = [aware(day, opening.closes, zone)] if opening else []
+    for entry in days:
+        starts += [w.starts for w in entry.working]
+        ends += [w.ends for w in entry.working]
+    grid_start, grid_end = min(starts), max(ends)
+    # Whole hours make the grid easy to read.
+    grid_start = grid_start.replace(minute=0)
+    if grid_end.minute:
+        grid_end = grid_end.replace(minute=0) + timedelta(hours=1)
+    height = _position(grid_end, grid_start)
+    hours = []
+    cursor = grid_start
+    while cursor < grid_end:
+        hours.append((_position(cursor, grid_start), cursor.astimezone(zone).strftime("%H:%M")))
+        cursor += timedelta(hours=1)
+    columns = []
+    slot = timedelta(minutes=SLOT_MINUTES)
+    for entry in days:
+        column = Column(entry)
+        for gap_start, gap_end in _gaps(entry, grid_start, grid_end):
+            column.blocks.append(_block(gap_start, gap_end, grid_start, "off"))
+        for brk in entry.breaks:
+            column.blocks.append(_block(brk.starts, brk.ends, grid_start, "break"))
+        for appointment in entry.appointments:
+            column.blocks.append(
+                _block(appointment.starts_at, appointment.ends_at, grid_start, "appointment", appointment)
+            )
+        if not entry.absent:
+            for free in entry.free_intervals():
+                cursor = round_up(free.starts)
+                while cursor + slot <= free.ends:
+                    if cursor >= now:
+                        column.free.append(_block(cursor, cursor + slot, grid_start, "free"))
+                    cursor += slot
+        columns.append(column)
+    return DayGrid(location, day, grid_start, grid_end, columns, hours, height)
+
+
+def _block(begin: datetime, end: datetime, grid_start: datetime, kind: str, appointment=None) -> Block:
+    top = _position(begin, grid_start)
+    return Block(top, _position(end, grid_start) - top, kind, appointment, begin)
+
+
+def _gaps(entry: PractitionerDay, grid_start: datetime, grid_end: datetime) -> list[tuple[datetime, datetime]]:
+    """Parts of the grid the practitioner does not work (drawn shaded)."""
+    if entry.absent:
+        return [(grid_start, grid_end)]
+    gaps = []
+    cursor = grid_start
+    for window in entry.working:
+        if window.starts > cursor:
+            gaps.append((cursor, window.starts))
+        cursor = max(cursor, window.ends)
+    if cursor < grid_end:
+        gaps.append((cursor, grid_end))
+    return gaps
+
+
+@dataclass
+class WeekCell:
+    day: date
+    entry: PractitionerDay | None
+
+    @property
+    def free_minutes(self) -> int:
+        if self.entry is None:
+            return 0
+        return int(sum((f.ends - f.starts).total_seconds() for f in self.entry.free_intervals()) // 60)
+
+
+def week_rows(location: Location, monday: date):
+    days = [monday + timedelta(days=offset) for offset in range(7)]
+    loaded = load_days(days, location_id=location.pk)
+    practitioners = sorted({entry.practitioner for entry in loaded.values()}, key=lambda p: p.full_name)
+    return days, [
+        (practitioner, [WeekCell(day, loaded.get((practitioner.pk, day))) for day in days])
+        for practitioner in practitioners
+    ]
+
+
+def local_time(moment: datetime) -> time:
+    return moment.astimezone(clinic_zone()).time()

@@ -1,0 +1,231 @@
+"""Booking and changing appointments; each operation is one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from auditlog.context import set_actor
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clinic.errors import DomainError
+from clinic.models import Location, Practitioner, Service, WorkingHours
+
+from .availability import aware, clinic_zone, load_days
+from .models import Appointment, AppointmentService, Source, Status
+from .states import TRANSITIONS
+
+
+class SlotTaken(DomainError):
+    """Another live appointment of the practitioner overlaps: the calendar must be shown again."""
+
+
+def _is_overlap(error: IntegrityError) -> bool:
+    cause = getattr(error, "__cause__", None)
+    return getattr(getattr(cause, "diag", None), "constraint_name", "") == "scheduling_no_double_booking"
+
+
+def _check_slot(*, location: Location, practitioner: Practitioner, starts_at: datetime, ends_at: datetime,
+                ignore: Appointment | None = None) -> None:
+    if not location.is_active:
+        raise DomainError(_("This location is closed for bookings."), field="location")
+    if not practitioner.is_active:
+        raise DomainError(_("This practitioner no longer takes appointments."), field="practitioner")
+    if starts_at < timezone.now():
+        raise DomainError(_("This time is in the past."), field="starts_at")
+    zone = clinic_zone()
+    local_start = starts_at.astimezone(zone)
+    day = local_start.date()
+    if ends_at.astimezone(zone).date() != day:
+        raise DomainError(_("An appointment must end on the day it starts."), field="starts_at")
+    spans = [
+        (aware(day, row.starts, zone), aware(day, row.ends, zone))
+        for row in WorkingHours.objects.filter(practitioner=practitioner, location=location, weekday=day.weekday())
+    ]
+    if not spans:
+        raise DomainError(
+            _("%(practitioner)s does not work at %(location)s on that day.")
+            % {"practitioner": practitioner.full_name, "location": location.name},
+            field="practitioner",
+        )
+    loaded = load_days([day], practitioner_ids=[practitioner.pk], with_patients=False)[(practitioner.pk, day)]
+    if loaded.absent:
+        raise DomainError(_("%(practitioner)s is absent on that day.") % {"practitioner": practitioner.full_name})
+    if not any(span_start <= starts_at and ends_at <= span_end for span_start, span_end in spans):
+        raise DomainError(_("This time is outside the practitioner's working hours."), field="starts_at")
+    if any(b.overlaps(starts_at, ends_at) for b in loaded.breaks):
+        raise DomainError(_("This time falls in the practitioner's break."), field="starts_at")
+
+
+def _services(service_ids: list[int]) -> list[Service]:
+    if not service_ids:
+        raise DomainError(_("Choose at least one service."), field="services")
+    found = {s.pk: s for s in Service.objects.filter(pk__in=service_ids)}
+    services = [found[pk] for pk in service_ids if pk in found]
+    if len(services) != len(set(service_ids)):
+        raise DomainError(_("A chosen service does not exist."), field="services")
+    inactive = [s.name for s in services if not s.is_active]
+    if inactive:
+        raise DomainError(
+            _("%(service)s is no longer offered.") % {"service": ", ".join(inactive)}, field="services"
+        )
+    return services
+
+
+def duration_of(services: list[Service]) -> timedelta:
+    return timedelta(minutes=sum(s.duration_minutes for s in services))
+
+
+def book_appointment(
+    *,
+    actor,
+    patient=None,
+    new_patient=None,
+    phone_decision: str = "",
+    relation: str = "other",
+    location: Location,
+    practitioner: Practitioner,
+    starts_at: datetime,
+    service_ids: list[int],
+    note: str = "",
+    source: str = Source.PHONE,
+    source_detail: str = "",
+) -> Appointment:
+    """Book a free slot; the duration follows the services. A taken slot raises SlotTaken.
+
+    Either ``patient`` or ``new_patient`` (PatientData, registered in the same
+    transaction: a refused booking leaves no stray patient behind).
+    """
+    from clinic.patients.services import register_patient_in
+
+    if patient is None and new_patient is None:
+        raise DomainError(_("Find the patient or enter a new one."), field="patient")
+    services = _services(service_ids)
+    ends_at = starts_at + duration_of(services)
+    if source not in Source.values:
+        raise DomainError(_("Unknown source."), field="source")
+    _check_slot(location=location, practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
+    try:
+        with transaction.atomic(durable=True), set_actor(actor):
+            if patient is None:
+                patient = register_patient_in(
+                    new_patient, actor=actor, phone_decision=phone_decision, relation=relation
+                )
+            appointment = Appointment.objects.create(
+                location=location,
+                practitioner=practitioner,
+                patient=patient,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                source=source,
+                source_detail=source_detail,
+                note=note.strip(),
+                booked_by=actor,
+            )
+            AppointmentService.objects.bulk_create(
+                [AppointmentService(appointment=appointment, service=s, position=i) for i, s in enumerate(services)]
+            )
+    except IntegrityError as error:
+        if _is_overlap(error):
+            raise SlotTaken(_("This time was just taken. Please choose another slot.")) from error
+        raise
+    return appointment
+
+
+def change_status(appointment: Appointment, action: str, *, actor, reason: str = "") -> Appointment:
+    """Apply one transition of the state machine, or refuse it with a message."""
+    if action not in TRANSITIONS or action == "reschedule":
+        raise DomainError(_("Unknown action."))
+    sources, target, _label = TRANSITIONS[action]
+    if action == "cancel" and not reason.strip():
+        raise DomainError(_("Give a reason for cancelling."), field="reason")
+    with transaction.atomic(durable=True), set_actor(actor):
+        current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+        if current.status not in sources:
+            if action == "cancel" and current.status == Status.ARRIVED:
+                raise DomainError(_("The patient is registered as arrived: revert the arrival before cancelling."))
+            raise DomainError(
+                _("An appointment that is “%(status)s” cannot be changed this way.")
+                % {"status": current.get_status_display()}
+            )
+        current.status = target
+        if action == "cancel":
+            current.cancel_reason = reason.strip()
+        try:
+            with transaction.atomic():
+                current.save(update_fields=["status", "cancel_reason", "updated"])
+        except IntegrityError as error:
+            if _is_overlap(error):
+                raise SlotTaken(_("This time was just taken. Please choose another slot.")) from error
+            raise
+    return current
+
+
+def reschedule_appointment(
+    appointment: Appointment, *, actor, starts_at: datetime, practitioner: Practitioner | None = None,
+    location: Location | None = None,
+) -> Appointment:
+    sources, target, _label = TRANSITIONS["reschedule"]
+    practitioner = practitioner or appointment.practitioner
+    location = location or appointment.location
+    duration = appointment.ends_at - appointment.starts_at
+    if appointment.status not in sources:
+        raise DomainError(
+            _("An appointment that is “%(status)s” cannot be moved.") % {"status": appointment.get_status_display()}
+        )
+    _check_slot(location=location, practitioner=practitioner, starts_at=starts_at, ends_at=starts_at + duration)
+    try:
+        with transaction.atomic(durable=True), set_actor(actor):
+            current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+            if current.status not in sources:
+                raise DomainError(_("The appointment was changed meanwhile. Please reload."))
+            current.starts_at, current.ends_at = starts_at, starts_at + duration
+            current.practitioner, current.location = practitioner, location
+            current.status = target
+            current.reminder_sent_at = None
+            current.save()
+    except IntegrityError as error:
+        if _is_overlap(error):
+            raise SlotTaken(_("This time was just taken. Please choose another slot.")) from error
+        raise
+    return current
+
+
+def send_due_reminders(now: datetime | None = None) -> int:
+    """Mail tomorrow's patients once each, however often this runs."""
+    from django.db import connection
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from clinic.tasks import send_email
+
+    now = now or timezone.now()
+    zone = clinic_zone()
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone)
+    due = Appointment.objects.filter(
+        starts_at__gte=start,
+        starts_at__lt=start + timedelta(days=1),
+        status__in=[Status.BOOKED, Status.CONFIRMED],
+        reminder_sent_at__isnull=True,
+        patient__consent_to_contact=True,
+    ).exclude(patient__email="").select_related("patient", "location", "practitioner")
+    sent = 0
+    for appointment in due:
+        # Claim it first: a second run (or a second worker) finds nothing to claim.
+        claimed = Appointment.objects.filter(pk=appointment.pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        )
+        if claimed != 1:
+            continue
+        with translation.override(connection.tenant.default_language), timezone.override(zone):
+            subject = _("Reminder: your appointment tomorrow at %(time)s") % {
+                "time": appointment.starts_at.astimezone(zone).strftime("%H:%M")
+            }
+            body = render_to_string(
+                "scheduling/email/reminder.txt", {"appointment": appointment, "clinic": connection.tenant}
+            )
+        send_email(subject, body, [appointment.patient.email])
+        sent += 1
+    return sent

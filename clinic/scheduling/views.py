@@ -1,0 +1,269 @@
+"""Calendars, booking, the appointment's changes, the reception list, free-slot search."""
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clinic.access import clinic_view
+from clinic.errors import DomainError
+from clinic.models import Location
+from clinic.patients.models import Flag
+from clinic.patients.services import PatientData, PhoneInUse
+
+from . import services
+from .availability import clinic_zone, next_free_slots
+from .calendar import PIXELS_PER_MINUTE, day_grid, week_rows
+from .forms import BookingForm, CancelForm, FreeSlotForm, ReceptionFilterForm, RescheduleForm
+from .models import Appointment
+from .states import TRANSITIONS, allowed_actions
+
+
+def get_appointment_for(pk: int) -> Appointment:
+    """An appointment of this clinic; any other id is a 404."""
+    return get_object_or_404(
+        Appointment.objects.select_related("patient", "practitioner", "location", "booked_by").prefetch_related(
+            "services", "patient__flags"
+        ),
+        pk=pk,
+    )
+
+
+def _location_and_day(request):
+    locations = list(Location.objects.filter(is_active=True))
+    if not locations:
+        return None, [], timezone.localdate()
+    selected = next((loc for loc in locations if str(loc.pk) == request.GET.get("location")), locations[0])
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    return selected, locations, day
+
+
+@clinic_view("scheduling.view_calendar")
+def calendar_day(request):
+    location, locations, day = _location_and_day(request)
+    if location is None:
+        return render(request, "scheduling/no_locations.html")
+    grid = day_grid(location, day)
+    context = {
+        "grid": grid,
+        "locations": locations,
+        "location": location,
+        "day": day,
+        "previous": day - timedelta(days=1),
+        "next": day + timedelta(days=1),
+        "today": timezone.localdate(),
+        "px": PIXELS_PER_MINUTE,
+        "can_book": request.user.has_perm("scheduling.add_appointment"),
+    }
+    template = "scheduling/_day_grid.html" if request.htmx and request.GET.get("fragment") else "scheduling/day.html"
+    return render(request, template, context)
+
+
+@clinic_view("scheduling.view_calendar")
+def calendar_week(request):
+    location, locations, day = _location_and_day(request)
+    if location is None:
+        return render(request, "scheduling/no_locations.html")
+    monday = day - timedelta(days=day.weekday())
+    days, rows = week_rows(location, monday)
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "location": location, "locations": locations, "days": days, "rows": rows, "day": day,
+            "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7), "today": timezone.localdate(),
+        },
+    )
+
+
+def _booking_context(form, **extra):
+    return {"form": form, "flags": Flag.objects.all(), **extra}
+
+
+@clinic_view("scheduling.add_appointment")
+def appointment_new(request):
+    if request.method == "GET":
+        initial = {
+            "location": request.GET.get("location"),
+            "practitioner": request.GET.get("practitioner"),
+            "starts_at": request.GET.get("start"),
+            "source": "phone",
+        }
+        form = BookingForm(initial=initial)
+        form.is_bound = False
+        try:
+            starts = datetime.strptime(request.GET.get("start", ""), "%Y-%m-%dT%H:%M")
+        except ValueError:
+            starts = None
+        from clinic.models import Practitioner
+
+        practitioner = Practitioner.objects.filter(pk=request.GET.get("practitioner") or 0).first()
+        location = Location.objects.filter(pk=request.GET.get("location") or 0).first()
+        return render(
+            request, "scheduling/_booking_dialog.html",
+            _booking_context(form, starts=starts, practitioner=practitioner, location=location),
+        )
+    form = BookingForm(request.POST)
+    owners = []
+    if form.is_valid():
+        data = form.cleaned_data
+        new_patient = None
+        if data["patient"] is None:
+            new_patient = PatientData(
+                first_name=data["first_name"], last_name=data["last_name"], phone=data["phone"],
+                birth_date=data["birth_date"], source=data["source"],
+            )
+        try:
+            appointment = services.book_appointment(
+                actor=request.user,
+                patient=data["patient"],
+                new_patient=new_patient,
+                phone_decision=data["phone_decision"],
+                relation=data["relation"] or "other",
+                location=data["location"],
+                practitioner=data["practitioner"],
+                starts_at=data["starts_at"],
+                service_ids=[s.pk for s in data["services"]],
+                note=data["note"],
+                source=data["source"],
+            )
+        except PhoneInUse as in_use:
+            owners = in_use.owners
+            form.add_error("phone", in_use.message)
+        except services.SlotTaken as taken:
+            # The calendar is drawn again with the slot now taken.
+            messages.error(request, taken.message)
+            return _redirect_to_day(request, data["location"].pk, data["starts_at"])
+        except DomainError as error:
+            visible = {"services", "first_name", "phone", "relation", "source"}
+            form.add_error(error.field if error.field in visible else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Booked %(patient)s with %(practitioner)s at %(time)s.")
+                % {
+                    "patient": appointment.patient.full_name,
+                    "practitioner": appointment.practitioner.full_name,
+                    "time": appointment.starts_at.astimezone(clinic_zone()).strftime("%d.%m.%Y %H:%M"),
+                },
+            )
+            return _redirect_to_day(request, appointment.location_id, appointment.starts_at)
+    return render(request, "scheduling/_booking_dialog.html", _booking_context(form, owners=owners), status=422 if request.htmx else 200)
+
+
+def _redirect_to_day(request, location_id, moment):
+    url = reverse("calendar_day") + f"?location={location_id}&date={moment.astimezone(clinic_zone()).date().isoformat()}"
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@clinic_view("scheduling.view_appointment")
+def appointment_detail(request, pk):
+    appointment = get_appointment_for(pk)
+    actions = [(action, TRANSITIONS[action][2]) for action in allowed_actions(appointment.status) if action not in {"cancel", "reschedule"}]
+    local_start = appointment.starts_at.astimezone(clinic_zone())
+    context = {
+        "appointment": appointment,
+        "actions": actions,
+        "can_change": request.user.has_perm("scheduling.change_appointment"),
+        "can_cancel": "cancel" in allowed_actions(appointment.status),
+        "can_reschedule": "reschedule" in allowed_actions(appointment.status),
+        "cancel_form": CancelForm(),
+        "reschedule_form": RescheduleForm(
+            initial={"day": local_start.date(), "time": local_start.time(), "practitioner": appointment.practitioner,
+                     "location": appointment.location}
+        ),
+    }
+    template = "scheduling/_appointment_panel.html" if request.htmx else "scheduling/appointment_detail.html"
+    return render(request, template, context)
+
+
+@require_POST
+@clinic_view("scheduling.change_appointment")
+def appointment_action(request, pk, action):
+    appointment = get_appointment_for(pk)
+    reason = request.POST.get("reason", "")
+    try:
+        services.change_status(appointment, action, actor=request.user, reason=reason)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action][2]})
+    return redirect(request.POST.get("next") or reverse("appointment_detail", args=[pk]))
+
+
+@require_POST
+@clinic_view("scheduling.change_appointment")
+def appointment_reschedule(request, pk):
+    appointment = get_appointment_for(pk)
+    form = RescheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a date, a time, a practitioner and a location."))
+        return redirect("appointment_detail", pk=pk)
+    try:
+        moved = services.reschedule_appointment(
+            appointment, actor=request.user, starts_at=form.starts_at(),
+            practitioner=form.cleaned_data["practitioner"], location=form.cleaned_data["location"],
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("appointment_detail", pk=pk)
+    messages.success(request, _("The appointment was moved."))
+    return _redirect_to_day(request, moved.location_id, moved.starts_at)
+
+
+@clinic_view("scheduling.view_appointment")
+def reception(request):
+    location, locations, day = _location_and_day(request)
+    filters = ReceptionFilterForm(request.GET or None)
+    appointments = Appointment.objects.none()
+    if location is not None:
+        zone = clinic_zone()
+        start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        appointments = (
+            Appointment.objects.filter(location=location, starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+            .select_related("patient", "practitioner")
+            .prefetch_related("services", "patient__flags")
+            .order_by("starts_at", "practitioner__full_name")
+        )
+        if filters.is_valid():
+            if filters.cleaned_data["status"]:
+                appointments = appointments.filter(status=filters.cleaned_data["status"])
+            if filters.cleaned_data["practitioner"]:
+                appointments = appointments.filter(practitioner=filters.cleaned_data["practitioner"])
+    rows = [(a, [(act, TRANSITIONS[act][2]) for act in allowed_actions(a.status) if act in {"arrive", "revert_arrival", "no_show", "start", "complete"}]) for a in appointments]
+    return render(
+        request,
+        "scheduling/reception.html",
+        {"rows": rows, "location": location, "locations": locations, "day": day, "filters": filters,
+         "can_change": request.user.has_perm("scheduling.change_appointment")},
+    )
+
+
+@clinic_view("scheduling.view_calendar")
+def free_slots(request):
+    form = FreeSlotForm(request.GET or None)
+    slots = []
+    if form.is_valid():
+        data = form.cleaned_data
+        slots = next_free_slots(
+            duration=timedelta(minutes=data["service"].duration_minutes),
+            start=timezone.now(),
+            location_id=data["location"].pk if data["location"] else None,
+            practitioner_id=data["practitioner"].pk if data["practitioner"] else None,
+        )
+    locations = {loc.pk: loc for loc in Location.objects.all()}
+    rows = [(slot, locations.get(slot.location_id)) for slot in slots]
+    return render(request, "scheduling/free_slots.html", {"form": form, "rows": rows,
+                                                           "can_book": request.user.has_perm("scheduling.add_appointment")})

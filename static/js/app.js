@@ -1,0 +1,34 @@
+// Small glue for htmx dialogs; everything else is server-rendered.
+(function () {
+  function dialog() {
+    return bootstrap.Modal.getOrCreateInstance(document.getElementById("dialog"));
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "dialog-content") {
+      dialog().show();
+      var first = event.detail.target.querySelector("[autofocus]");
+      if (first) { first.focus(); }
+    }
+  });
+  // A refused booking comes back as 422 with the dialog: show it anyway.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  window.pickPatient = function (button) {
+    var form = button.closest("form");
+    form.querySelector("[name=patient]").value = button.dataset.patientId;
+    form.querySelector("#picked-patient").textContent = button.dataset.patientName;
+    form.querySelector("#picked-patient-box").classList.remove("d-none");
+    form.querySelector("#new-patient-fields").classList.add("d-none");
+    document.getElementById("patient-pick-results").innerHTML = "";
+  };
+  window.clearPatient = function (button) {
+    var form = button.closest("form");
+    form.querySelector("[name=patient]").value = "";
+    form.querySelector("#picked-patient-box").classList.add("d-none");
+    form.querySelector("#new-patient-fields").classList.remove("d-none");
+  };
+})();
