@@ -137,8 +137,9 @@ def bench_routing(requests: int, warmup: int, rounds: int = 10) -> dict[str, flo
     plain_middleware = [m for m in settings.MIDDLEWARE if m != TENANT_MIDDLEWARE]
     assert len(plain_middleware) == len(settings.MIDDLEWARE) - 1, "tenant middleware not in MIDDLEWARE"
     factory = RequestFactory()
-    with override_settings(ROOT_URLCONF="bench.tenancy",
-                           ALLOWED_HOSTS=[".localhost", "localhost"], DEBUG=False):
+    with override_settings(
+        ROOT_URLCONF="bench.tenancy", ALLOWED_HOSTS=[".localhost", "localhost"], DEBUG=False
+    ):
         routed_handler = WSGIHandler()  # reads MIDDLEWARE now
         with override_settings(MIDDLEWARE=plain_middleware):
             plain_handler = WSGIHandler()
@@ -238,8 +239,15 @@ def password_hash_seconds() -> float:
 # --- report --------------------------------------------------------------------
 
 
-def report(routing: dict, per_clinic: list[float], clone_times: list[float], total_s: float,
-           hash_s: float, round_trip_ms: float, database: str) -> dict:
+def report(
+    routing: dict,
+    per_clinic: list[float],
+    clone_times: list[float],
+    total_s: float,
+    hash_s: float,
+    round_trip_ms: float,
+    database: str,
+) -> dict:
     count = len(per_clinic)
     first, last = per_clinic[:10], per_clinic[-10:]
     first_clone, last_clone = clone_times[:10], clone_times[-10:]
@@ -296,7 +304,9 @@ def report(routing: dict, per_clinic: list[float], clone_times: list[float], tot
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=2000, help="timed requests per variant (default 2000)")
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="timed requests per variant (default 2000)"
+    )
     parser.add_argument("--warmup", type=int, default=300, help="untimed requests per variant first")
     parser.add_argument("--clinics", type=int, default=100, help="clinics to create (default 100)")
     args = parser.parse_args(argv)
@@ -313,7 +323,9 @@ def main(argv: list[str] | None = None) -> int:
 
     embedded = start_unless_configured(BASE_DIR)  # sets DATABASE_URL when it starts one
     server_url = os.environ["DATABASE_URL"]
-    database = "embedded PostgreSQL" if embedded is not None else f"{urlsplit(server_url).hostname or 'socket'}"
+    database = (
+        "embedded PostgreSQL" if embedded is not None else f"{urlsplit(server_url).hostname or 'socket'}"
+    )
     created = False
     try:
         log(f"Creating database {BENCH_DATABASE} on {database} ...")

@@ -89,7 +89,10 @@ class PractitionerForm(forms.Form):
 
 
 class HoursRowForm(forms.Form):
-    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=Weekday.choices, coerce=int)
+    # An empty first choice, so that an untouched spare row counts as empty.
+    weekday = forms.TypedChoiceField(
+        label=_("Weekday"), choices=[("", "---------"), *Weekday.choices], coerce=int, empty_value=None
+    )
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.filter(is_active=True))
     starts = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     ends = forms.TimeField(label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

@@ -163,6 +163,8 @@ LANGUAGES = [
     ("fa", _("Persian")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Number formats Django's own locales lack (Persian thousands grouping).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

@@ -7,10 +7,11 @@ committed data: the session's clinics, and whatever a test creates with
 to 127.0.0.1 itself, so clinic alpha is at http://alpha.localhost:PORT/.
 
 pytest-django's ``live_server`` / ``transactional_db`` are not used: their
-flush would truncate the public schema's tenant tables. Instead, every browser
-test leaves the database as it found it: rows added to clinic alpha while the
-test ran are deleted afterwards (see ``_leave_alpha_as_found``), so the tests
-in other folders, which run later in the same session, see no trace of them.
+flush would truncate the public schema's tenant tables. Instead, the tests are
+marked ``django_db`` (rolled back as usual, which the server does not notice),
+and every browser test leaves clinic alpha as it found it: rows added while it
+ran are deleted afterwards (see ``_leave_alpha_as_found``), so later tests and
+reruns on a reused database see no trace of them. The browser tests run last.
 """
 
 from __future__ import annotations
