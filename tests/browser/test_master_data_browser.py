@@ -10,7 +10,6 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent

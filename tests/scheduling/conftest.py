@@ -3,7 +3,13 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from tests.factories import LocationFactory, PatientFactory, PractitionerFactory, ServiceFactory, WorkingHoursFactory
+from tests.factories import (
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    ServiceFactory,
+    WorkingHoursFactory,
+)
 
 
 def next_weekday(weekday: int, *, after_days: int = 1):

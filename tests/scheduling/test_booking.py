@@ -1,7 +1,6 @@
 """Booking: the duration follows the services; every refusal has a message and saves nothing."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from auditlog.models import LogEntry
