@@ -120,20 +120,26 @@ def _gaps(entry: PractitionerDay, grid_start: datetime, grid_end: datetime) -> l
 class WeekCell:
     day: date
     entry: PractitionerDay | None
+    now: datetime
 
     @property
     def free_minutes(self) -> int:
+        """Free time still ahead: past time is not bookable, as in the day view."""
         if self.entry is None:
             return 0
-        return int(sum((f.ends - f.starts).total_seconds() for f in self.entry.free_intervals()) // 60)
+        seconds = sum(
+            (f.ends - max(f.starts, self.now)).total_seconds() for f in self.entry.free_intervals() if f.ends > self.now
+        )
+        return int(seconds // 60)
 
 
-def week_rows(location: Location, monday: date):
+def week_rows(location: Location, monday: date, *, now: datetime | None = None):
+    now = now or timezone.now()
     days = [monday + timedelta(days=offset) for offset in range(7)]
     loaded = load_days(days, location_id=location.pk)
     practitioners = sorted({entry.practitioner for entry in loaded.values()}, key=lambda p: p.full_name)
     return days, [
-        (practitioner, [WeekCell(day, loaded.get((practitioner.pk, day))) for day in days])
+        (practitioner, [WeekCell(day, loaded.get((practitioner.pk, day)), now) for day in days])
         for practitioner in practitioners
     ]
 

@@ -84,6 +84,10 @@ class Appointment(models.Model):
         return f"{self.patient} · {self.starts_at:%Y-%m-%d %H:%M}"
 
     @property
+    def service_names(self) -> str:
+        return ", ".join(service.name for service in self.services.all())
+
+    @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
 

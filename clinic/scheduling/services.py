@@ -149,6 +149,8 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
                 _("An appointment that is “%(status)s” cannot be changed this way.")
                 % {"status": current.get_status_display()}
             )
+        if action == "no_show" and current.starts_at > timezone.now():
+            raise DomainError(_("The appointment has not started yet: it cannot be a no-show."))
         current.status = target
         if action == "cancel":
             current.cancel_reason = reason.strip()

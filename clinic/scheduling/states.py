@@ -18,6 +18,19 @@ TRANSITIONS = {
 }
 
 
+# What the person is told once the change is made.
+DONE = {
+    "confirm": _("The appointment was confirmed."),
+    "arrive": _("The patient's arrival was registered."),
+    "revert_arrival": _("The arrival was reverted."),
+    "start": _("The treatment has started."),
+    "complete": _("The treatment was completed."),
+    "no_show": _("The patient was marked as not having come."),
+    "cancel": _("The appointment was cancelled."),
+    "reschedule": _("The appointment was moved."),
+}
+
+
 def allowed_actions(status: str) -> list[str]:
     return [action for action, (sources, _target, _label) in TRANSITIONS.items() if status in sources]
 

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from .availability import clinic_zone, next_free_slots
 from .calendar import PIXELS_PER_MINUTE, day_grid, week_rows
 from .forms import BookingForm, CancelForm, FreeSlotForm, ReceptionFilterForm, RescheduleForm
 from .models import Appointment
-from .states import TRANSITIONS, allowed_actions
+from .states import DONE, TRANSITIONS, allowed_actions
 
 
 def get_appointment_for(pk: int) -> Appointment:
@@ -98,7 +99,6 @@ def appointment_new(request):
             "source": "phone",
         }
         form = BookingForm(initial=initial)
-        form.is_bound = False
         try:
             starts = datetime.strptime(request.GET.get("start", ""), "%Y-%m-%dT%H:%M")
         except ValueError:
@@ -199,8 +199,11 @@ def appointment_action(request, pk, action):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[action][2]})
-    return redirect(request.POST.get("next") or reverse("appointment_detail", args=[pk]))
+        messages.success(request, DONE[action])
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("appointment_detail", args=[pk])
+    return redirect(next_url)
 
 
 @require_POST
@@ -219,7 +222,7 @@ def appointment_reschedule(request, pk):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("appointment_detail", pk=pk)
-    messages.success(request, _("The appointment was moved."))
+    messages.success(request, DONE["reschedule"])
     return _redirect_to_day(request, moved.location_id, moved.starts_at)
 
 
@@ -242,7 +245,13 @@ def reception(request):
                 appointments = appointments.filter(status=filters.cleaned_data["status"])
             if filters.cleaned_data["practitioner"]:
                 appointments = appointments.filter(practitioner=filters.cleaned_data["practitioner"])
-    rows = [(a, [(act, TRANSITIONS[act][2]) for act in allowed_actions(a.status) if act in {"arrive", "revert_arrival", "no_show", "start", "complete"}]) for a in appointments]
+    now = timezone.now()
+    desk_actions = {"arrive", "revert_arrival", "no_show", "start", "complete"}
+    rows = [
+        (a, [(act, TRANSITIONS[act][2]) for act in allowed_actions(a.status)
+             if act in desk_actions and not (act == "no_show" and a.starts_at > now)])
+        for a in appointments
+    ]
     return render(
         request,
         "scheduling/reception.html",

@@ -6,9 +6,12 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id === "dialog-content") {
       dialog().show();
-      var first = event.detail.target.querySelector("[autofocus]");
-      if (first) { first.focus(); }
     }
+  });
+  // Focus only once the modal is shown: Bootstrap focuses the modal itself on opening.
+  document.addEventListener("shown.bs.modal", function (event) {
+    var first = event.target.querySelector("[autofocus]");
+    if (first) { first.focus(); }
   });
   // A refused booking comes back as 422 with the dialog: show it anyway.
   document.addEventListener("htmx:beforeSwap", function (event) {

@@ -204,9 +204,36 @@ def _tracked_models():
     from django.contrib.auth import get_user_model
 
     from clinic.exports.models import Export
-    from clinic.models import Location, Practitioner, Service, ServiceCategory, Speciality
+    from clinic.models import (
+        Break,
+        Location,
+        OpeningHours,
+        Practitioner,
+        Service,
+        ServiceCategory,
+        Speciality,
+        WorkingHours,
+    )
+    from clinic.patients.models import Patient, PatientFlag
+    from clinic.scheduling.models import Appointment, AppointmentService
 
-    return [Export, Practitioner, Speciality, Service, ServiceCategory, Location, get_user_model(), LogEntry]
+    return [
+        Export,
+        AppointmentService,
+        Appointment,
+        PatientFlag,
+        Patient,
+        Break,
+        WorkingHours,
+        OpeningHours,
+        Practitioner,
+        Speciality,
+        Service,
+        ServiceCategory,
+        Location,
+        get_user_model(),
+        LogEntry,
+    ]
 
 
 @pytest.fixture(autouse=True)

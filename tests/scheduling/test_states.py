@@ -21,7 +21,13 @@ CASES = [
 
 @pytest.mark.parametrize("action, status", CASES)
 def test_transition_is_applied_only_from_its_statuses(tenant, front_desk, action, status):
-    appointment = AppointmentFactory(status=status)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # Started ten minutes ago: every action is possible as far as time goes.
+    starts = timezone.now() - timedelta(minutes=10)
+    appointment = AppointmentFactory(status=status, starts_at=starts, ends_at=starts + timedelta(minutes=30))
     sources, target, _label = TRANSITIONS[action]
     if status in sources:
         changed = change_status(appointment, action, actor=front_desk, reason="Patient asked")
@@ -84,3 +90,15 @@ def test_reception_marks_arrival_and_reverts_it(tenant, front_desk, client_for):
     client.post(f"/appointments/{appointment.pk}/revert_arrival/")
     appointment.refresh_from_db()
     assert appointment.status == Status.CONFIRMED
+
+
+def test_a_future_appointment_cannot_be_a_no_show(tenant, front_desk):
+    appointment = AppointmentFactory()  # tomorrow
+    with pytest.raises(DomainError, match="not started yet"):
+        change_status(appointment, "no_show", actor=front_desk)
+
+
+def test_the_return_address_after_an_action_stays_on_this_site(tenant, front_desk, client_for):
+    appointment = AppointmentFactory(status=Status.BOOKED)
+    response = client_for(front_desk).post(f"/appointments/{appointment.pk}/confirm/", {"next": "https://evil.example/"})
+    assert response["Location"] == f"/appointments/{appointment.pk}/"
