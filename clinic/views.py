@@ -386,13 +386,20 @@ def audit_trail(request, model, pk):
     from auditlog.models import LogEntry
 
     from clinic.accounts.models import User
+    from clinic.patients.models import Patient
+    from clinic.scheduling.models import Appointment
 
-    models = {**AUDITED, "user": User}
+    models = {**AUDITED, "user": User, "patient": Patient, "appointment": Appointment}
     if model not in models:
         raise Http404
     obj = get_object_or_404(models[model], pk=pk)
     content_type = ContentType.objects.get_for_model(models[model])
     entries = LogEntry.objects.filter(content_type=content_type, object_pk=str(obj.pk)).select_related("actor")
+    if model == "patient":
+        from clinic.patients.models import PatientFlag
+
+        related = Q(content_type=ContentType.objects.get_for_model(PatientFlag), additional_data__patient=obj.pk)
+        entries = LogEntry.objects.filter(Q(content_type=content_type, object_pk=str(obj.pk)) | related)
     if model == "location":
         related = Q(
             content_type=ContentType.objects.get_for_model(OpeningHours), additional_data__location=obj.pk

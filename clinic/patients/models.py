@@ -150,3 +150,7 @@ class PatientFlag(models.Model):
 
     def __str__(self):
         return f"{self.patient} · {self.flag}"
+
+    def get_additional_data(self):
+        # Lets the patient's audit trail include flags set and removed.
+        return {"patient": self.patient_id}

@@ -102,3 +102,10 @@ def test_the_return_address_after_an_action_stays_on_this_site(tenant, front_des
     appointment = AppointmentFactory(status=Status.BOOKED)
     response = client_for(front_desk).post(f"/appointments/{appointment.pk}/confirm/", {"next": "https://evil.example/"})
     assert response["Location"] == f"/appointments/{appointment.pk}/"
+
+
+def test_a_manager_reads_the_appointments_trail(tenant, front_desk, manager, client_for):
+    appointment = AppointmentFactory(status=Status.CONFIRMED)
+    change_status(appointment, "arrive", actor=front_desk)
+    page = client_for(manager).get(f"/audit/appointment/{appointment.pk}/").content.decode()
+    assert front_desk.full_name in page and "Arrived" in page
