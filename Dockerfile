@@ -10,12 +10,12 @@
 
 FROM python:3.11-slim
 
+# PYTHONPATH: /app comes before the copy that `pip install .` puts in site-packages,
+# so that BASE_DIR is /app for gunicorn, celery and manage.py alike.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # /app first on the path, ahead of the copy `pip install .` puts in site-packages,
-    # so that BASE_DIR is /app for gunicorn, celery and manage.py alike.
     PYTHONPATH=/app
 
 # WeasyPrint (PDF exports) needs Pango and HarfBuzz; the Noto fonts cover Latin,

@@ -53,8 +53,11 @@ def _start_in_public_schema():
     from django.db import connection
     from django.utils import translation
 
+    from clinic.tenants.middleware import forget_tenants
+
     connection.set_schema_to_public()
     translation.activate("en")
+    forget_tenants()  # a rolled-back test may have left a clinic in the routing cache
     yield
     connection.set_schema_to_public()
     translation.deactivate()

@@ -1,3 +1,5 @@
+import threading
+import time
 import zoneinfo
 
 from django.conf import settings
@@ -28,14 +30,37 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
+# hostname -> (expires at, clinic). Saving a clinic or a domain clears it in this
+# process; other processes see the change within TENANT_CACHE_SECONDS.
+TENANT_CACHE_SECONDS = 30
+_tenants: dict[str, tuple[float, object]] = {}
+_tenants_lock = threading.Lock()
+
+
+def forget_tenants(**kwargs) -> None:
+    with _tenants_lock:
+        _tenants.clear()
+
+
 class ClinicTenantMiddleware(TenantMainMiddleware):
-    """Route by host name; an unknown host (or the template schema) gets a plain 404 page."""
+    """Route by host name; an unknown host (or the template schema) gets a plain 404 page.
+
+    The host -> clinic lookup is cached briefly: without it every request pays a
+    query for it, more than the rest of the routing together.
+    """
 
     def no_tenant_found(self, request, hostname):
         return render(request, "404_unknown_host.html", {"hostname": hostname}, status=404)
 
     def get_tenant(self, domain_model, hostname):
-        tenant = super().get_tenant(domain_model, hostname)
+        now = time.monotonic()
+        cached = _tenants.get(hostname)
+        if cached is not None and cached[0] > now:
+            tenant = cached[1]
+        else:
+            tenant = super().get_tenant(domain_model, hostname)
+            with _tenants_lock:
+                _tenants[hostname] = (now + TENANT_CACHE_SECONDS, tenant)
         if tenant.is_template:
             raise domain_model.DoesNotExist
         return tenant

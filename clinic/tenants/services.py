@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -39,12 +40,14 @@ def ensure_template_schema() -> Clinic:
             currency="EUR",
             is_template=True,
         )
+        # Migrating the new schema syncs its roles (post_migrate).
         template.save(verbosity=0)
-    from clinic.accounts.roles import sync_roles
-
-    with schema_context(template_schema):
-        sync_roles()
     return template
+
+
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def clinic_domain(slug: str) -> str:
@@ -66,7 +69,7 @@ def validate_new_clinic(*, slug, name, currency, time_zone, language, admin_emai
         errors["name"] = _("Enter the clinic's name.")
     if currency not in CURRENCIES:
         errors["currency"] = _("Choose a currency from the list.")
-    if time_zone not in zoneinfo.available_timezones():
+    if time_zone not in known_time_zones():
         errors["time_zone"] = _("Choose a time zone from the list.")
     if language not in dict(settings.LANGUAGES):
         errors["language"] = _("Choose a language from the list.")
@@ -122,7 +125,12 @@ def create_clinic(
         clinic.save(verbosity=0)
         Domain.objects.create(domain=clinic_domain(slug), tenant=clinic, is_primary=True)
         with schema_context(clinic.schema_name):
-            sync_roles()
+            from django.contrib.auth.models import Group
+
+            # The clone carries the template's roles; a template older than the
+            # role table is brought up to date here.
+            if Group.objects.filter(name__in=Role.values).count() != len(Role.values):
+                sync_roles()
             one_time = None if send_set_password_mail else (password or secrets.token_urlsafe(12))
             invite_staff_member(
                 email=admin_email,

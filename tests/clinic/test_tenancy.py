@@ -138,3 +138,21 @@ def test_create_clinic_refuses_bad_input_and_creates_nothing(overrides, message)
         call_command("create_clinic", **options)
     assert Clinic.objects.count() == before
     assert not Domain.objects.filter(domain="epsilon.localhost").exists()
+
+
+def test_routing_cache_forgets_a_changed_clinic_at_once(client, clinic_a):
+    from clinic.tenants.middleware import _tenants
+
+    assert b'lang="en"' in client.get("/accounts/login/", HTTP_HOST="alpha.localhost").content
+    assert "alpha.localhost" in _tenants
+    clinic = Clinic.objects.get(pk=clinic_a.pk)
+    clinic.default_language = "ro"
+    clinic.save()
+    assert b'lang="ro"' in client.get("/accounts/login/", HTTP_HOST="alpha.localhost").content
+
+
+def test_a_removed_domain_stops_routing_at_once(client, clinic_a):
+    Domain.objects.create(domain="alpha-old.localhost", tenant=clinic_a, is_primary=False)
+    assert client.get("/accounts/login/", HTTP_HOST="alpha-old.localhost").status_code == 200
+    Domain.objects.get(domain="alpha-old.localhost").delete()
+    assert client.get("/accounts/login/", HTTP_HOST="alpha-old.localhost").status_code == 404
