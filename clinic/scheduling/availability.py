@@ -12,13 +12,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Prefetch
 
 from clinic.models import Absence, Break, Practitioner, WorkingHours
 
 from .models import LIVE_STATUSES, Appointment, Status
 
 SLOT_MINUTES = 15
+
+
 
 
 def clinic_zone() -> ZoneInfo:
@@ -38,13 +39,39 @@ class Interval:
         return self.starts < ends and starts < self.ends
 
 
+@dataclass(slots=True)
+class Flagged:
+    label: str
+    colour: str
+
+
+@dataclass(slots=True)
+class Booked:
+    """An appointment as calendars draw it: read with values(), not as a model.
+
+    A calendar shows hundreds of them; model instances, related managers and
+    prefetch machinery cost more than the SQL.
+    """
+
+    pk: int
+    practitioner_id: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    patient_id: int | None = None
+    patient_name: str = ""
+    flags: list[Flagged] = field(default_factory=list)
+    service_names: str = ""
+    local_time: str = ""
+
+
 @dataclass
 class PractitionerDay:
     practitioner: Practitioner
     day: date
     working: list[Interval] = field(default_factory=list)
     breaks: list[Interval] = field(default_factory=list)
-    appointments: list[Appointment] = field(default_factory=list)
+    appointments: list[Booked] = field(default_factory=list)
     absent: bool = False
 
     def busy(self) -> list[Interval]:
@@ -82,8 +109,13 @@ def load_days(
     location_id: int | None = None,
     practitioner_ids: list[int] | None = None,
     with_patients: bool = True,
+    with_services: bool = True,
 ) -> dict[tuple[int, date], PractitionerDay]:
-    """The practitioners' days at a location (or anywhere), keyed by (practitioner id, date)."""
+    """The practitioners' days at a location (or anywhere), keyed by (practitioner id, date).
+
+    Without patients only the live appointments' times are read: enough to know
+    what is free.
+    """
     zone = clinic_zone()
     weekdays = {d.weekday() for d in days}
     hours = WorkingHours.objects.filter(weekday__in=weekdays, practitioner__is_active=True)
@@ -101,15 +133,7 @@ def load_days(
     )
     window_start = aware(min(days), time(0), zone)
     window_end = aware(max(days) + timedelta(days=1), time(0), zone)
-    appointments = Appointment.objects.filter(
-        practitioner_id__in=practitioner_ids, starts_at__lt=window_end, ends_at__gt=window_start
-    ).exclude(status=Status.CANCELLED)
-    if with_patients:
-        from clinic.patients.models import Flag
-
-        appointments = appointments.select_related("patient").prefetch_related(
-            Prefetch("patient__flags", queryset=Flag.objects.all()), "services"
-        )
+    appointments = _booked(practitioner_ids, window_start, window_end, with_patients, with_services)
     by_key: dict[tuple[int, date], PractitionerDay] = {}
     for day in days:
         for row in hours:
@@ -134,6 +158,52 @@ def load_days(
     return by_key
 
 
+def _booked(practitioner_ids, window_start, window_end, with_patients, with_services) -> list[Booked]:
+    """The window's appointments in at most three queries, whatever their number."""
+    # An appointment ends on the day it starts (booking checks it), so the lower
+    # bound on starts_at is exact and keeps the index scan to the window.
+    rows = Appointment.objects.filter(
+        practitioner_id__in=practitioner_ids, starts_at__gte=window_start, starts_at__lt=window_end
+    )
+    if not with_patients:
+        return [
+            Booked(*row)
+            for row in rows.filter(status__in=LIVE_STATUSES).values_list(
+                "id", "practitioner_id", "starts_at", "ends_at", "status"
+            )
+        ]
+    from clinic.patients.models import PatientFlag
+
+    from .models import AppointmentService
+
+    booked = [
+        Booked(pk, practitioner, starts, ends, status, patient, f"{first} {last}".strip())
+        for pk, practitioner, starts, ends, status, patient, first, last in rows.exclude(
+            status=Status.CANCELLED
+        ).values_list(
+            "id", "practitioner_id", "starts_at", "ends_at", "status", "patient_id",
+            "patient__first_name", "patient__last_name",
+        )
+    ]
+    if not booked:
+        return booked
+    flags: dict[int, list[Flagged]] = defaultdict(list)
+    for patient_id, label, colour in PatientFlag.objects.filter(
+        patient_id__in={b.patient_id for b in booked}
+    ).values_list("patient_id", "flag__label", "flag__colour").order_by("flag__label"):
+        flags[patient_id].append(Flagged(label, colour))
+    names: dict[int, list[str]] = defaultdict(list)
+    if with_services:
+        for appointment_id, name in AppointmentService.objects.filter(
+            appointment_id__in=[b.pk for b in booked]
+        ).values_list("appointment_id", "service__name").order_by("appointment_id", "position"):
+            names[appointment_id].append(name)
+    for item in booked:
+        item.flags = flags.get(item.patient_id, [])
+        item.service_names = ", ".join(names.get(item.pk, ()))
+    return booked
+
+
 def round_up(moment: datetime, minutes: int = SLOT_MINUTES) -> datetime:
     extra = (moment.minute % minutes) * 60 + moment.second + moment.microsecond / 1e6
     if extra == 0:
@@ -151,35 +221,47 @@ class FreeSlot:
 
 def next_free_slots(
     *, duration: timedelta, start: datetime, days: int = 14, location_id: int | None = None,
-    practitioner_id: int | None = None, limit: int = 10,
+    practitioner_id: int | None = None, limit: int = 10, chunk_days: int = 2,
 ) -> list[FreeSlot]:
-    """The first free slots of ``duration`` from ``start`` on, over ``days`` days."""
+    """The first free slots of ``duration`` from ``start`` on, over ``days`` days.
+
+    Days are read a few at a time, in order; once ``limit`` slots are found no
+    later day can hold an earlier one, so the search stops there.
+    """
     zone = clinic_zone()
     first_day = start.astimezone(zone).date()
     dates = [first_day + timedelta(days=offset) for offset in range(days)]
-    loaded = load_days(
-        dates, location_id=location_id, practitioner_ids=[practitioner_id] if practitioner_id else None,
-        with_patients=False,
-    )
-    locations = {}
-    for row in WorkingHours.objects.filter(practitioner_id__in={k[0] for k in loaded}).values(
-        "practitioner_id", "weekday", "location_id", "starts", "ends"
-    ):
-        locations.setdefault((row["practitioner_id"], row["weekday"]), []).append(row)
-    candidates: list[FreeSlot] = []
-    for (practitioner_id_, day), entry in loaded.items():
-        for free in entry.free_intervals():
-            cursor = round_up(max(free.starts, start))
-            while cursor + duration <= free.ends:
-                local = cursor.astimezone(zone).time()
-                location = next(
-                    (r["location_id"] for r in locations.get((practitioner_id_, day.weekday()), [])
-                     if r["starts"] <= local < r["ends"] and (location_id is None or r["location_id"] == location_id)),
-                    None,
-                )
-                if location is not None:
-                    candidates.append(FreeSlot(entry.practitioner, location, cursor, cursor + duration))
-                    break  # the first slot of each free interval
-                cursor += timedelta(minutes=SLOT_MINUTES)
-    candidates.sort(key=lambda s: (s.starts, s.practitioner.full_name))
-    return candidates[:limit]
+    spans: dict[tuple[int, int], list[dict]] | None = None
+    found: list[FreeSlot] = []
+    for index in range(0, len(dates), chunk_days):
+        loaded = load_days(
+            dates[index:index + chunk_days], location_id=location_id,
+            practitioner_ids=[practitioner_id] if practitioner_id else None, with_patients=False,
+        )
+        if spans is None:
+            spans = {}
+            hours = WorkingHours.objects.filter(practitioner__is_active=True)
+            if location_id:
+                hours = hours.filter(location_id=location_id)
+            if practitioner_id:
+                hours = hours.filter(practitioner_id=practitioner_id)
+            for row in hours.values("practitioner_id", "weekday", "location_id", "starts", "ends"):
+                spans.setdefault((row["practitioner_id"], row["weekday"]), []).append(row)
+        for (practitioner_id_, day), entry in loaded.items():
+            for free in entry.free_intervals():
+                cursor = round_up(max(free.starts, start))
+                while cursor + duration <= free.ends:
+                    local = cursor.astimezone(zone).time()
+                    location = next(
+                        (r["location_id"] for r in spans.get((practitioner_id_, day.weekday()), [])
+                         if r["starts"] <= local < r["ends"]),
+                        None,
+                    )
+                    if location is not None:
+                        found.append(FreeSlot(entry.practitioner, location, cursor, cursor + duration))
+                        break  # the first slot of each free interval
+                    cursor += timedelta(minutes=SLOT_MINUTES)
+        if len(found) >= limit:
+            break
+    found.sort(key=lambda s: (s.starts, s.practitioner.full_name))
+    return found[:limit]

@@ -81,6 +81,7 @@ def calendar_week(request):
         {
             "location": location, "locations": locations, "days": days, "rows": rows, "day": day,
             "previous": monday - timedelta(days=7), "next": monday + timedelta(days=7), "today": timezone.localdate(),
+            "appointments_url": reverse("appointment_detail", args=[0]).removesuffix("0/"),
         },
     )
 
