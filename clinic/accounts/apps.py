@@ -23,16 +23,22 @@ class AccountsConfig(AppConfig):
             include_fields=["email", "full_name", "is_active", "is_operator", "is_superuser", "language"],
         )
         auditlog.register(Group, m2m_fields={"permissions"})
-        post_migrate.connect(_sync_roles_after_migrate, sender=self)
+        post_migrate.connect(_sync_roles_after_migrate)
 
 
 def _sync_roles_after_migrate(sender, using="default", **kwargs):
+    from django.apps import apps
     from django.db import connections
     from django_tenants.utils import get_public_schema_name
 
+    # post_migrate is sent once per app with models: act after the last one,
+    # when every app's permissions exist.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender is not with_models[-1]:
+        return
     connection = connections[using]
     if getattr(connection, "schema_name", get_public_schema_name()) == get_public_schema_name():
         return
     from .roles import sync_roles
 
-    sync_roles()
+    sync_roles(create_missing_permissions=False)

@@ -80,13 +80,18 @@ def _permissions(codes: list[str]):
     return found
 
 
-def sync_roles() -> None:
-    """Create or update the role groups of the current clinic schema (idempotent)."""
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
+def sync_roles(*, create_missing_permissions: bool = True) -> None:
+    """Create or update the role groups of the current clinic schema (idempotent).
 
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0)
+    After a migration Django has just created every permission; elsewhere
+    they are created first if missing.
+    """
+    if create_missing_permissions:
+        from django.apps import apps
+        from django.contrib.auth.management import create_permissions
+
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0)
     for role, codes in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role.value)
         wanted = {p.pk for p in _permissions(codes)}
