@@ -33,10 +33,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.http import HttpResponse
 from django.urls import path
+
+from bench._common import bench_url, drop_database, log, percentile, recreate_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "bench_tenancy"
@@ -56,57 +58,6 @@ urlpatterns = [path(PING_PATH.strip("/") + "/", ping)]
 
 
 # --- helpers ---------------------------------------------------------------
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def bench_url(url: str) -> str:
-    """The same server, the benchmark's own database name."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + BENCH_DATABASE, parts.query, parts.fragment))
-
-
-def admin_connection(url: str):
-    """An autocommit connection to a maintenance database of the same server."""
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    kwargs = {
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        **(config.get("OPTIONS") or {}),
-    }
-    kwargs = {key: value for key, value in kwargs.items() if value not in (None, "")}
-    last_error = None
-    for dbname in ("postgres", "template1"):
-        try:
-            return psycopg.connect(dbname=dbname, autocommit=True, **kwargs)
-        except psycopg.OperationalError as error:
-            last_error = error
-    raise last_error
-
-
-def recreate_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-
-
-def drop_database(url: str) -> None:
-    with admin_connection(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(fraction * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 # --- (a) routing -------------------------------------------------------------
@@ -350,9 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     created = False
     try:
         log(f"Creating database {BENCH_DATABASE} on {database} ...")
-        recreate_database(server_url)
+        recreate_database(server_url, BENCH_DATABASE)
         created = True
-        os.environ["DATABASE_URL"] = bench_url(server_url)
+        os.environ["DATABASE_URL"] = bench_url(server_url, BENCH_DATABASE)
 
         import io
 
@@ -380,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                 connections.close_all()
             except Exception:
                 pass
-            drop_database(server_url)
+            drop_database(server_url, BENCH_DATABASE)
             log(f"Dropped database {BENCH_DATABASE}.")
         if embedded is not None:
             embedded.stop()
