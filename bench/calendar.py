@@ -316,11 +316,12 @@ def load_appointments(
         for service in by_minutes[minutes]:
             choices.append(service)
             weights.append(share / len(by_minutes[minutes]))
-    picks = iter(rng.choices(choices, weights, k=target * 2))
-
     # Each practitioner's working day packed with back-to-back appointments; a random
     # subset of exactly ``target`` is kept, so the gaps are free time.
     windows = [(dtime(9), dtime(13)), (dtime(13, 30), dtime(17))]
+    # Enough picks to pack every window with the shortest service (plus the one that overflows).
+    per_day = sum((b.hour * 60 + b.minute - a.hour * 60 - a.minute) // 15 + 1 for a, b in windows)
+    picks = iter(rng.choices(choices, weights, k=len(days) * len(practitioners) * per_day))
     candidates = []  # (starts, ends, practitioner_id, location_id, service_id)
     quiet_candidates = []
     for day in days:
