@@ -32,6 +32,7 @@ messages: install
 
 bench: install
 	$(BIN)/python -m bench.tenancy
+	$(BIN)/python -m bench.calendar
 
 clean:
 	rm -rf $(VENV) staticfiles
