@@ -180,10 +180,10 @@ def parse_price_list(file_name: str, content: bytes, currency: str) -> list[dict
                 price = parse_amount(values["price"])
                 if price < 0:
                     bad("price", _("The price cannot be negative."))
-                elif price != round_money(price, currency):
-                    bad("price", _("At most %(places)s decimal places.") % {"places": places})
                 elif price >= Decimal("1e12"):
                     bad("price", _("The price is too large."))
+                elif price != round_money(price, currency):
+                    bad("price", _("At most %(places)s decimal places.") % {"places": places})
             except ValueError:
                 bad("price", _("Enter a number."))
         vat = Decimal("0.00")

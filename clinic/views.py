@@ -47,7 +47,7 @@ def home(request):
     )
     shifts = (
         WorkingHours.objects.filter(weekday=weekday, practitioner__is_active=True)
-        .exclude(practitioner__absences__starts_on__lte=today, practitioner__absences__ends_on__gte=today)
+        .exclude(practitioner__in=Absence.objects.filter(starts_on__lte=today, ends_on__gte=today).values("practitioner_id"))
         .select_related("practitioner", "location")
         .order_by("location__name", "starts")
     )

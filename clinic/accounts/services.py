@@ -92,6 +92,9 @@ def update_staff_member(
     if not full_name.strip():
         raise DomainError(_("Enter the person's full name."), field="full_name")
     with transaction.atomic(durable=True), set_actor(actor):
+        # One staff change at a time: two managers demoting each other at once
+        # must not both see the other as the remaining manager.
+        Group.objects.select_for_update().get(name=Role.MANAGER)
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.pk == actor.pk and (not is_active or Role.MANAGER not in roles):
             raise DomainError(

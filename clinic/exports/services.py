@@ -51,7 +51,7 @@ def build_export_file(export_id: int, language: str) -> None:
             sheet = workbook.create_sheet(title=str(exporter.title)[:31])
             step = max(total // 20, 50)
             for index, row in enumerate(exporter.rows(), start=1):
-                sheet.append(row)
+                sheet.append([_as_text(sheet, value) for value in row])
                 if index % step == 0:
                     Export.objects.filter(pk=export_id).update(progress=min(99, index * 100 // total))
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -70,6 +70,17 @@ def build_export_file(export_id: int, language: str) -> None:
             status=Export.Status.FAILED, error=str(exc)[:1000], finished=timezone.now()
         )
         raise
+
+
+def _as_text(sheet, value):
+    """Text that looks like a formula stays text: exported names must never run in Excel."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def get_export_for(user, pk: int) -> Export:

@@ -5,6 +5,14 @@ from .models import Flag, PhoneRelation, Source
 from .services import NEW_SHARING, SAME_PERSON, PatientData
 
 
+def validate_phone(phone: str) -> str:
+    phone = phone.strip()
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if phone and not 5 <= len(digits) <= 15:
+        raise forms.ValidationError(_("Enter a phone number of 5 to 15 digits."))
+    return phone
+
+
 class PatientForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
@@ -16,11 +24,7 @@ class PatientForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_phone(self):
-        phone = self.cleaned_data["phone"].strip()
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        if phone and not 5 <= len(digits) <= 15:
-            raise forms.ValidationError(_("Enter a phone number of 5 to 15 digits."))
-        return phone
+        return validate_phone(self.cleaned_data["phone"])
 
     def patient_data(self) -> PatientData:
         data = self.cleaned_data

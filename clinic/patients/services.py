@@ -102,6 +102,12 @@ def update_patient(patient: Patient, data: PatientData, *, actor) -> Patient:
     with transaction.atomic(durable=True), set_actor(actor):
         current = Patient.objects.select_for_update(of=("self",)).get(pk=patient.pk)
         if normalise_phone(data.phone) != current.phone:
+            # Those who shared the old number keep it: the first of them owns it now.
+            sharers = list(current.phone_sharers.order_by("number"))
+            if sharers:
+                heir = sharers[0]
+                Patient.objects.filter(pk=heir.pk).update(phone_owner=None, phone_relation=PhoneRelation.SELF)
+                Patient.objects.filter(pk__in=[p.pk for p in sharers[1:]]).update(phone_owner=heir)
             current.phone_owner = None
             current.phone_relation = PhoneRelation.SELF
             others = phone_owners(data.phone, exclude=current)

@@ -58,6 +58,7 @@ class Booked:
     starts_at: datetime
     ends_at: datetime
     status: str
+    location_id: int | None = None
     patient_id: int | None = None
     patient_name: str = ""
     flags: list[Flagged] = field(default_factory=list)
@@ -73,6 +74,7 @@ class PractitionerDay:
     breaks: list[Interval] = field(default_factory=list)
     appointments: list[Booked] = field(default_factory=list)
     absent: bool = False
+    shown: list[Booked] = field(default_factory=list)
 
     def busy(self) -> list[Interval]:
         taken = [Interval(a.starts_at, a.ends_at) for a in self.appointments if a.status in LIVE_STATUSES]
@@ -169,7 +171,7 @@ def _booked(practitioner_ids, window_start, window_end, with_patients, with_serv
         return [
             Booked(*row)
             for row in rows.filter(status__in=LIVE_STATUSES).values_list(
-                "id", "practitioner_id", "starts_at", "ends_at", "status"
+                "id", "practitioner_id", "starts_at", "ends_at", "status", "location_id"
             )
         ]
     from clinic.patients.models import PatientFlag
@@ -177,11 +179,11 @@ def _booked(practitioner_ids, window_start, window_end, with_patients, with_serv
     from .models import AppointmentService
 
     booked = [
-        Booked(pk, practitioner, starts, ends, status, patient, f"{first} {last}".strip())
-        for pk, practitioner, starts, ends, status, patient, first, last in rows.exclude(
+        Booked(pk, practitioner, starts, ends, status, location, patient, f"{first} {last}".strip())
+        for pk, practitioner, starts, ends, status, location, patient, first, last in rows.exclude(
             status=Status.CANCELLED
         ).values_list(
-            "id", "practitioner_id", "starts_at", "ends_at", "status", "patient_id",
+            "id", "practitioner_id", "starts_at", "ends_at", "status", "location_id", "patient_id",
             "patient__first_name", "patient__last_name",
         )
     ]

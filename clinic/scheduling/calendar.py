@@ -10,6 +10,7 @@ from django.utils import timezone
 from clinic.models import Location, OpeningHours
 
 from .availability import SLOT_MINUTES, PractitionerDay, aware, clinic_zone, load_days, round_up
+from .models import LIVE_STATUSES
 
 PIXELS_PER_MINUTE = 1.6
 
@@ -97,6 +98,13 @@ def day_grid(location: Location, day: date, *, now: datetime | None = None) -> D
         for brk in entry.breaks:
             column.blocks.append(_block(brk.starts, brk.ends, grid_start, "break"))
         for appointment in entry.appointments:
+            if appointment.location_id != location.pk:
+                # Busy at another location: the time is taken, the patient is not this calendar's.
+                if appointment.status in LIVE_STATUSES and grid_start < appointment.ends_at and appointment.starts_at < grid_end:
+                    column.blocks.append(
+                        _block(max(appointment.starts_at, grid_start), min(appointment.ends_at, grid_end), grid_start, "off")
+                    )
+                continue
             block = _block(appointment.starts_at, appointment.ends_at, grid_start, "appointment", appointment)
             block.time = appointment.starts_at.astimezone(zone).strftime("%H:%M")
             block.url = appointment_url.format(appointment.pk)
@@ -162,7 +170,9 @@ def week_rows(location: Location, monday: date, *, now: datetime | None = None):
     loaded = load_days(days, location_id=location.pk, with_services=False)
     zone = clinic_zone()
     for entry in loaded.values():
-        for appointment in entry.appointments:
+        # The week of this location: appointments elsewhere only reduce the free time.
+        entry.shown = [a for a in entry.appointments if a.location_id == location.pk]
+        for appointment in entry.shown:
             appointment.local_time = appointment.starts_at.astimezone(zone).strftime("%H:%M")
     practitioners = sorted({entry.practitioner for entry in loaded.values()}, key=lambda p: p.full_name)
     return days, [

@@ -42,6 +42,11 @@ class BookingForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), choices=[c for c in Source.choices if c[0] in {"walk_in", "phone", "web"}])
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
+    def clean_phone(self):
+        from clinic.patients.forms import validate_phone
+
+        return validate_phone(self.cleaned_data["phone"])
+
     def clean_starts_at(self):
         value = self.cleaned_data["starts_at"]
         if timezone.is_naive(value):

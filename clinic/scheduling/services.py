@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic.errors import DomainError
-from clinic.models import Location, Practitioner, Service, WorkingHours
+from clinic.models import Location, OpeningHours, Practitioner, Service, WorkingHours
 
 from .availability import aware, clinic_zone, load_days
 from .models import Appointment, AppointmentService, Source, Status
@@ -43,6 +43,9 @@ def _check_slot(*, location: Location, practitioner: Practitioner, starts_at: da
         (aware(day, row.starts, zone), aware(day, row.ends, zone))
         for row in WorkingHours.objects.filter(practitioner=practitioner, location=location, weekday=day.weekday())
     ]
+    opening = OpeningHours.objects.filter(location=location, weekday=day.weekday()).first()
+    if opening is None or not (aware(day, opening.opens, zone) <= starts_at and ends_at <= aware(day, opening.closes, zone)):
+        raise DomainError(_("%(location)s is closed at this time.") % {"location": location.name}, field="starts_at")
     if not spans:
         raise DomainError(
             _("%(practitioner)s does not work at %(location)s on that day.")
@@ -140,6 +143,8 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
     sources, target, _label = TRANSITIONS[action]
     if action == "cancel" and not reason.strip():
         raise DomainError(_("Give a reason for cancelling."), field="reason")
+    if len(reason.strip()) > 200:
+        raise DomainError(_("Keep the reason under 200 characters."), field="reason")
     with transaction.atomic(durable=True), set_actor(actor):
         current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if current.status not in sources:

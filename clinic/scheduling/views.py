@@ -42,6 +42,8 @@ def _location_and_day(request):
     selected = next((loc for loc in locations if str(loc.pk) == request.GET.get("location")), locations[0])
     try:
         day = date.fromisoformat(request.GET.get("date", ""))
+        if not 1900 <= day.year <= 2999:
+            raise ValueError
     except ValueError:
         day = timezone.localdate()
     return selected, locations, day
@@ -106,8 +108,12 @@ def appointment_new(request):
             starts = None
         from clinic.models import Practitioner
 
-        practitioner = Practitioner.objects.filter(pk=request.GET.get("practitioner") or 0).first()
-        location = Location.objects.filter(pk=request.GET.get("location") or 0).first()
+        def number(name):
+            value = request.GET.get(name, "")
+            return int(value) if value.isdigit() else 0
+
+        practitioner = Practitioner.objects.filter(pk=number("practitioner")).first()
+        location = Location.objects.filter(pk=number("location")).first()
         return render(
             request, "scheduling/_booking_dialog.html",
             _booking_context(form, starts=starts, practitioner=practitioner, location=location),

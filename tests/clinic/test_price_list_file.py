@@ -136,3 +136,19 @@ def test_export_progress_is_an_htmx_fragment(tenant, client_for, manager, django
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(manager).post("/exports/price_list/start/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and b"<html" not in response.content
+
+
+def test_a_huge_price_is_a_row_error_not_a_crash(tenant):
+    with pytest.raises(PriceListRejected) as rejected:
+        parse_price_list("p.csv", csv_bytes("BIG-1,Big,Cat,30,1e30,0,yes"), "EUR")
+    assert [(e.line, e.column) for e in rejected.value.errors] == [(2, "Price")]
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(tenant, client_for, manager, django_capture_on_commit_callbacks):
+    ServiceFactory(code="F-1", name='=HYPERLINK("http://evil.example")')
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post("/exports/price_list/start/")
+    content = b"".join(client_for(manager).get(response["Location"] + "download/").streaming_content)
+    sheet = load_workbook(io.BytesIO(content)).active
+    cell = next(row[1] for row in sheet.iter_rows() if row[0].value == "F-1")
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")

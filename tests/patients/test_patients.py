@@ -159,3 +159,16 @@ def test_patient_list_pages_with_a_constant_number_of_queries(tenant, front_desk
     assert b"Page 1" in response.content and b"page=2" in response.content
     second = client.get("/patients/?q=testescu&page=2").content
     assert b"page=1" in second and b"page=3" not in second
+
+
+def test_changing_the_owners_phone_hands_the_old_number_to_a_sharer(tenant, front_desk):
+    from clinic.patients.services import update_patient
+
+    owner = PatientFactory(phone="+37369777000")
+    first = register_patient(PatientData("Unu", "Copil", phone="+37369777000"), actor=front_desk, phone_decision=NEW_SHARING, relation="child")
+    second = register_patient(PatientData("Doi", "Copil", phone="+37369777000"), actor=front_desk, phone_decision=NEW_SHARING, relation="child")
+    update_patient(owner, PatientData(owner.first_name, owner.last_name, phone="+37369888000"), actor=front_desk)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.phone_owner is None and first.phone_relation == "self"
+    assert second.phone_owner == first
