@@ -20,6 +20,8 @@ def committed(django_db_blocker, clinic_a, clinic_b):
     """Committed rows (a worker cannot see a test's open transaction), removed afterwards."""
     from clinic.exports.models import Export
 
+    from clinic.models import Service, ServiceCategory
+
     created = []
     with django_db_blocker.unblock():
         yield created
@@ -30,6 +32,8 @@ def committed(django_db_blocker, clinic_a, clinic_b):
                     if export.file:
                         export.file.delete(save=False)
                     export.delete()
+                Service.objects.filter(code__in=["WORKER-A", "WORKER-B"]).delete()
+                ServiceCategory.objects.filter(name="Worker test", services__isnull=True).delete()
         connection.set_schema_to_public()
 
 
