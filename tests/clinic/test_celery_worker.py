@@ -19,7 +19,6 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 def committed(django_db_blocker, clinic_a, clinic_b):
     """Committed rows (a worker cannot see a test's open transaction), removed afterwards."""
     from clinic.exports.models import Export
-
     from clinic.models import Service, ServiceCategory
 
     created = []
