@@ -38,13 +38,11 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from bench._common import bench_url, drop_database, log, percentile, recreate_database
+from bench._common import bench_database, log, percentile
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "bench_calendar"
 CLINIC_SLUG = "bench"
 CLINIC_TIME_ZONE = "Europe/Chisinau"
@@ -579,34 +577,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--appointments", type=int, default=200_000)
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    os.environ["DEBUG"] = "0"
-    # No Redis: eager tasks, local-memory cache; nothing leaves this process.
-    os.environ.pop("REDIS_URL", None)
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-
-    from clinic.embedded_db import start_unless_configured
-
-    embedded = start_unless_configured(BASE_DIR)  # sets DATABASE_URL when it starts one
-    server_url = os.environ["DATABASE_URL"]
-    database = (
-        "embedded PostgreSQL" if embedded is not None else f"{urlsplit(server_url).hostname or 'socket'}"
-    )
-    created = False
     rng = random.Random(SEED)
     plan = Plan()
-    try:
-        log(f"Creating database {BENCH_DATABASE} on {database} ...")
-        recreate_database(server_url, BENCH_DATABASE)
-        created = True
-        os.environ["DATABASE_URL"] = bench_url(server_url, BENCH_DATABASE)
-
-        import io
-
-        import django
-        from django.core.management import call_command
-
-        django.setup()
+    with bench_database(BENCH_DATABASE, keep=args.keep) as database:
         from django.contrib.auth.models import Group
         from django.db import connection
         from django.test import Client
@@ -617,8 +590,6 @@ def main(argv: list[str] | None = None) -> int:
         from clinic.tenants.services import create_clinic
 
         started = time.perf_counter()
-        call_command("migrate_schemas", interactive=False, verbosity=0, stdout=io.StringIO())
-        call_command("setup_site", stdout=io.StringIO())
         connection.set_schema_to_public()
         clinic = create_clinic(
             slug=CLINIC_SLUG,
@@ -629,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
             admin_email=f"manager@{CLINIC_SLUG}.example",
             password="bench-manager-password",
         ).clinic
-        log(f"Migrated, set up and created the clinic in {time.perf_counter() - started:.1f} s")
+        log(f"Created the clinic in {time.perf_counter() - started:.1f} s")
 
         connection.set_tenant(clinic)
         log(f"Loading {args.patients} patients and {args.appointments} appointments ...")
@@ -700,22 +671,6 @@ def main(argv: list[str] | None = None) -> int:
         plans = explain_search(client, clinic, urls["patient_search_phone"]) + explain_search(
             client, clinic, urls["patient_search_name"]
         )
-    finally:
-        if created:
-            try:
-                from django.db import connections
-
-                connections.close_all()
-            except Exception:
-                pass
-            if args.keep:
-                log(f"Kept database {BENCH_DATABASE} (--keep).")
-            else:
-                drop_database(server_url, BENCH_DATABASE)
-                log(f"Dropped database {BENCH_DATABASE}.")
-        if embedded is not None:
-            embedded.stop()
-            log("Embedded PostgreSQL stopped.")
 
     # --- report ---
     w = 28

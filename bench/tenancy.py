@@ -32,15 +32,12 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.http import HttpResponse
 from django.urls import path
 
-from bench._common import bench_url, drop_database, log, percentile, recreate_database
+from bench._common import bench_database, log, percentile
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "bench_tenancy"
 TENANT_MIDDLEWARE = "clinic.tenants.middleware.ClinicTenantMiddleware"
 PING_PATH = "/bench-ping/"
@@ -285,37 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.clinics < 1:
         parser.error("--clinics must be at least 1")
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    os.environ["DEBUG"] = "0"
-    # No Redis: eager tasks, local-memory cache; nothing leaves this process.
-    os.environ.pop("REDIS_URL", None)
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-
-    from clinic.embedded_db import start_unless_configured
-
-    embedded = start_unless_configured(BASE_DIR)  # sets DATABASE_URL when it starts one
-    server_url = os.environ["DATABASE_URL"]
-    database = (
-        "embedded PostgreSQL" if embedded is not None else f"{urlsplit(server_url).hostname or 'socket'}"
-    )
-    created = False
-    try:
-        log(f"Creating database {BENCH_DATABASE} on {database} ...")
-        recreate_database(server_url, BENCH_DATABASE)
-        created = True
-        os.environ["DATABASE_URL"] = bench_url(server_url, BENCH_DATABASE)
-
-        import io
-
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        started = time.perf_counter()
-        call_command("migrate_schemas", interactive=False, verbosity=0, stdout=io.StringIO())
-        call_command("setup_site", stdout=io.StringIO())
-        log(f"Migrated and set up in {time.perf_counter() - started:.1f} s")
-
+    with bench_database(BENCH_DATABASE) as database:
         log(f"(b) creating {args.clinics} clinics ...")
         per_clinic, clone_times, total_s = bench_clinics(args.clinics, not args.one_connection)
         hash_s = password_hash_seconds()
@@ -323,19 +290,6 @@ def main(argv: list[str] | None = None) -> int:
 
         log(f"(a) timing {args.requests} requests each, with and without tenant routing ...")
         routing = bench_routing(args.requests, args.warmup)
-    finally:
-        if created:
-            try:
-                from django.db import connections
-
-                connections.close_all()
-            except Exception:
-                pass
-            drop_database(server_url, BENCH_DATABASE)
-            log(f"Dropped database {BENCH_DATABASE}.")
-        if embedded is not None:
-            embedded.stop()
-            log("Embedded PostgreSQL stopped.")
 
     figures = report(
         routing, per_clinic, clone_times, total_s, hash_s, round_trip_ms, database, not args.one_connection
