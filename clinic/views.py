@@ -374,54 +374,48 @@ def service_import(request):
 
 # --- audit trail -----------------------------------------------------------------
 
-AUDITED = {
-    "service": Service,
-    "location": Location,
-    "practitioner": Practitioner,
-}
+def _audited():
+    """Objects with a readable trail: URL name -> (model, rows of other models that belong
+    to its trail, each with the ``additional_data`` key that names the object)."""
+    from clinic.accounts.models import User
+    from clinic.patients.models import Patient, PatientFlag
+    from clinic.scheduling.models import Appointment
+
+    from .models import Absence, Break
+
+    return {
+        "service": (Service, ()),
+        "location": (Location, ((OpeningHours, "location"),)),
+        # A practitioner's hours, breaks and absences are part of their trail.
+        "practitioner": (Practitioner, ((WorkingHours, "practitioner"), (Break, "practitioner"), (Absence, "practitioner"))),
+        "user": (User, ()),
+        "patient": (Patient, ((PatientFlag, "patient"),)),
+        "appointment": (Appointment, ()),
+    }
 
 
 @clinic_view("clinic.view_audit_trail")
 def audit_trail(request, model, pk):
     from auditlog.models import LogEntry
 
-    from clinic.accounts.models import User
-    from clinic.patients.models import Patient
-    from clinic.scheduling.models import Appointment
-
-    models = {**AUDITED, "user": User, "patient": Patient, "appointment": Appointment}
-    if model not in models:
+    audited = _audited()
+    if model not in audited:
         raise Http404
-    obj = get_object_or_404(models[model], pk=pk)
-    content_type = ContentType.objects.get_for_model(models[model])
-    entries = LogEntry.objects.filter(content_type=content_type, object_pk=str(obj.pk)).select_related("actor")
-    if model == "patient":
-        from clinic.patients.models import PatientFlag
-
-        related = Q(content_type=ContentType.objects.get_for_model(PatientFlag), additional_data__patient=obj.pk)
-        entries = LogEntry.objects.filter(Q(content_type=content_type, object_pk=str(obj.pk)) | related)
-    if model == "location":
-        related = Q(
-            content_type=ContentType.objects.get_for_model(OpeningHours), additional_data__location=obj.pk
-        )
-        entries = LogEntry.objects.filter(Q(content_type=content_type, object_pk=str(obj.pk)) | related)
-    if model == "practitioner":
-        # A practitioner's hours, breaks and absences are part of their trail.
-        from .models import Absence, Break, WorkingHours
-
-        related_types = [ContentType.objects.get_for_model(m) for m in (WorkingHours, Break, Absence)]
-        related = Q(content_type__in=related_types, additional_data__practitioner=obj.pk)
-        entries = LogEntry.objects.filter(Q(content_type=content_type, object_pk=str(obj.pk)) | related)
-    entries = entries.select_related("actor", "content_type")
+    model_class, related = audited[model]
+    obj = get_object_or_404(model_class, pk=pk)
+    query = Q(content_type=ContentType.objects.get_for_model(model_class), object_pk=str(obj.pk))
+    for related_model, key in related:
+        query |= Q(content_type=ContentType.objects.get_for_model(related_model), **{f"additional_data__{key}": obj.pk})
+    entries = LogEntry.objects.filter(query).select_related("actor", "content_type")
     page = Paginator(entries.order_by("-timestamp"), 50).get_page(request.GET.get("page"))
     rows = []
     for entry in page:
-        model_class = entry.content_type.model_class()
+        entry_model = entry.content_type.model_class()
         rows.append(
             {
                 "entry": entry,
-                "what": model_class._meta.verbose_name if model_class else entry.content_type.model,
-                "related": model_class is not models[model],
+                "what": entry_model._meta.verbose_name if entry_model else entry.content_type.model,
+                "related": entry_model is not model_class,
                 "changes": entry.changes_display_dict.items(),
             }
         )

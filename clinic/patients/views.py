@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,7 +9,7 @@ from clinic.errors import DomainError
 
 from . import services
 from .forms import FlagForm, PatientForm, PhoneDecisionForm
-from .models import Flag, Patient
+from .models import Patient
 
 
 def get_patient_for(pk: int) -> Patient:
@@ -158,6 +157,3 @@ def patient_flag(request, pk):
         messages.error(request, _("Choose a flag."))
     return redirect("patient_detail", pk=patient.pk)
 
-
-def flags_prefetch():
-    return Prefetch("patient__flags", queryset=Flag.objects.all())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -180,6 +180,3 @@ def week_rows(location: Location, monday: date, *, now: datetime | None = None):
         for practitioner in practitioners
     ]
 
-
-def local_time(moment: datetime) -> time:
-    return moment.astimezone(clinic_zone()).time()

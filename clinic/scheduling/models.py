@@ -87,10 +87,6 @@ class Appointment(models.Model):
     def service_names(self) -> str:
         return ", ".join(service.name for service in self.services.all())
 
-    @property
-    def is_live(self) -> bool:
-        return self.status in LIVE_STATUSES
-
 
 class AppointmentService(models.Model):
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="service_lines")

@@ -34,6 +34,3 @@ DONE = {
 def allowed_actions(status: str) -> list[str]:
     return [action for action, (sources, _target, _label) in TRANSITIONS.items() if status in sources]
 
-
-def action_label(action: str):
-    return TRANSITIONS[action][2]

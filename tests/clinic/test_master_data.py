@@ -244,3 +244,16 @@ def test_home_shows_who_works_today(tenant, client_for, front_desk):
     hours = WorkingHoursFactory(weekday=today)
     response = client_for(front_desk).get("/")
     assert hours.practitioner.full_name.encode() in response.content
+
+
+def test_a_practitioners_trail_includes_their_hours_and_a_locations_its_opening_hours(tenant, client_for, manager):
+    practitioner = PractitionerFactory()
+    location = LocationFactory()  # opening hours Mon-Fri
+    rows = [{"weekday": "1", "location": location.pk, "starts": "09:00", "ends": "12:00"}]
+    client = client_for(manager)
+    client.post(f"/practitioners/{practitioner.pk}/hours/", hours_post(rows))
+    trail = client.get(f"/audit/practitioner/{practitioner.pk}/").content.decode()
+    assert "working hours" in trail and manager.full_name in trail
+    client.post(f"/locations/{location.pk}/", location_post(name=location.name, d3=("10:00", "14:00")))
+    trail = client.get(f"/audit/location/{location.pk}/").content.decode()
+    assert "opening hours" in trail
