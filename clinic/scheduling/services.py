@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from auditlog.context import set_actor
@@ -21,13 +22,19 @@ class SlotTaken(DomainError):
     """Another live appointment of the practitioner overlaps: the calendar must be shown again."""
 
 
-def _is_overlap(error: IntegrityError) -> bool:
-    cause = getattr(error, "__cause__", None)
-    return getattr(getattr(cause, "diag", None), "constraint_name", "") == "scheduling_no_double_booking"
+@contextmanager
+def _refusing_taken_slots():
+    """The database's no-overlap constraint refused the change: say so as SlotTaken."""
+    try:
+        yield
+    except IntegrityError as error:
+        cause = getattr(error, "__cause__", None)
+        if getattr(getattr(cause, "diag", None), "constraint_name", "") == "scheduling_no_double_booking":
+            raise SlotTaken(_("This time was just taken. Please choose another slot.")) from error
+        raise
 
 
-def _check_slot(*, location: Location, practitioner: Practitioner, starts_at: datetime, ends_at: datetime,
-                ignore: Appointment | None = None) -> None:
+def _check_slot(*, location: Location, practitioner: Practitioner, starts_at: datetime, ends_at: datetime) -> None:
     if not location.is_active:
         raise DomainError(_("This location is closed for bookings."), field="location")
     if not practitioner.is_active:
@@ -109,30 +116,23 @@ def book_appointment(
     if source not in Source.values:
         raise DomainError(_("Unknown source."), field="source")
     _check_slot(location=location, practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
-    try:
-        with transaction.atomic(durable=True), set_actor(actor):
-            if patient is None:
-                patient = register_patient_in(
-                    new_patient, actor=actor, phone_decision=phone_decision, relation=relation
-                )
-            appointment = Appointment.objects.create(
-                location=location,
-                practitioner=practitioner,
-                patient=patient,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                source=source,
-                source_detail=source_detail,
-                note=note.strip(),
-                booked_by=actor,
-            )
-            AppointmentService.objects.bulk_create(
-                [AppointmentService(appointment=appointment, service=s, position=i) for i, s in enumerate(services)]
-            )
-    except IntegrityError as error:
-        if _is_overlap(error):
-            raise SlotTaken(_("This time was just taken. Please choose another slot.")) from error
-        raise
+    with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
+        if patient is None:
+            patient = register_patient_in(new_patient, actor=actor, phone_decision=phone_decision, relation=relation)
+        appointment = Appointment.objects.create(
+            location=location,
+            practitioner=practitioner,
+            patient=patient,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            source=source,
+            source_detail=source_detail,
+            note=note.strip(),
+            booked_by=actor,
+        )
+        AppointmentService.objects.bulk_create(
+            [AppointmentService(appointment=appointment, service=s, position=i) for i, s in enumerate(services)]
+        )
     return appointment
 
 
@@ -145,7 +145,7 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
         raise DomainError(_("Give a reason for cancelling."), field="reason")
     if len(reason.strip()) > 200:
         raise DomainError(_("Keep the reason under 200 characters."), field="reason")
-    with transaction.atomic(durable=True), set_actor(actor):
+    with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
         current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if current.status not in sources:
             if action == "cancel" and current.status == Status.ARRIVED:
@@ -159,13 +159,7 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
         current.status = target
         if action == "cancel":
             current.cancel_reason = reason.strip()
-        try:
-            with transaction.atomic():
-                current.save(update_fields=["status", "cancel_reason", "updated"])
-        except IntegrityError as error:
-            if _is_overlap(error):
-                raise SlotTaken(_("This time was just taken. Please choose another slot.")) from error
-            raise
+        current.save(update_fields=["status", "cancel_reason", "updated"])
     return current
 
 
@@ -182,20 +176,15 @@ def reschedule_appointment(
             _("An appointment that is “%(status)s” cannot be moved.") % {"status": appointment.get_status_display()}
         )
     _check_slot(location=location, practitioner=practitioner, starts_at=starts_at, ends_at=starts_at + duration)
-    try:
-        with transaction.atomic(durable=True), set_actor(actor):
-            current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
-            if current.status not in sources:
-                raise DomainError(_("The appointment was changed meanwhile. Please reload."))
-            current.starts_at, current.ends_at = starts_at, starts_at + duration
-            current.practitioner, current.location = practitioner, location
-            current.status = target
-            current.reminder_sent_at = None
-            current.save()
-    except IntegrityError as error:
-        if _is_overlap(error):
-            raise SlotTaken(_("This time was just taken. Please choose another slot.")) from error
-        raise
+    with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
+        current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+        if current.status not in sources:
+            raise DomainError(_("The appointment was changed meanwhile. Please reload."))
+        current.starts_at, current.ends_at = starts_at, starts_at + duration
+        current.practitioner, current.location = practitioner, location
+        current.status = target
+        current.reminder_sent_at = None
+        current.save()
     return current
 
 
