@@ -15,7 +15,7 @@ Measured:
     ``ClinicTenantMiddleware`` -- median and p95, and what routing adds;
 (b) creating 100 clinics with ``clinic.tenants.services.create_clinic``
     (schema cloned from the template, domain, first manager), timed one by one,
-    with the part spent in django-tenants' clone_schema; each on a database
+    with the part spent cloning the schema (``clinic.tenants.cloning``); each on a database
     connection of its own, or with ``--one-connection`` all on one.
 
 Options: --requests N, --warmup N, --clinics N, --one-connection.
@@ -127,26 +127,25 @@ def bench_clinics(count: int, fresh_connection: bool = False) -> tuple[list[floa
     is closed before each clinic, as each operator-console request or
     ``create_clinic`` command has its own (the reconnect is timed too). Without
     it every clinic is created on one connection, as a loop in one process
-    would: django-tenants re-creates its clone function on each call and the
-    server process grows with it.
+    would.
     """
     from django.db import connection, connections
-    from django_tenants.clone import CloneSchema
 
+    from clinic.tenants import cloning
     from clinic.tenants.services import create_clinic
 
     clone_times: list[float] = []
-    original_clone = CloneSchema.clone_schema
+    original_clone = cloning.clone_schema
 
-    def timed_clone(self, *args, **kwargs):
+    def timed_clone(*args, **kwargs):
         started = time.perf_counter()
         try:
-            return original_clone(self, *args, **kwargs)
+            return original_clone(*args, **kwargs)
         finally:
             clone_times.append(time.perf_counter() - started)
 
     per_clinic: list[float] = []
-    CloneSchema.clone_schema = timed_clone
+    cloning.clone_schema = timed_clone
     try:
         total_started = time.perf_counter()
         for number in range(1, count + 1):
@@ -171,7 +170,7 @@ def bench_clinics(count: int, fresh_connection: bool = False) -> tuple[list[floa
                 log(f"  {number} clinics, {time.perf_counter() - total_started:.1f} s")
         total = time.perf_counter() - total_started
     finally:
-        CloneSchema.clone_schema = original_clone
+        cloning.clone_schema = original_clone
     return per_clinic, clone_times, total
 
 
