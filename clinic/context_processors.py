@@ -26,7 +26,14 @@ def navigation(request):
                 items.append(
                     {"label": label, "url": url, "icon": icon, "active": request.path.startswith(url) and (url != "/" or request.path == "/")}
                 )
+    if getattr(request, "is_clinic_site", False):
+        door = "clinic"
+    elif request.path.startswith("/portal/"):
+        door = "portal"
+    else:
+        door = "operator"
     return {
+        "door": door,
         "navigation": items,
         "clinic": getattr(request, "tenant", None) if getattr(request, "is_clinic_site", False) else None,
         "languages": settings.LANGUAGES,

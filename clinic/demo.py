@@ -31,6 +31,10 @@ def main() -> int:
         call_command(
             "create_operator", email=OPERATOR[0], name="Demo Operator", password=OPERATOR[1], verbosity=0
         )
+        from clinic.management.commands.seed_demo import DEMO_PASSWORD
+        from partners.organisations.demo import seed_partners
+
+        seed_partners(DEMO_PASSWORD)
         _print_logins(embedded is not None)
         call_command("runserver", ADDRESS, use_reloader=False, use_threading=True)
     except KeyboardInterrupt:
@@ -62,6 +66,7 @@ def _ensure_demo_clinic() -> None:
 
 def _print_logins(embedded: bool) -> None:
     from clinic.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+    from partners.organisations.demo import DEMO_PARTNERS
 
     port = ADDRESS.rsplit(":", 1)[-1]
     lines = [
@@ -72,6 +77,8 @@ def _print_logins(embedded: bool) -> None:
         "  Clinic logins (password for all: " + DEMO_PASSWORD + "):",
     ]
     lines += [f"    {role.label:<12} {email}" for email, _name, role in DEMO_USERS]
+    lines.append(f"  Partner portal:   http://localhost:{port}/portal/  (password: {DEMO_PASSWORD})")
+    lines += [f"    {email:<26} {name}" for name, _number, _kind, _contact, email in DEMO_PARTNERS]
     lines.append("  Stop with Ctrl-C.")
     print("\n".join(str(line) for line in lines), flush=True)
 

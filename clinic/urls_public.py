@@ -1,6 +1,6 @@
-"""URLs of the public domain: landing page, operator console (partner portal later)."""
+"""URLs of the public domain: landing page, operator console, partner portal."""
 
-from django.urls import path
+from django.urls import include, path
 from django.views.i18n import set_language
 
 from clinic.tenants import views
@@ -12,4 +12,5 @@ urlpatterns = [
     path("operator/logout/", views.operator_logout, name="operator_logout"),
     path("operator/", views.clinic_list, name="operator_clinics"),
     path("operator/clinics/new/", views.clinic_create, name="operator_clinic_create"),
+    path("", include("partners.organisations.urls")),
 ]

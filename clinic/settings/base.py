@@ -41,6 +41,7 @@ SHARED_APPS = [
     "django_tenants",
     "clinic.tenants",
     "clinic.accounts",
+    "partners.organisations",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

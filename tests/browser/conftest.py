@@ -162,7 +162,12 @@ def _celery_in_process(settings):
 
 
 def in_alpha(build, django_db_blocker=None):
-    """Run ``build()`` in clinic alpha's schema on a connection of its own, committed.
+    """Run ``build()`` in clinic alpha's schema on a connection of its own, committed (see ``in_schema``)."""
+    return in_schema(ALPHA_SCHEMA, build, django_db_blocker)
+
+
+def in_schema(schema, build, django_db_blocker=None):
+    """Run ``build()`` in ``schema`` on a connection of its own, committed.
 
     The test's own connection is inside pytest-django's rolled-back
     transaction; a fresh thread gets a fresh connection in autocommit mode, so
@@ -176,7 +181,7 @@ def in_alpha(build, django_db_blocker=None):
 
     def target():
         try:
-            with schema_context(ALPHA_SCHEMA):
+            with schema_context(schema):
                 outcome["value"] = build()
         except BaseException as exc:  # handed to the caller
             outcome["error"] = exc
@@ -270,6 +275,16 @@ def committed(django_db_blocker):
 
     def run(build):
         return in_alpha(build, django_db_blocker)
+
+    return run
+
+
+@pytest.fixture
+def committed_public(django_db_blocker):
+    """``committed_public(lambda: ...)``: run ORM code in the public schema, committed."""
+
+    def run(build):
+        return in_schema("public", build, django_db_blocker)
 
     return run
 
