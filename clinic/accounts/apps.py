@@ -39,6 +39,11 @@ def _sync_roles_after_migrate(sender, using="default", **kwargs):
     connection = connections[using]
     if getattr(connection, "schema_name", get_public_schema_name()) == get_public_schema_name():
         return
+    from django.contrib.auth.management import create_permissions
+
     from .roles import sync_roles
 
+    # Django creates each app's permissions in a post_migrate receiver of its
+    # own, which may run after this one for the last app: create them first.
+    create_permissions(sender, verbosity=0, using=using)
     sync_roles(create_missing_permissions=False)

@@ -36,6 +36,39 @@ FRONT_DESK_WORK = [
 ]
 SEE_PATIENTS = ["patients.view_patient", "scheduling.view_calendar", "scheduling.view_appointment"]
 
+# Visits and their lines: front desk and doctors record what was done.
+VISIT_WORK = [
+    "billing.view_visit",
+    "billing.add_visit",
+    "billing.change_visit",
+    "billing.view_visitline",
+    "billing.add_visitline",
+]
+CASHIER_WORK = [
+    "billing.view_payment",
+    "billing.add_payment",
+    "billing.view_deposit",
+    "billing.add_deposit",
+    "billing.view_cash_report",
+]
+CRM_WORK = ["billing.view_activity", "billing.add_activity", "billing.change_activity"]
+SEE_MONEY = [
+    "billing.view_visit",
+    "billing.view_visitline",
+    "billing.view_payment",
+    "billing.view_deposit",
+    "billing.view_cash_report",
+    "billing.view_revenue_report",
+]
+MANAGE_MONEY = [
+    "billing.change_line_price",
+    "billing.give_discount",
+    "billing.void_visitline",
+    "billing.refund_payment",
+    "billing.refund_deposit",
+]
+PROMOTIONS = ["billing.view_promotion", "billing.add_promotion", "billing.change_promotion"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.MANAGER: [
         *VIEW_MASTER_DATA,
@@ -51,13 +84,25 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clinic.change_clinic_settings",
         "clinic.manage_staff",
         "clinic.view_audit_trail",
+        *VISIT_WORK,
+        *CASHIER_WORK,
+        *CRM_WORK,
+        *SEE_MONEY,
+        *MANAGE_MONEY,
+        *PROMOTIONS,
     ],
-    Role.FRONT_DESK: [*VIEW_MASTER_DATA, *FRONT_DESK_WORK],
-    # Doctors see their calendar and patients and move a treatment along.
-    Role.DOCTOR: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "patients.change_patient", "scheduling.change_appointment"],
-    Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services"],
-    Role.SALES_HEAD: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services"],
-    Role.FINANCE: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "clinic.view_audit_trail"],
+    Role.FRONT_DESK: [*VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK],
+    # Doctors see their calendar and patients, move a treatment along and record what they did.
+    Role.DOCTOR: [
+        *VIEW_MASTER_DATA, *SEE_PATIENTS, "patients.change_patient", "scheduling.change_appointment",
+        *VISIT_WORK, *CRM_WORK,
+    ],
+    Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", *CRM_WORK, *PROMOTIONS],
+    Role.SALES_HEAD: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "billing.view_promotion"],
+    Role.FINANCE: [
+        *VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "clinic.view_audit_trail",
+        *SEE_MONEY, "billing.refund_payment", "billing.refund_deposit", "billing.void_visitline",
+    ],
 }
 
 

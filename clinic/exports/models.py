@@ -13,6 +13,8 @@ class Export(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=40)
+    # What to export (a period, a patient...), as the exporter's ``clean`` made it.
+    params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to="exports/", blank=True)

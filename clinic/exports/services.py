@@ -19,24 +19,24 @@ from .registry import EXPORTERS
 KEEP_FOR = timedelta(days=7)
 
 
-def start_export(kind: str, *, actor) -> Export:
+def start_export(kind: str, *, actor, data=None) -> Export:
+    """Queue an export; ``data`` (e.g. request.POST) is checked by the exporter's ``clean``."""
     exporter = EXPORTERS.get(kind)
     if exporter is None:
         raise DomainError(_("Unknown export."))
     if not actor.has_perm(exporter.permission):
         raise DomainError(_("You are not allowed to export this."))
+    params = exporter.clean(data or {})
     from .tasks import build_export
 
     with transaction.atomic(durable=True):
-        export = Export.objects.create(kind=kind, created_by=actor)
+        export = Export.objects.create(kind=kind, created_by=actor, params=params)
         send_after_commit(build_export, export.pk, translation.get_language())
     return export
 
 
 def build_export_file(export_id: int, language: str) -> None:
-    """Write the workbook; safe to run twice (a finished export is left alone)."""
-    from openpyxl import Workbook
-
+    """Write the file; safe to run twice (a finished export is left alone)."""
     claimed = Export.objects.filter(pk=export_id, status=Export.Status.PENDING).update(
         status=Export.Status.RUNNING
     )
@@ -46,18 +46,13 @@ def build_export_file(export_id: int, language: str) -> None:
     exporter = EXPORTERS[export.kind]
     try:
         with translation.override(language):
-            total = max(exporter.count(), 1)
-            workbook = Workbook(write_only=True)
-            sheet = workbook.create_sheet(title=str(exporter.title)[:31])
-            step = max(total // 20, 50)
-            for index, row in enumerate(exporter.rows(), start=1):
-                sheet.append([_as_text(sheet, value) for value in row])
-                if index % step == 0:
-                    Export.objects.filter(pk=export_id).update(progress=min(99, index * 100 // total))
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-            file_name = f"{exporter.file_stem}-{connection.tenant.slug}-{stamp}.xlsx"
+            file_name = f"{exporter.file_stem}-{connection.tenant.slug}-{stamp}.{exporter.extension}"
             with tempfile.TemporaryFile() as handle:
-                workbook.save(handle)
+                if exporter.build is not None:
+                    exporter.build(export.params, handle, lambda percent: _progress(export_id, percent))
+                else:
+                    _write_workbook(exporter, export.params, handle, export_id)
                 handle.seek(0)
                 export.file.save(file_name, File(handle), save=False)
         export.file_name = file_name
@@ -70,6 +65,24 @@ def build_export_file(export_id: int, language: str) -> None:
             status=Export.Status.FAILED, error=str(exc)[:1000], finished=timezone.now()
         )
         raise
+
+
+def _progress(export_id: int, percent: int) -> None:
+    Export.objects.filter(pk=export_id).update(progress=max(0, min(99, int(percent))))
+
+
+def _write_workbook(exporter, params: dict, handle, export_id: int) -> None:
+    from openpyxl import Workbook
+
+    total = max(exporter.count(params), 1)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(exporter.title)[:31])
+    step = max(total // 20, 50)
+    for index, row in enumerate(exporter.rows(params), start=1):
+        sheet.append([_as_text(sheet, value) for value in row])
+        if index % step == 0:
+            _progress(export_id, index * 100 // total)
+    workbook.save(handle)
 
 
 def _as_text(sheet, value):

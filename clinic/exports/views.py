@@ -22,7 +22,7 @@ def export_start(request, kind):
 
         raise PermissionDenied
     try:
-        export = services.start_export(kind, actor=request.user)
+        export = services.start_export(kind, actor=request.user, data=request.POST)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("home")

@@ -1,0 +1,498 @@
+"""Money on the patient's side: visits and their lines, payers, payments, deposits,
+promotions, the customer club and CRM — and the one append-only ledger they post to.
+
+The spine (DESIGN.md, "Payer and ledger"): every visit line has exactly one
+``Payer``; every financial event appends ``LedgerEntry`` rows keyed by a payer
+account. A patient's balance, a deposit's remaining amount, the points
+balance, the cash report and the revenue report are sums over those rows,
+never numbers stored on the side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# --- payers ------------------------------------------------------------------------
+
+
+class PayerKind(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    PLATFORM_ORDER = "platform_order", _("Platform order")
+    BARTER_POLICY = "barter_policy", _("Barter policy")
+    PARTNER = "partner", _("Partner")
+
+
+@dataclass(frozen=True)
+class PayerRules:
+    """What a kind of payer allows; decided here, in one place each (DESIGN.md)."""
+
+    allows_discounts: bool
+    counts_as_revenue: bool  # its lines are the clinic's revenue
+    on_tax_certificate: bool  # what it pays may appear on the patient's tax certificate
+    earns_points: bool  # the customer club rewards what is paid for its lines
+    settled_by: str
+
+
+PAYER_RULES: dict[str, PayerRules] = {
+    PayerKind.PATIENT: PayerRules(True, True, True, True, "patient"),
+    # Package items cost the patient nothing; the platform's settlement is neither revenue nor cash (seed 000).
+    PayerKind.PLATFORM_ORDER: PayerRules(False, False, False, False, "platform operator"),
+    # No promotion or discount, and no tax-deduction document, for barter treatment (seed 002).
+    PayerKind.BARTER_POLICY: PayerRules(False, True, False, False, "barter company"),
+    PayerKind.PARTNER: PayerRules(True, True, False, False, "partner"),
+}
+
+
+class Payer(models.Model):
+    """An account that owes for visit lines: the patient, or a coverage.
+
+    A patient's own account is one row per patient. Coverages (a platform
+    order, a barter policy, a partner arrangement) get their row when they are
+    created, and point to it from their own model.
+    """
+
+    kind = models.CharField(_("payer"), max_length=20, choices=PayerKind.choices)
+    patient = models.ForeignKey(
+        "patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT, related_name="payers"
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payer")
+        verbose_name_plural = _("payers")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(kind="patient"), name="billing_one_own_account_per_patient"
+            )
+        ]
+
+    def __str__(self):
+        if self.kind == PayerKind.PATIENT:
+            return str(self.get_kind_display())
+        return self.name or str(self.get_kind_display())
+
+    @property
+    def rules(self) -> PayerRules:
+        return PAYER_RULES[self.kind]
+
+
+# --- visits ------------------------------------------------------------------------
+
+
+class Visit(models.Model):
+    """An admission: the patient is at the clinic and receives services."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    number = models.BigIntegerField(
+        _("visit number"),
+        unique=True,
+        editable=False,
+        db_default=models.Func(models.Value("billing_visit_number_seq"), function="nextval",
+                               output_field=models.BigIntegerField()),
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT, related_name="visits"
+    )
+    appointment = models.OneToOneField(
+        "scheduling.Appointment", verbose_name=_("appointment"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="visit",
+    )
+    location = models.ForeignKey("clinic.Location", verbose_name=_("location"), on_delete=models.PROTECT,
+                                 related_name="+")
+    practitioner = models.ForeignKey(
+        "clinic.Practitioner", verbose_name=_("practitioner"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-opened_at"]
+        default_permissions = ("view", "add", "change")
+        indexes = [models.Index(fields=["patient", "-opened_at"], name="billing_visit_patient")]
+
+    def __str__(self):
+        return f"#{self.number}"
+
+
+class VisitLine(models.Model):
+    """A service received, at a price, owed by one payer. Never edited in place once
+    posted: a mistake is voided (with a reason) and entered again."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="lines")
+    service = models.ForeignKey("clinic.Service", verbose_name=_("service"), on_delete=models.PROTECT,
+                                related_name="+")
+    description = models.CharField(_("description"), max_length=200)
+    practitioner = models.ForeignKey(
+        "clinic.Practitioner", verbose_name=_("practitioner"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    list_price = models.DecimalField(_("price-list price"), **MONEY)
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    price_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("price changed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2)
+    discount = models.DecimalField(_("discount"), default=0, **MONEY)
+    promotion = models.ForeignKey("Promotion", verbose_name=_("promotion"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    discount_reason = models.CharField(_("reason for the discount"), max_length=200, blank=True)
+    discount_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    payer = models.ForeignKey(Payer, verbose_name=_("payer"), on_delete=models.PROTECT, related_name="lines")
+    currency = models.CharField(_("currency"), max_length=3)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("visit line")
+        verbose_name_plural = _("visit lines")
+        ordering = ["created", "id"]
+        default_permissions = ("view", "add")
+        permissions = [
+            ("change_line_price", _("Can charge another price than the price list's")),
+            ("give_discount", _("Can give a manual discount")),
+            ("void_visitline", _("Can void a visit line")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="billing_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="billing_line_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=F("unit_price") * F("quantity")),
+                name="billing_line_discount_within_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def gross(self):
+        return self.unit_price * self.quantity
+
+    @property
+    def net(self):
+        return self.gross - self.discount
+
+
+# --- promotions ----------------------------------------------------------------------
+
+
+class Promotion(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percent")
+        AMOUNT = "amount", _("Fixed amount")
+
+    name = models.CharField(_("name"), max_length=120)
+    service = models.ForeignKey("clinic.Service", verbose_name=_("service"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey("clinic.ServiceCategory", verbose_name=_("category"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.DecimalField(_("value"), **MONEY)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
+        ordering = ["-valid_from", "name"]
+        default_permissions = ("view", "add", "change")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gt=0), name="billing_promotion_value_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100), name="billing_promotion_percent_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="billing_promotion_dates_in_order",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# --- payments and deposits -------------------------------------------------------------
+
+
+class Method(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    TRANSFER = "transfer", _("Bank transfer")
+    DEPOSIT = "deposit", _("From a deposit")
+    LOYALTY = "loyalty", _("Customer club credit")
+    PLATFORM_SETTLEMENT = "platform_settlement", _("Platform settlement")
+
+
+# Money that moves into or out of the till or the bank. Deposit use and club credit
+# spend money received earlier (or never); a platform settlement is neither cash
+# flow nor revenue (seed 000).
+CASH_FLOW_METHODS = [Method.CASH, Method.CARD, Method.TRANSFER]
+# What a patient may pay a deposit with, or get a refund of one by.
+DEPOSIT_METHODS = CASH_FLOW_METHODS
+
+
+class Payment(models.Model):
+    """A payment (positive) or a refund (negative, pointing to its payment); never edited."""
+
+    number = models.BigIntegerField(
+        _("receipt number"),
+        unique=True,
+        editable=False,
+        db_default=models.Func(models.Value("billing_receipt_number_seq"), function="nextval",
+                               output_field=models.BigIntegerField()),
+    )
+    patient = models.ForeignKey("patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT,
+                                related_name="payments")
+    payer = models.ForeignKey(Payer, verbose_name=_("payer"), on_delete=models.PROTECT, related_name="payments")
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="payments")
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    tendered = models.DecimalField(_("cash tendered"), null=True, blank=True, **MONEY)
+    change = models.DecimalField(_("change"), default=0, **MONEY)
+    deposit = models.ForeignKey("Deposit", verbose_name=_("deposit"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="uses")
+    points = models.IntegerField(_("points"), default=0)
+    refund_of = models.ForeignKey("self", verbose_name=_("refund of"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="refunds")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cashier"), null=True,
+                                on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created", "-id"]
+        default_permissions = ("view", "add")
+        permissions = [
+            ("refund_payment", _("Can refund a payment")),
+            ("view_cash_report", _("Can see the cash report")),
+            ("view_revenue_report", _("Can see the revenue report")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="billing_payment_not_zero"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0, refund_of__isnull=True) | Q(amount__lt=0, refund_of__isnull=False),
+                name="billing_refund_is_negative_and_points_to_its_payment",
+            ),
+            models.CheckConstraint(condition=Q(change__gte=0), name="billing_change_not_negative"),
+        ]
+        indexes = [models.Index(fields=["created"], name="billing_payment_created")]
+
+    def __str__(self):
+        return f"#{self.number}"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.refund_of_id is not None
+
+
+class Deposit(models.Model):
+    """Money paid ahead for future services; what remains is a sum over the ledger."""
+
+    number = models.BigIntegerField(
+        _("deposit number"),
+        unique=True,
+        editable=False,
+        db_default=models.Func(models.Value("billing_receipt_number_seq"), function="nextval",
+                               output_field=models.BigIntegerField()),
+    )
+    patient = models.ForeignKey("patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT,
+                                related_name="deposits")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
+        ordering = ["-created", "-id"]
+        default_permissions = ("view", "add")
+        permissions = [("refund_deposit", _("Can refund a deposit"))]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_deposit_positive")]
+
+    def __str__(self):
+        return f"#{self.number}"
+
+
+# --- the ledger ------------------------------------------------------------------------
+
+
+class Entry(models.TextChoices):
+    CHARGE = "charge", _("Charge")
+    DISCOUNT = "discount", _("Discount")
+    VOID = "void", _("Voided line")
+    PAYMENT = "payment", _("Payment")
+    REFUND = "refund", _("Refund")
+    DEPOSIT_RECEIVED = "deposit_received", _("Deposit received")
+    DEPOSIT_APPLIED = "deposit_applied", _("Deposit used")
+    DEPOSIT_RETURNED = "deposit_returned", _("Deposit use refunded")
+    DEPOSIT_REFUNDED = "deposit_refunded", _("Deposit refunded")
+    POINTS_EARNED = "points_earned", _("Points earned")
+    POINTS_REDEEMED = "points_redeemed", _("Points redeemed")
+
+
+class Bucket(models.TextChoices):
+    # What the payer owes (+) or has paid in excess (−).
+    DEBT = "debt", _("Balance")
+    # Money the patient paid ahead and has not used (+).
+    DEPOSIT = "deposit", _("Deposits")
+    # Customer-club points (the entry's ``points``; its amount is zero).
+    POINTS = "points", _("Customer club")
+
+
+class LedgerEntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Ledger entries are never changed.")
+
+    def delete(self):
+        raise TypeError("Ledger entries are never deleted.")
+
+
+class LedgerEntry(models.Model):
+    """One line of the append-only ledger. Written only by ``billing.ledger.post``."""
+
+    account = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="entries")
+    bucket = models.CharField(max_length=10, choices=Bucket.choices)
+    kind = models.CharField(max_length=20, choices=Entry.choices)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    points = models.IntegerField(default=0)
+    # Money into (+) or out of (−) the till or the bank, in the entry's method.
+    cash_flow = models.DecimalField(default=0, **MONEY)
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="ledger_entries")
+    visit = models.ForeignKey(Visit, null=True, on_delete=models.PROTECT, related_name="entries")
+    line = models.ForeignKey(VisitLine, null=True, on_delete=models.PROTECT, related_name="entries")
+    payment = models.ForeignKey(Payment, null=True, on_delete=models.PROTECT, related_name="entries")
+    deposit = models.ForeignKey(Deposit, null=True, on_delete=models.PROTECT, related_name="entries")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["created", "id"]
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["patient", "created"], name="billing_ledger_patient"),
+            models.Index(fields=["account", "bucket"], name="billing_ledger_account"),
+            models.Index(fields=["created"], name="billing_ledger_created"),
+            models.Index(fields=["deposit"], condition=Q(deposit__isnull=False), name="billing_ledger_deposit"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Ledger entries are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Ledger entries are never deleted.")
+
+
+# --- the customer club and CRM ----------------------------------------------------------
+
+
+class BillingSettings(models.Model):
+    """The clinic's rules for money; one row per clinic schema."""
+
+    points_per_unit = models.DecimalField(
+        _("points per unit of currency paid"), max_digits=8, decimal_places=4, default=0,
+        help_text=_("0 switches the customer club off."),
+    )
+    point_value = models.DecimalField(_("value of one point"), default=1, **MONEY)
+
+    class Meta:
+        verbose_name = _("billing settings")
+        default_permissions = ()
+        constraints = [
+            models.CheckConstraint(condition=Q(points_per_unit__gte=0), name="billing_points_rate_not_negative"),
+            models.CheckConstraint(condition=Q(point_value__gt=0), name="billing_point_value_positive"),
+        ]
+
+    def __str__(self):
+        return str(_("billing settings"))
+
+    @classmethod
+    def load(cls) -> BillingSettings:
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class Activity(models.Model):
+    """A CRM task about a patient: a call, a reminder, a follow-up."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        REMINDER = "reminder", _("Reminder")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    patient = models.ForeignKey("patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT,
+                                related_name="activities")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    due_date = models.DateField(_("due date"))
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), on_delete=models.PROTECT,
+                                 related_name="activities")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(_("outcome"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("CRM activity")
+        verbose_name_plural = _("CRM activities")
+        ordering = ["due_date", "id"]
+        default_permissions = ("view", "add", "change")
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_date"], name="billing_activity_assignee"),
+            models.Index(fields=["patient", "-created"], name="billing_activity_patient"),
+        ]
+
+    def __str__(self):
+        return self.subject

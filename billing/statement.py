@@ -1,0 +1,165 @@
+"""The patient account statement (seed 001): the timeline and the transactions,
+read from the ledger and the patient's records.
+
+Every reader runs a fixed number of queries however long the history is: the
+timeline takes the newest rows of each source (one query each) and merges
+them; transactions stream the ledger once, with the opening balance summed
+in one more query.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from clinic.money import ZERO
+
+from .models import Activity, Bucket, Deposit, Entry, LedgerEntry, Payment, PayerKind, Visit
+from .reports import period_bounds
+
+TIMELINE_PAGE = 50
+
+
+@dataclass
+class Event:
+    """One thing on the Summary tab's timeline."""
+
+    at: datetime
+    kind: str  # visit, payment, refund, appointment, deposit, activity, points
+    title: str
+    detail: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    url: str = ""
+    sort_key: int = 0
+
+
+def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_PAGE) -> tuple[list[Event], bool]:
+    """The newest ``limit`` events (older than ``before``), and whether there are more."""
+    from django.urls import reverse
+
+    from clinic.scheduling.models import Appointment
+
+    def older(queryset, field):
+        return queryset.filter(**{f"{field}__lt": before}) if before else queryset
+
+    take = limit + 1
+    sources: list[list[Event]] = []
+    visits = older(Visit.objects.filter(patient=patient), "opened_at").select_related("practitioner", "location")
+    sources.append([
+        Event(v.opened_at, "visit", _("Visit %(number)s") % {"number": f"#{v.number}"},
+              " · ".join(str(x) for x in (v.location, v.practitioner) if x),
+              url=reverse("visit_detail", args=[v.pk]), sort_key=v.pk)
+        for v in visits.order_by("-opened_at", "-id")[:take]
+    ])
+    payments = older(Payment.objects.filter(patient=patient), "created")
+    sources.append([
+        Event(p.created, "refund" if p.refund_of_id else "payment",
+              (_("Refund %(number)s") if p.refund_of_id else _("Payment %(number)s")) % {"number": f"#{p.number}"},
+              p.get_method_display() + (f" · {p.reason}" if p.reason else ""), p.amount, p.currency,
+              sort_key=p.pk)
+        for p in payments.order_by("-created", "-id")[:take]
+    ])
+    appointments = older(Appointment.objects.filter(patient=patient), "starts_at").select_related("practitioner")
+    sources.append([
+        Event(a.starts_at, "appointment", _("Appointment"), f"{a.practitioner} · {a.get_status_display()}",
+              url=reverse("appointment_detail", args=[a.pk]), sort_key=a.pk)
+        for a in appointments.order_by("-starts_at", "-id")[:take]
+    ])
+    deposits = older(Deposit.objects.filter(patient=patient), "created")
+    sources.append([
+        Event(d.created, "deposit", _("Deposit %(number)s") % {"number": f"#{d.number}"},
+              d.get_method_display() + (f" · {d.note}" if d.note else ""), d.amount, d.currency, sort_key=d.pk)
+        for d in deposits.order_by("-created", "-id")[:take]
+    ])
+    activities = older(Activity.objects.filter(patient=patient), "created").select_related("assignee")
+    sources.append([
+        Event(a.created, "activity", f"{a.get_kind_display()}: {a.subject}",
+              f"{a.assignee} · {a.get_status_display()}", sort_key=a.pk)
+        for a in activities.order_by("-created", "-id")[:take]
+    ])
+    points = older(LedgerEntry.objects.filter(patient=patient, bucket=Bucket.POINTS), "created")
+    sources.append([
+        Event(e.created, "points", e.get_kind_display(), _("%(points)s points") % {"points": e.points},
+              sort_key=e.pk)
+        for e in points.order_by("-created", "-id")[:take]
+    ])
+    merged = heapq.merge(*sources, key=lambda event: (event.at, event.sort_key), reverse=True)
+    events = [event for _index, event in zip(range(take), merged, strict=False)]
+    return events[:limit], len(events) > limit
+
+
+@dataclass
+class Transaction:
+    at: datetime
+    kind: str
+    label: str
+    description: str
+    charge: Decimal  # what the patient came to owe
+    paid: Decimal  # what the patient paid (or was credited)
+    balance: Decimal  # after this row
+
+
+def _patient_debt(patient):
+    return LedgerEntry.objects.filter(patient=patient, account__kind=PayerKind.PATIENT, bucket=Bucket.DEBT)
+
+
+def opening_balance(patient, first: date | None) -> Decimal:
+    if first is None:
+        return ZERO
+    starts, _ends = period_bounds(first, first)
+    return _patient_debt(patient).filter(created__lt=starts).aggregate(
+        total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def transactions(patient, first: date | None = None, last: date | None = None) -> Iterator[Transaction]:
+    """The patient's own account, oldest first, with the running balance (one streamed query)."""
+    entries = _patient_debt(patient)
+    if first is not None:
+        entries = entries.filter(created__gte=period_bounds(first, first)[0])
+    if last is not None:
+        entries = entries.filter(created__lt=period_bounds(last, last)[1])
+    balance = opening_balance(patient, first)
+    labels = dict(Entry.choices)
+    rows = entries.order_by("created", "id").values_list(
+        "created", "kind", "amount", "line__description", "line__quantity", "payment__number", "payment__method",
+        "note",
+    )
+    from .models import Method
+
+    methods = dict(Method.choices)
+    for created, kind, amount, description, quantity, receipt, method, note in rows.iterator(chunk_size=2000):
+        balance += amount
+        if description:
+            text = description if not quantity or quantity == 1 else f"{description} × {quantity}"
+        elif receipt:
+            text = f"#{receipt} · {methods.get(method, method)}"
+        else:
+            text = ""
+        if note and kind in (Entry.DISCOUNT, Entry.VOID, Entry.REFUND):
+            text = f"{text} · {note}" if text else note
+        yield Transaction(
+            at=created, kind=kind, label=labels.get(kind, kind), description=text,
+            charge=amount if amount > 0 else ZERO, paid=-amount if amount < 0 else ZERO, balance=balance,
+        )
+
+
+def summary(patient) -> dict:
+    """The figures at the top of the window: balance, deposits held, points, open visits, open tasks."""
+    from . import ledger
+
+    return {
+        "balance": ledger.balance(patient),
+        "deposits": ledger.deposits_held(patient),
+        "points": ledger.points_balance(patient),
+        "open_visits": Visit.objects.filter(patient=patient, status=Visit.Status.OPEN).count(),
+        "open_tasks": Activity.objects.filter(patient=patient, status=Activity.Status.OPEN).count(),
+    }
+
