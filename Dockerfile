@@ -18,17 +18,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app
 
-# WeasyPrint (PDF exports) needs Pango and HarfBuzz; the Noto fonts cover Latin,
-# Cyrillic, Persian/Arabic and CJK text (fontconfig indexes them); gettext provides
-# msgfmt for compilemessages.
+# WeasyPrint (PDF documents) needs Pango and HarfBuzz; the documents' fonts (Noto
+# Sans, Noto Sans SC, Vazirmatn) ship in static/fonts/, so no font package is needed;
+# gettext provides msgfmt for compilemessages.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
         libpangoft2-1.0-0 \
         libharfbuzz0b \
         libharfbuzz-subset0 \
-        fonts-noto-core \
-        fonts-noto-cjk \
         fontconfig \
         gettext \
     && fc-cache -f \

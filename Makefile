@@ -33,6 +33,7 @@ messages: install
 bench: install
 	$(BIN)/python -m bench.tenancy
 	$(BIN)/python -m bench.calendar
+	$(BIN)/python -m bench.statement
 
 clean:
 	rm -rf $(VENV) staticfiles

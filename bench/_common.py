@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -115,3 +117,120 @@ def bench_database(name: str, *, keep: bool = False) -> Iterator[str]:
         if embedded is not None:
             embedded.stop()
             log("Embedded PostgreSQL stopped.")
+
+
+# --- loading and measuring, shared by the benchmarks ---------------------------
+
+
+def copy_rows(model, columns: list[str], rows) -> int:
+    """COPY rows into the model's table in the current schema; every concrete column must be given."""
+    from django.db import connection
+
+    expected = {f.column for f in model._meta.concrete_fields}
+    if set(columns) != expected:
+        raise RuntimeError(f"{model.__name__}: columns {sorted(set(columns) ^ expected)} missing or unknown")
+    quote = connection.ops.quote_name
+    statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    count = 0
+    with connection.cursor() as cursor:  # sets the clinic's search_path
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+    return count
+
+
+def reset_id_sequence(model) -> None:
+    from django.db import connection
+
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE((SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 1))",
+            [table],
+        )
+
+
+class QueryTimer:
+    """Each SQL statement of a request with its own duration (connection.execute_wrapper)."""
+
+    def __init__(self):
+        self.queries: list[tuple[str, object, float]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter_ns()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries.append((sql, params, (time.perf_counter_ns() - started) / 1e6))
+
+
+def get_ok(client, url: str, headers: dict | None = None):
+    response = client.get(url, headers=headers or {})
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}")
+    return response
+
+
+def measure(client, url: str, *, runs: int, warmup: int, headers: dict | None = None) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        get_ok(client, url, headers)
+    timings = []
+    cpu = []
+    for _ in range(runs):
+        gc.collect()
+        cpu_started = time.thread_time_ns()
+        started = time.perf_counter_ns()
+        response = get_ok(client, url, headers)
+        timings.append((time.perf_counter_ns() - started) / 1e6)
+        cpu.append((time.thread_time_ns() - cpu_started) / 1e6)
+    # A few more requests, with every query timed, to see where the time goes.
+    samples = []
+    for _ in range(5):
+        timer = QueryTimer()
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+            started = time.perf_counter_ns()
+            response = get_ok(client, url, headers)
+            total = (time.perf_counter_ns() - started) / 1e6
+        samples.append((total, len(captured.captured_queries), timer.queries))
+    # The host -> clinic lookup is cached for a while (ClinicTenantMiddleware): a request that
+    # refreshes it runs two statements more. The steady state is the smallest count.
+    fewest = min(count for _t, count, _q in samples)
+    samples = [s for s in samples if s[1] == fewest]
+    samples.sort(key=lambda s: sum(q[2] for q in s[2]))
+    total, count, queries = samples[len(samples) // 2]
+    sql_ms = sum(q[2] for q in queries)
+    return {
+        "url": url,
+        "median": statistics.median(timings),
+        "p95": percentile(timings, 0.95),
+        "min": min(timings),
+        "cpu": statistics.median(cpu),
+        "queries": count,
+        "set_search_path": sum(1 for q in queries if q[0].lstrip().upper().startswith("SET SEARCH_PATH")),
+        "sql_ms": sql_ms,
+        "slowest": sorted(queries, key=lambda q: -q[2])[:3],
+        "body": response.content.decode(),
+    }
+
+
+def query_count(client, url: str, headers: dict | None = None) -> tuple[int, int]:
+    """Statements of a request, and how many of them are django-tenants' SET search_path.
+
+    The fewest of three identical requests: one of them may refresh the cached host lookup.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as captured:
+            get_ok(client, url, headers)
+        sets = sum(
+            1 for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SET SEARCH_PATH")
+        )
+        counts.append((len(captured.captured_queries), sets))
+    return min(counts)

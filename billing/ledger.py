@@ -101,3 +101,32 @@ def deposits_held(patient) -> Decimal:
 
 def points_balance(patient) -> int:
     return _sum(LedgerEntry.objects.filter(patient=patient, bucket=Bucket.POINTS), "points")
+
+
+def with_remaining(deposits):
+    """Deposits annotated with ``remaining`` (one subquery, no query per deposit)."""
+    from django.db.models import DecimalField, OuterRef, Subquery, Value
+
+    remaining = (
+        LedgerEntry.objects.filter(deposit=OuterRef("pk"), bucket=Bucket.DEPOSIT)
+        .order_by()
+        .values("deposit")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return deposits.annotate(
+        remaining=Coalesce(Subquery(remaining), Value(ZERO), output_field=DecimalField(max_digits=14,
+                                                                                         decimal_places=2))
+    )
+
+
+def dues_by_visit(patient) -> dict[int, Decimal]:
+    """What the patient's own account still owes per visit (visits with entries only)."""
+    rows = (
+        LedgerEntry.objects.filter(patient=patient, account__kind=PayerKind.PATIENT, bucket=Bucket.DEBT,
+                                   visit__isnull=False)
+        .order_by()
+        .values("visit")
+        .annotate(due=Sum("amount"))
+    )
+    return {row["visit"]: row["due"] for row in rows}

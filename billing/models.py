@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from clinic.fields import SequenceNumberField
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -39,15 +41,17 @@ class PayerRules:
     on_tax_certificate: bool  # what it pays may appear on the patient's tax certificate
     earns_points: bool  # the customer club rewards what is paid for its lines
     settled_by: str
+    settles_by: tuple[str, ...]  # the payment methods it pays its lines with
 
 
 PAYER_RULES: dict[str, PayerRules] = {
-    PayerKind.PATIENT: PayerRules(True, True, True, True, "patient"),
+    PayerKind.PATIENT: PayerRules(True, True, True, True, "patient", ("cash", "card", "transfer", "deposit",
+                                                                      "loyalty")),
     # Package items cost the patient nothing; the platform's settlement is neither revenue nor cash (seed 000).
-    PayerKind.PLATFORM_ORDER: PayerRules(False, False, False, False, "platform operator"),
+    PayerKind.PLATFORM_ORDER: PayerRules(False, False, False, False, "platform operator", ("platform_settlement",)),
     # No promotion or discount, and no tax-deduction document, for barter treatment (seed 002).
-    PayerKind.BARTER_POLICY: PayerRules(False, True, False, False, "barter company"),
-    PayerKind.PARTNER: PayerRules(True, True, False, False, "partner"),
+    PayerKind.BARTER_POLICY: PayerRules(False, True, False, False, "barter company", ("transfer",)),
+    PayerKind.PARTNER: PayerRules(True, True, False, False, "partner", ("transfer", "card", "cash")),
 }
 
 
@@ -96,13 +100,7 @@ class Visit(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    number = models.BigIntegerField(
-        _("visit number"),
-        unique=True,
-        editable=False,
-        db_default=models.Func(models.Value("billing_visit_number_seq"), function="nextval",
-                               output_field=models.BigIntegerField()),
-    )
+    number = SequenceNumberField(_("visit number"), "billing_visit_number_seq")
     patient = models.ForeignKey(
         "patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT, related_name="visits"
     )
@@ -190,6 +188,10 @@ class VisitLine(models.Model):
     def __str__(self):
         return self.description
 
+    def get_additional_data(self):
+        # Lets the visit's audit trail include its lines.
+        return {"visit": self.visit_id}
+
     @property
     def gross(self):
         return self.unit_price * self.quantity
@@ -261,13 +263,7 @@ DEPOSIT_METHODS = CASH_FLOW_METHODS
 class Payment(models.Model):
     """A payment (positive) or a refund (negative, pointing to its payment); never edited."""
 
-    number = models.BigIntegerField(
-        _("receipt number"),
-        unique=True,
-        editable=False,
-        db_default=models.Func(models.Value("billing_receipt_number_seq"), function="nextval",
-                               output_field=models.BigIntegerField()),
-    )
+    number = SequenceNumberField(_("receipt number"), "billing_receipt_number_seq")
     patient = models.ForeignKey("patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT,
                                 related_name="payments")
     payer = models.ForeignKey(Payer, verbose_name=_("payer"), on_delete=models.PROTECT, related_name="payments")
@@ -311,6 +307,10 @@ class Payment(models.Model):
     def __str__(self):
         return f"#{self.number}"
 
+    def get_additional_data(self):
+        # Lets the visit's audit trail include its payments.
+        return {"visit": self.visit_id}
+
     @property
     def is_refund(self) -> bool:
         return self.refund_of_id is not None
@@ -319,13 +319,7 @@ class Payment(models.Model):
 class Deposit(models.Model):
     """Money paid ahead for future services; what remains is a sum over the ledger."""
 
-    number = models.BigIntegerField(
-        _("deposit number"),
-        unique=True,
-        editable=False,
-        db_default=models.Func(models.Value("billing_receipt_number_seq"), function="nextval",
-                               output_field=models.BigIntegerField()),
-    )
+    number = SequenceNumberField(_("deposit number"), "billing_receipt_number_seq")
     patient = models.ForeignKey("patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT,
                                 related_name="deposits")
     amount = models.DecimalField(_("amount"), **MONEY)

@@ -110,9 +110,9 @@ def open_visit(*, patient, location, actor, practitioner=None, appointment=None)
             opened_by=actor,
         )
         if appointment is not None:
-            for position, link in enumerate(appointment.service_lines.select_related("service")):
+            for link in appointment.service_lines.select_related("service"):
                 if link.service.is_active:
-                    _add_line(visit, service=link.service, quantity=1, actor=actor, position=position)
+                    _add_line(visit, service=link.service, quantity=1, actor=actor)
         return visit
 
 
@@ -150,20 +150,12 @@ def add_line(
     """Add a service to an open visit and post its charge (and discount) to the ledger."""
     with transaction.atomic():
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
-        return _add_line(
-            visit,
-            service=service,
-            actor=actor,
-            quantity=quantity,
-            unit_price=unit_price,
-            payer=payer,
-            practitioner=practitioner,
-            discount=discount,
-        )
+        return _add_line(visit, service=service, actor=actor, quantity=quantity, unit_price=unit_price, payer=payer,
+                         practitioner=practitioner, discount=discount)
 
 
-def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None, practitioner=None, discount=None,
-              position=0) -> VisitLine:
+def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None, practitioner=None,
+              discount=None) -> VisitLine:
     if visit.status != Visit.Status.OPEN:
         raise DomainError(_("This visit is closed; open a new visit to add services."))
     if not service.is_active:
@@ -389,7 +381,7 @@ def settle_coverage(*, payer: Payer, visit: Visit, amount, method: str, actor) -
     or barter company's payment. Never more than it owes; no club points."""
     if payer.kind == PayerKind.PATIENT:
         raise DomainError(_("The patient pays at the cashier."), field="payer")
-    if method not in Method.values or method in (Method.DEPOSIT, Method.LOYALTY):
+    if method not in payer.rules.settles_by:
         raise DomainError(_("Choose a payment method from the list."), field="method")
     with transaction.atomic():
         payer = Payer.objects.select_for_update().get(pk=payer.pk)

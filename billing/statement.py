@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from clinic.money import ZERO
 
-from .models import Activity, Bucket, Deposit, Entry, LedgerEntry, Payment, PayerKind, Visit
+from .models import Activity, Bucket, Deposit, Entry, LedgerEntry, PayerKind, Payment, Visit
 from .reports import period_bounds
 
 TIMELINE_PAGE = 50
@@ -105,6 +105,7 @@ class Transaction:
     charge: Decimal  # what the patient came to owe
     paid: Decimal  # what the patient paid (or was credited)
     balance: Decimal  # after this row
+    payment_id: int | None = None  # a payment that may be refunded from this row
 
 
 def _patient_debt(patient):
@@ -117,6 +118,16 @@ def opening_balance(patient, first: date | None) -> Decimal:
     starts, _ends = period_bounds(first, first)
     return _patient_debt(patient).filter(created__lt=starts).aggregate(
         total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def transaction_count(patient, first: date | None = None, last: date | None = None) -> int:
+    """How many rows ``transactions`` yields for the period (for progress)."""
+    entries = _patient_debt(patient)
+    if first is not None:
+        entries = entries.filter(created__gte=period_bounds(first, first)[0])
+    if last is not None:
+        entries = entries.filter(created__lt=period_bounds(last, last)[1])
+    return entries.count()
 
 
 def transactions(patient, first: date | None = None, last: date | None = None) -> Iterator[Transaction]:
@@ -137,18 +148,50 @@ def transactions(patient, first: date | None = None, last: date | None = None) -
     methods = dict(Method.choices)
     for created, kind, amount, description, quantity, receipt, method, note in rows.iterator(chunk_size=2000):
         balance += amount
-        if description:
-            text = description if not quantity or quantity == 1 else f"{description} × {quantity}"
-        elif receipt:
-            text = f"#{receipt} · {methods.get(method, method)}"
-        else:
-            text = ""
-        if note and kind in (Entry.DISCOUNT, Entry.VOID, Entry.REFUND):
-            text = f"{text} · {note}" if text else note
         yield Transaction(
-            at=created, kind=kind, label=labels.get(kind, kind), description=text,
+            at=created, kind=kind, label=labels.get(kind, kind),
+            description=_describe(kind, description, quantity, receipt, methods.get(method, method or ""), note),
             charge=amount if amount > 0 else ZERO, paid=-amount if amount < 0 else ZERO, balance=balance,
         )
+
+
+def latest_transactions(patient, limit: int = 200) -> tuple[list[Transaction], bool]:
+    """The newest ``limit`` rows of the patient's own account, newest first, each with the
+    balance after it (counted back from the current balance: two queries)."""
+    from . import ledger
+    from .models import Method
+
+    labels, methods = dict(Entry.choices), dict(Method.choices)
+    entries = list(
+        _patient_debt(patient).order_by("-created", "-id").values_list(
+            "created", "kind", "amount", "line__description", "line__quantity", "payment__number",
+            "payment__method", "note", "payment_id", "payment__refund_of_id",
+        )[: limit + 1]
+    )
+    more = len(entries) > limit
+    balance = ledger.balance(patient)
+    rows = []
+    for created, kind, amount, description, quantity, receipt, method, note, payment_id, refund_of in entries[:limit]:
+        rows.append(Transaction(
+            at=created, kind=kind, label=labels.get(kind, kind),
+            description=_describe(kind, description, quantity, receipt, methods.get(method, method or ""), note),
+            charge=amount if amount > 0 else ZERO, paid=-amount if amount < 0 else ZERO, balance=balance,
+            payment_id=payment_id if kind == Entry.PAYMENT and not refund_of else None,
+        ))
+        balance -= amount
+    return rows, more
+
+
+def _describe(kind, description, quantity, receipt, method_label, note) -> str:
+    if description:
+        text = description if not quantity or quantity == 1 else f"{description} × {quantity}"
+    elif receipt:
+        text = f"#{receipt} · {method_label}"
+    else:
+        text = ""
+    if note and kind in (Entry.DISCOUNT, Entry.VOID, Entry.REFUND):
+        text = f"{text} · {note}" if text else note
+    return text
 
 
 def summary(patient) -> dict:

@@ -8,12 +8,22 @@ CLINIC_NAVIGATION = [
     (_("Calendar"), "calendar_day", "scheduling.view_calendar", "calendar3"),
     (_("Reception"), "reception", "scheduling.view_appointment", "person-check"),
     (_("Patients"), "patient_list", "patients.view_patient", "people-fill"),
+    (_("My tasks"), "my_tasks", "billing.view_activity", "check2-square"),
     (_("Price list"), "service_list", "clinic.view_service", "list-ul"),
+    (_("Promotions"), "promotion_list", "billing.view_promotion", "percent"),
+    (_("Reports"), "cash_report", "billing.view_cash_report", "graph-up"),
     (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge"),
     (_("Locations"), "location_list", "clinic.view_location", "geo-alt"),
     (_("Staff"), "staff_list", "clinic.manage_staff", "people"),
     (_("Settings"), "settings", "clinic.change_clinic_settings", "gear"),
 ]
+
+
+def _same_section(path: str, url: str) -> bool:
+    """The entry of the page's section: /reports/revenue/ belongs to Reports (/reports/cash/)."""
+    if url == "/":
+        return path == "/"
+    return path.split("/")[1] == url.split("/")[1]
 
 
 def navigation(request):
@@ -23,9 +33,7 @@ def navigation(request):
         for label, name, perm, icon in CLINIC_NAVIGATION:
             if perm is None or user.has_perm(perm):
                 url = reverse(name)
-                items.append(
-                    {"label": label, "url": url, "icon": icon, "active": request.path.startswith(url) and (url != "/" or request.path == "/")}
-                )
+                items.append({"label": label, "url": url, "icon": icon, "active": _same_section(request.path, url)})
     if getattr(request, "is_clinic_site", False):
         door = "clinic"
     elif request.path.startswith("/portal/"):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/", views.settings_edit, name="settings"),
     path("patients/", include("clinic.patients.urls")),
     path("", include("clinic.scheduling.urls")),
+    path("", include("billing.urls")),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),

@@ -377,6 +377,7 @@ def service_import(request):
 def _audited():
     """Objects with a readable trail: URL name -> (model, rows of other models that belong
     to its trail, each with the ``additional_data`` key that names the object)."""
+    from billing.models import Payment, Promotion, Visit, VisitLine
     from clinic.accounts.models import User
     from clinic.patients.models import Patient, PatientFlag
     from clinic.scheduling.models import Appointment
@@ -391,6 +392,8 @@ def _audited():
         "user": (User, ()),
         "patient": (Patient, ((PatientFlag, "patient"),)),
         "appointment": (Appointment, ()),
+        "visit": (Visit, ((VisitLine, "visit"), (Payment, "visit"))),
+        "promotion": (Promotion, ()),
     }
 
 

@@ -47,6 +47,17 @@ def _price_list_count(params):
     return Service.objects.count() + 1
 
 
+def _later(dotted: str) -> Callable:
+    """A function of another app, imported when first called (this module loads early)."""
+
+    def call(*args):
+        from django.utils.module_loading import import_string
+
+        return import_string(dotted)(*args)
+
+    return call
+
+
 EXPORTERS: dict[str, Exporter] = {
     "price_list": Exporter(
         kind="price_list",
@@ -55,5 +66,53 @@ EXPORTERS: dict[str, Exporter] = {
         file_stem="price-list",
         rows=_price_list_rows,
         count=_price_list_count,
+    ),
+    # Money reports: the period shown on the page (billing/reports.py).
+    "cash_report": Exporter(
+        kind="cash_report",
+        title=_("Cash report"),
+        permission="billing.view_cash_report",
+        file_stem="cash-report",
+        clean=_later("billing.reports.cash_export_params"),
+        rows=_later("billing.reports.cash_export_rows"),
+        count=_later("billing.reports.cash_export_count"),
+    ),
+    "revenue_report": Exporter(
+        kind="revenue_report",
+        title=_("Revenue report"),
+        permission="billing.view_revenue_report",
+        file_stem="revenue-report",
+        clean=_later("billing.reports.revenue_export_params"),
+        rows=_later("billing.reports.revenue_export_rows"),
+        count=_later("billing.reports.revenue_export_count"),
+    ),
+    "unapplied_deposits": Exporter(
+        kind="unapplied_deposits",
+        title=_("Unapplied deposits"),
+        permission="billing.view_deposit",
+        file_stem="unapplied-deposits",
+        rows=_later("billing.reports.deposits_export_rows"),
+        count=_later("billing.reports.deposits_export_count"),
+    ),
+    # A patient's account statement for a period (billing/documents.py): the document, and its rows.
+    "statement_pdf": Exporter(
+        kind="statement_pdf",
+        title=_("Account statement"),
+        permission="billing.view_payment",
+        file_stem="statement",
+        clean=_later("billing.documents.clean_statement_params"),
+        rows=_later("billing.documents.statement_rows"),
+        count=_later("billing.documents.statement_row_count"),
+        build=_later("billing.documents.build_statement_pdf"),
+        extension="pdf",
+    ),
+    "statement_xlsx": Exporter(
+        kind="statement_xlsx",
+        title=_("Account statement"),
+        permission="billing.view_payment",
+        file_stem="statement",
+        clean=_later("billing.documents.clean_statement_params"),
+        rows=_later("billing.documents.statement_rows"),
+        count=_later("billing.documents.statement_row_count"),
     ),
 }

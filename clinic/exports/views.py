@@ -24,6 +24,8 @@ def export_start(request, kind):
     try:
         export = services.start_export(kind, actor=request.user, data=request.POST)
     except DomainError as error:
+        if request.htmx:  # shown where the progress bar would be
+            return render(request, "exports/_refused.html", {"message": error.message}, status=422)
         messages.error(request, error.message)
         return redirect("home")
     if request.htmx:

@@ -6,8 +6,9 @@ import unicodedata
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Func, Value
 from django.utils.translation import gettext_lazy as _
+
+from clinic.fields import SequenceNumberField
 
 PATIENT_NUMBER_SEQUENCE = "patients_patient_number_seq"
 
@@ -62,12 +63,7 @@ class Flag(models.Model):
 
 
 class Patient(models.Model):
-    number = models.BigIntegerField(
-        _("patient number"),
-        unique=True,
-        editable=False,
-        db_default=Func(Value(PATIENT_NUMBER_SEQUENCE), function="nextval", output_field=models.BigIntegerField()),
-    )
+    number = SequenceNumberField(_("patient number"), PATIENT_NUMBER_SEQUENCE)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)

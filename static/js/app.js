@@ -7,6 +7,9 @@
     if (event.detail.target.id === "dialog-content") {
       dialog().show();
     }
+    if (event.detail.target.id === "side-panel-content") {
+      bootstrap.Offcanvas.getOrCreateInstance(document.getElementById("side-panel")).show();
+    }
   });
   // Focus only once the modal is shown: Bootstrap focuses the modal itself on opening.
   document.addEventListener("shown.bs.modal", function (event) {

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import LocationFactory, PatientFactory, PractitionerFactory, ServiceFactory
+from tests.scheduling.conftest import clinic_day  # noqa: F401 - the scheduling fixture, for quick bookings
 
 
 @pytest.fixture

@@ -354,3 +354,15 @@ def test_unapplied_deposits_show_what_remains_and_how_long(desk):
     [row] = unapplied_deposits()
     assert (row, row.remaining, row.days_open) == (deposit, D("300.00"), 0)
     assert row.last_appointment.date() == (timezone.now() - timedelta(days=3)).date()
+
+
+def test_a_platform_order_is_settled_only_by_a_platform_settlement(desk, open_visit):
+    from billing.services import settle_coverage
+
+    visit = open_visit()
+    platform = Payer.objects.create(kind=PayerKind.PLATFORM_ORDER, patient=desk["patient"], name="Order 9")
+    add_line(visit, service=desk["cleaning"], payer=platform, actor=desk["cashier"])
+    for method in (Method.CASH, Method.CARD, Method.TRANSFER, Method.DEPOSIT):
+        with pytest.raises(DomainError, match="payment method"):
+            settle_coverage(payer=platform, visit=visit, amount="100", method=method, actor=desk["manager"])
+    assert Payment.objects.count() == 0

@@ -196,7 +196,11 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     expect(found).to_contain_text(str(patient.number))
     expect(found).to_contain_text(patient.phone)
     expect(page.locator("#patient-table")).not_to_contain_text("Maria Popa")  # only the matches
+    # The name opens the account statement in a side panel; from there, the patient's page.
     found.get_by_role("link", name=patient.full_name).click()
+    panel = page.locator("#side-panel")
+    expect(panel.get_by_role("heading", level=2)).to_contain_text(patient.full_name)
+    panel.get_by_role("link", name="Patient page").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(patient.full_name)
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"№ {patient.number}")
 

@@ -71,6 +71,30 @@ MATRIX = {
     "appointment_detail": ("get", ALL),
     "appointment_reschedule": ("post", DESK | {Role.DOCTOR}),
     "appointment_action": ("post", DESK | {Role.DOCTOR}),
+    "patient_statement": ("get", DESK | {Role.DOCTOR, Role.FINANCE}),
+    "cashier": ("get", DESK),
+    "deposit_new": ("get", DESK),
+    "visit_new": ("get", DESK | {Role.DOCTOR}),
+    "activity_new": ("get", DESK | {Role.DOCTOR, Role.MARKETING}),
+    "appointment_quick": ("get", DESK),
+    "payment_refund": ("get", {Role.MANAGER, Role.FINANCE}),
+    "deposit_refund": ("get", {Role.MANAGER, Role.FINANCE}),
+    "visit_detail": ("get", DESK | {Role.DOCTOR, Role.FINANCE}),
+    "line_add": ("post", DESK | {Role.DOCTOR}),
+    "visit_close": ("post", DESK | {Role.DOCTOR}),
+    "line_void": ("post", {Role.MANAGER, Role.FINANCE}),
+    "my_tasks": ("get", DESK | {Role.DOCTOR, Role.MARKETING}),
+    "activity_finish": ("post", DESK | {Role.DOCTOR, Role.MARKETING}),
+    "promotion_list": ("get", {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD}),
+    "promotion_create": ("get", {Role.MANAGER, Role.MARKETING}),
+    "promotion_edit": ("get", {Role.MANAGER, Role.MARKETING}),
+    "club_settings": ("get", MANAGER),
+    "cash_report": ("get", DESK | {Role.FINANCE}),
+    "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}),
+    "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}),
+    "payment_receipt": ("get", DESK | {Role.FINANCE}),
+    "visit_invoice": ("get", DESK | {Role.DOCTOR, Role.FINANCE}),
+    "tax_certificate": ("get", DESK | {Role.FINANCE}),
 }
 
 
@@ -93,11 +117,27 @@ def test_every_clinic_url_has_a_row_in_the_matrix():
 def objects(tenant):
     from datetime import date
 
+    from billing import services as billing
+    from billing.models import Activity, Promotion
     from clinic.models import Absence
 
     practitioner = PractitionerFactory()
     appointment = AppointmentFactory(practitioner=practitioner)
+    cashier = make_staff("manager")
+    visit = billing.open_visit(patient=appointment.patient, location=appointment.location,
+                               practitioner=practitioner, actor=cashier)
+    line = billing.add_line(visit, service=ServiceFactory(), actor=cashier)
+    payment = billing.take_payment(patient=appointment.patient, visit=visit, method="cash", amount="1",
+                                   actor=cashier)
+    deposit = billing.receive_deposit(patient=appointment.patient, amount="10", method="cash", actor=cashier)
     return {
+        "visit": visit,
+        "line": line,
+        "payment": payment,
+        "deposit": deposit,
+        "activity": Activity.objects.create(patient=appointment.patient, kind="call", subject="Call back",
+                                            due_date=date(2030, 1, 1), assignee=cashier),
+        "promotion": Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=date(2030, 1, 1)),
         "patient": appointment.patient,
         "appointment": appointment,
         "location": LocationFactory(),
@@ -129,6 +169,23 @@ def _path(name, objects):
         "appointment_detail": [objects["appointment"].pk],
         "appointment_reschedule": [objects["appointment"].pk],
         "appointment_action": [objects["appointment"].pk, "confirm"],
+        "patient_statement": [objects["patient"].pk],
+        "cashier": [objects["patient"].pk],
+        "deposit_new": [objects["patient"].pk],
+        "visit_new": [objects["patient"].pk],
+        "activity_new": [objects["patient"].pk],
+        "appointment_quick": [objects["patient"].pk],
+        "payment_refund": [objects["payment"].pk],
+        "deposit_refund": [objects["deposit"].pk],
+        "visit_detail": [objects["visit"].pk],
+        "line_add": [objects["visit"].pk],
+        "visit_close": [objects["visit"].pk],
+        "line_void": [objects["line"].pk],
+        "activity_finish": [objects["activity"].pk],
+        "promotion_edit": [objects["promotion"].pk],
+        "payment_receipt": [objects["payment"].pk],
+        "visit_invoice": [objects["visit"].pk],
+        "tax_certificate": [objects["patient"].pk, 2024],
     }.get(name, [])
     return reverse(name, urlconf="clinic.urls", args=args)
 

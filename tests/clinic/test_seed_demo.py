@@ -9,9 +9,12 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
+    from billing.models import Activity, Deposit, LedgerEntry, Payment, Promotion, Visit
+
     return {
         model.__name__: model.objects.count()
-        for model in (Location, Practitioner, Service, ServiceCategory, WorkingHours, User)
+        for model in (Location, Practitioner, Service, ServiceCategory, WorkingHours, User, Visit, Payment,
+                      Deposit, LedgerEntry, Activity, Promotion)
     }
 
 
@@ -22,6 +25,14 @@ def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
         prices = dict(Service.objects.values_list("code", "price"))
     assert first["Location"] >= 2 and first["Practitioner"] >= 6 and first["Service"] >= 40
     assert first["ServiceCategory"] >= 5
+    # Money: visits paid in full, in part and from deposits, unapplied deposits, CRM tasks.
+    assert first["Visit"] > 50 and first["Payment"] > 40 and first["Deposit"] >= 5 and first["Activity"] >= 10
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(clinic_b):
+        from billing.reports import unapplied_deposits
+
+        assert len(unapplied_deposits()) >= 5
     call_command("seed_demo", clinic="beta")
     with schema_context(clinic_b.schema_name):
         assert counts() == first

@@ -194,6 +194,7 @@ def seed_clinic() -> None:
             )
 
     seed_patients_and_appointments(users[Role.FRONT_DESK])
+    seed_billing(users)
 
 
 def seed_patients_and_appointments(front_desk) -> None:
@@ -265,6 +266,97 @@ def seed_patients_and_appointments(front_desk) -> None:
                     AppointmentService.objects.create(appointment=appointment, service=service)
                     # The next one starts on a quarter hour, as a receptionist would book it.
                     cursor = _next_quarter(finish) if status in LIVE_STATUSES else cursor + timedelta(minutes=30)
+
+
+def seed_billing(users) -> None:
+    """Visits for most completed appointments, paid in full, in part or from a deposit;
+    deposits, refunds, a promotion, the customer club and CRM tasks; once.
+
+    The services post everything at the time they run; the demo's history is then
+    moved back to the appointment's day (demo data only: nothing else ever
+    rewrites the ledger).
+    """
+    from django.db import connection
+
+    from billing import services as billing
+    from billing.models import Activity, BillingSettings, Promotion, Visit
+    from clinic.patients.models import Patient
+    from clinic.scheduling.models import Appointment, Status
+
+    if Visit.objects.exists():
+        return
+    rng = random.Random(2027)
+    cashier, manager = users[Role.FRONT_DESK], users[Role.MANAGER]
+    club = BillingSettings.load()
+    club.points_per_unit, club.point_value = Decimal("0.05"), Decimal("1.00")
+    club.save()
+    today = datetime.now(ZoneInfo(connection.tenant.time_zone)).date()
+    laboratory = ServiceCategory.objects.filter(name="Laboratory").first()
+    Promotion.objects.get_or_create(
+        name="Laboratory check-up weeks", defaults={"category": laboratory, "kind": "percent", "value": Decimal("10"),
+                                              "valid_from": today - timedelta(days=20),
+                                              "valid_until": today + timedelta(days=20)},
+    )
+    done = Appointment.objects.filter(status=Status.COMPLETED).select_related("patient").order_by("starts_at")
+    for appointment in done:
+        if rng.random() < 0.15:
+            continue
+        patient = appointment.patient
+        visit = billing.open_visit(patient=patient, location=None, appointment=appointment, actor=cashier)
+        if rng.random() < 0.25:
+            extra = rng.choice(list(Service.objects.filter(is_active=True, price__lt=500)))
+            billing.add_line(visit, service=extra, actor=cashier)
+        due = billing.ledger.visit_due(visit, billing.patient_account(patient))
+        roll = rng.random()
+        if due > 0 and roll < 0.1:
+            deposit = billing.receive_deposit(patient=patient, amount=due + Decimal(rng.choice([0, 200, 500])),
+                                              method="transfer", actor=cashier, note="Treatment plan")
+            billing.take_payment(patient=patient, visit=visit, method="deposit", deposit=deposit, amount=due,
+                                 actor=cashier)
+        elif due > 0 and roll < 0.85:
+            method = rng.choice(["cash", "card", "card"])
+            payment = billing.take_payment(patient=patient, visit=visit, method=method, amount=due,
+                                           tendered=(due // 100 + 1) * 100 if method == "cash" else None,
+                                           actor=cashier)
+            if rng.random() < 0.03:
+                billing.refund_payment(payment, amount=min(due, Decimal("100")), reason="Treatment not finished",
+                                       actor=manager)
+        elif due > 0 and roll < 0.95:
+            billing.take_payment(patient=patient, visit=visit, method="card", amount=(due / 2).quantize(
+                Decimal("1")), actor=cashier)
+        billing.close_visit(visit, actor=cashier)
+        _backdate_visit(visit, appointment.ends_at)
+    for patient in Patient.objects.order_by("?")[:5]:
+        billing.receive_deposit(patient=patient, amount=Decimal(rng.choice([500, 1000, 1500])), method="card",
+                                actor=cashier, note="Orthodontic plan")
+    subjects = ["Call about the treatment plan", "Remind of the check-up in six months",
+                "Follow up after the extraction", "Confirm the implant date"]
+    for index, patient in enumerate(Patient.objects.order_by("number")[:12]):
+        Activity.objects.create(patient=patient, kind=rng.choice(["call", "reminder", "follow_up"]),
+                                subject=subjects[index % len(subjects)],
+                                due_date=today + timedelta(days=rng.randint(-2, 7)),
+                                assignee=cashier, created_by=manager)
+
+
+def _backdate_visit(visit, moment: datetime) -> None:
+    """Demo only: move a freshly seeded visit and everything it posted to ``moment``."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE billing_visit SET opened_at = %s, closed_at = %s WHERE id = %s",
+                       [moment, moment, visit.pk])
+        cursor.execute("UPDATE billing_visitline SET created = %s WHERE visit_id = %s", [moment, visit.pk])
+        cursor.execute("UPDATE billing_payment SET created = %s WHERE visit_id = %s", [moment, visit.pk])
+        cursor.execute(
+            "UPDATE billing_deposit SET created = %s WHERE id IN "
+            "(SELECT deposit_id FROM billing_payment WHERE visit_id = %s AND deposit_id IS NOT NULL)",
+            [moment - timedelta(days=7), visit.pk],
+        )
+        cursor.execute(
+            "UPDATE billing_ledgerentry SET created = %s WHERE visit_id = %s OR deposit_id IN "
+            "(SELECT deposit_id FROM billing_payment WHERE visit_id = %s AND deposit_id IS NOT NULL)",
+            [moment, visit.pk, visit.pk],
+        )
 
 
 def _next_quarter(moment: datetime) -> datetime:
