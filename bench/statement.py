@@ -163,6 +163,12 @@ def load(rng: random.Random, history: History) -> float:
                           "currency": currency, "created": at})
             entry(account, Bucket.DEBT, Entry.CHARGE, at, service.price, visit_id=visit_id, line_id=line_id)
             total += service.price
+            if n % 2 == 0 and total == service.price:  # a discount on every other visit's first line
+                discount = Decimal("10.00")
+                lines[-1].update(discount=discount, discount_reason="Loyal patient")
+                entry(account, Bucket.DEBT, Entry.DISCOUNT, at, -discount, visit_id=visit_id, line_id=line_id,
+                      note="Loyal patient")
+                total -= discount
         paid_at = at + timedelta(minutes=50)
         payment_id = next_id("payment")
         method = rng.choice(["cash", "card"])
@@ -277,25 +283,41 @@ def bench_pdf(history: History, user) -> dict | None:
     data = QueryDict(mutable=True)
     data.update({"patient": str(history.heavy.pk), "first": history.pdf_first.isoformat(),
                  "last": history.pdf_last.isoformat()})
-    started = time.perf_counter()
-    export = start_export("statement_pdf", actor=user, data=data)
-    ours_s = time.perf_counter() - started
-    export.refresh_from_db()
-    if export.status != Export.Status.DONE:
-        raise RuntimeError(f"statement PDF export {export.status}: {export.error}")
-    with export.file.open("rb") as handle:
-        pdf = handle.read()
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
-
     rows = list(transactions(history.heavy, history.pdf_first, history.pdf_last))
-    started = time.perf_counter()
-    body = "".join(
-        f"<tr><td>{r.at:%Y-%m-%d %H:%M}</td><td>{r.label}</td><td>{r.description}</td><td>{r.charge}</td>"
-        f"<td>{r.paid}</td><td>{r.balance}</td></tr>" for r in rows
-    )
-    bare = HTML(string=f"<html><body><table>{body}</table></body></html>").write_pdf()
-    bare_s = time.perf_counter() - started
-    bare_pages = len(PdfReader(io.BytesIO(bare)).pages)
+
+    def ours():
+        started = time.perf_counter()
+        export = start_export("statement_pdf", actor=user, data=data)
+        elapsed = time.perf_counter() - started
+        export.refresh_from_db()
+        if export.status != Export.Status.DONE:
+            raise RuntimeError(f"statement PDF export {export.status}: {export.error}")
+        with export.file.open("rb") as handle:
+            return elapsed, handle.read()
+
+    def bare():
+        started = time.perf_counter()
+        body = "".join(
+            f"<tr><td>{r.at:%Y-%m-%d %H:%M}</td><td>{r.label}</td><td>{r.description}</td><td>{r.charge}</td>"
+            f"<td>{r.paid}</td><td>{r.balance}</td></tr>" for r in rows
+        )
+        document = HTML(string=f"<html><body><table>{body}</table></body></html>").write_pdf()
+        return time.perf_counter() - started, document
+
+    # Alternated, twice each, the best of each: the machine is noisy, and the first
+    # document of a process also loads the fonts.
+    timings = {"ours": [], "bare": []}
+    for _round in range(2):
+        for name, build in (("bare", bare), ("ours", ours)):
+            elapsed, document = build()
+            timings[name].append(elapsed)
+            if name == "ours":
+                pdf = document
+            else:
+                bare_pdf = document
+    ours_s, bare_s = min(timings["ours"]), min(timings["bare"])
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    bare_pages = len(PdfReader(io.BytesIO(bare_pdf)).pages)
     return {"ours_s": ours_s, "bare_s": bare_s, "pages": pages, "bare_pages": bare_pages, "rows": len(rows),
             "ratio": ours_s / bare_s, "size_kb": len(pdf) / 1024}
 
