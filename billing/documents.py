@@ -31,7 +31,7 @@ from clinic.money import ZERO, round_money
 
 from . import ledger, statement
 from .models import CASH_FLOW_METHODS, PAYER_RULES, Method, Payer, PayerKind, Payment, Visit, VisitLine
-from .reports import clinic_today, period_bounds
+from .reports import clinic_today, parse_day, period_bounds
 from .services import patient_account
 
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
@@ -262,13 +262,7 @@ def _day(data, field_name: str, missing: str) -> date:
     text = str(data.get(field_name) or "").strip()
     if not text:
         raise DomainError(missing, field=field_name)
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is None or not 1900 <= day.year <= 2999:
-        raise DomainError(_("“%(value)s” is not a valid date.") % {"value": text[:30]}, field=field_name)
-    return day
+    return parse_day(text, field_name)
 
 
 def clean_statement_params(data) -> dict:

@@ -56,7 +56,8 @@ def clinic_today() -> date:
     return timezone.now().astimezone(clinic_zone()).date()
 
 
-def _parse_day(text: str, field_name: str) -> date:
+def parse_day(text: str, field_name: str) -> date:
+    """A date typed as YYYY-MM-DD, or a DomainError naming the field."""
     try:
         day = date.fromisoformat(text)
     except ValueError:
@@ -79,10 +80,10 @@ def parse_period(data: Mapping, *, default: tuple[date, date], day_field: str | 
     if first_text or last_text:
         if not first_text:
             raise DomainError(_("Enter the first day."), field="first")
-        first = _parse_day(first_text, "first")
-        last = _parse_day(last_text, "last") if last_text else first
+        first = parse_day(first_text, "first")
+        last = parse_day(last_text, "last") if last_text else first
     elif day_text:
-        first = last = _parse_day(day_text, day_field)
+        first = last = parse_day(day_text, day_field)
     else:
         return default
     if last < first:
