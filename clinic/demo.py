@@ -18,6 +18,10 @@ def main() -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
     os.environ.setdefault("DEBUG", "1")
+    if not _port_free(ADDRESS):
+        # Checked first: runserver would leave with os._exit(), past the embedded server's clean stop.
+        print(f"{ADDRESS} is already in use: stop the other server, or set DEMO_ADDRESS.", flush=True)
+        return 1
     embedded = start_unless_configured(BASE_DIR)
     try:
         import django
@@ -44,6 +48,18 @@ def main() -> int:
             embedded.stop()
             print("Embedded PostgreSQL stopped.")
     return 0
+
+
+def _port_free(address: str) -> bool:
+    import socket
+
+    host, port = address.rsplit(":", 1)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, int(port)))
+        except OSError:
+            return False
+    return True
 
 
 def _ensure_demo_clinic() -> None:
