@@ -29,7 +29,7 @@ def payment_receipt(request, pk):
 
 
 @never_cache
-@clinic_view("billing.view_visit")
+@clinic_view("billing.view_visit", "billing.view_payment")
 def visit_invoice(request, pk):
     visit = get_object_or_404(Visit, pk=pk)
     return _pdf(documents.invoice_pdf(visit), f"invoice-{visit.number}.pdf")

@@ -276,7 +276,7 @@ class Payment(models.Model):
     change = models.DecimalField(_("change"), default=0, **MONEY)
     deposit = models.ForeignKey("Deposit", verbose_name=_("deposit"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="uses")
-    points = models.IntegerField(_("points"), default=0)
+    points = models.BigIntegerField(_("points"), default=0)
     refund_of = models.ForeignKey("self", verbose_name=_("refund of"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="refunds")
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -384,7 +384,7 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=20, choices=Entry.choices)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
-    points = models.IntegerField(default=0)
+    points = models.BigIntegerField(default=0)
     # Money into (+) or out of (−) the till or the bank, in the entry's method.
     cash_flow = models.DecimalField(default=0, **MONEY)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)

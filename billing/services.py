@@ -178,6 +178,8 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
     if payer.patient_id != visit.patient_id:
         raise DomainError(_("This payer does not cover this patient."), field="payer")
     gross = round_money(price * quantity, currency)
+    if gross >= Decimal("1e12"):
+        raise DomainError(_("This amount is too large."), field="quantity")
 
     line = VisitLine(
         visit=visit,
@@ -314,13 +316,15 @@ def take_payment(
     amount = _amount(amount, currency)
     with transaction.atomic():
         account = Payer.objects.select_for_update().get(pk=patient_account(patient).pk)
+        balance = ledger.balance(patient)
         if visit is not None:
             visit = Visit.objects.select_for_update().get(pk=visit.pk)
             if visit.patient_id != patient.pk:
                 raise DomainError(_("This visit belongs to another patient."))
-            due = ledger.visit_due(visit, account)
+            # Never more than the whole account owes either (a credit elsewhere counts).
+            due = min(ledger.visit_due(visit, account), balance)
         else:
-            due = ledger.balance(patient)
+            due = balance
         if amount > due:
             if due <= 0:
                 raise DomainError(_("Nothing is due. Take money ahead as a deposit."), field="amount")
@@ -361,8 +365,9 @@ def take_payment(
             patient=patient, payer=account, visit=visit, method=method, amount=amount, currency=currency,
             tendered=tendered, change=change, deposit=deposit, points=points_used, cashier=actor,
         )
-        ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.PAYMENT, amount=-amount, currency=currency,
-                    method=method, visit=visit, payment=payment, actor=actor)
+        for paid_visit, share in _allocation(patient, account, visit, amount):
+            ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.PAYMENT, amount=-share, currency=currency,
+                        method=method, visit=paid_visit, payment=payment, actor=actor)
         if deposit is not None:
             ledger.post(account=account, bucket=Bucket.DEPOSIT, kind=Entry.DEPOSIT_APPLIED, amount=-amount,
                         currency=currency, method=method, visit=visit, payment=payment, deposit=deposit, actor=actor)
@@ -374,6 +379,27 @@ def take_payment(
             ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_EARNED, points=earned,
                         currency=currency, visit=visit, payment=payment, actor=actor)
         return payment
+
+
+def _allocation(patient, account: Payer, visit: Visit | None, amount: Decimal) -> list[tuple[Visit | None, Decimal]]:
+    """Which visits a payment pays: the one chosen, or, towards the balance, the visits
+    that still owe, oldest first (so each visit's due stays true); what is left, if
+    anything, pays debt that belongs to no visit (e.g. a refund of such a payment)."""
+    if visit is not None:
+        return [(visit, amount)]
+    shares: list[tuple[Visit | None, Decimal]] = []
+    left = amount
+    dues = ledger.dues_by_visit(patient)
+    owing = Visit.objects.filter(pk__in=[pk for pk, due in dues.items() if due > 0]).order_by("opened_at", "id")
+    for owed in owing:
+        if left <= 0:
+            break
+        share = min(dues[owed.pk], left)
+        shares.append((owed, share))
+        left -= share
+    if left > 0:
+        shares.append((None, left))
+    return shares
 
 
 def settle_coverage(*, payer: Payer, visit: Visit, amount, method: str, actor) -> Payment:
@@ -427,6 +453,8 @@ def refund_payment(payment: Payment, *, amount, reason: str, actor) -> Payment:
     if not reason:
         raise DomainError(_("Give the reason for the refund."), field="reason")
     with transaction.atomic():
+        # The account first (as a payment locks it): points and the balance change together.
+        Payer.objects.select_for_update().get(pk=payment.payer_id)
         payment = Payment.objects.select_for_update().select_related("payer").get(pk=payment.pk)
         if payment.is_refund:
             raise DomainError(_("A refund cannot be refunded."))
@@ -442,15 +470,20 @@ def refund_payment(payment: Payment, *, amount, reason: str, actor) -> Payment:
             )
         points_back = 0
         if payment.method == Method.LOYALTY and payment.points:
-            points_back = int((payment.points * amount / payment.amount).to_integral_value(rounding=ROUND_HALF_UP))
+            returned = -sum(r.points for r in payment.refunds.all())
+            share = int((payment.points * amount / payment.amount).to_integral_value(rounding=ROUND_HALF_UP))
+            # The last refund returns what is left, never more than was used.
+            points_back = payment.points - returned if amount == left else min(share, payment.points - returned)
         refund = Payment.objects.create(
             patient_id=payment.patient_id, payer=payment.payer, visit_id=payment.visit_id, method=payment.method,
             amount=-amount, currency=currency, deposit_id=payment.deposit_id, points=-points_back,
             refund_of=payment, reason=reason[:200], cashier=actor,
         )
         account = payment.payer
-        ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.REFUND, amount=amount, currency=currency,
-                    method=payment.method, visit=payment.visit, payment=refund, actor=actor, note=refund.reason)
+        for refunded_visit, share in _refund_allocation(payment, amount):
+            ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.REFUND, amount=share, currency=currency,
+                        method=payment.method, visit=refunded_visit, payment=refund, actor=actor,
+                        note=refund.reason)
         if payment.deposit_id:
             ledger.post(account=account, bucket=Bucket.DEPOSIT, kind=Entry.DEPOSIT_RETURNED, amount=amount,
                         currency=currency, method=payment.method, visit=payment.visit, payment=refund,
@@ -463,6 +496,32 @@ def refund_payment(payment: Payment, *, amount, reason: str, actor) -> Payment:
             ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_EARNED, points=-earned_back,
                         currency=currency, visit=payment.visit, payment=refund, actor=actor, note=refund.reason)
         return refund
+
+
+def _refund_allocation(payment: Payment, amount: Decimal) -> list[tuple[Visit | None, Decimal]]:
+    """A refund goes back to the visits its payment paid, the last paid first."""
+    from django.db.models import Sum
+
+    from .models import LedgerEntry
+
+    paid = (LedgerEntry.objects.filter(payment=payment, kind=Entry.PAYMENT).order_by().values("visit")
+            .annotate(total=Sum("amount")))
+    refunded = dict(LedgerEntry.objects.filter(payment__refund_of=payment, kind=Entry.REFUND).order_by()
+                    .values("visit").annotate(total=Sum("amount")).values_list("visit", "total"))
+    open_shares = [(row["visit"], -row["total"] - refunded.get(row["visit"], ZERO)) for row in paid]
+    visits = Visit.objects.in_bulk([pk for pk, _share in open_shares if pk])
+    shares: list[tuple[Visit | None, Decimal]] = []
+    left = amount
+    for pk, refundable_here in sorted(open_shares, key=lambda item: (item[0] is None, item[0] or 0), reverse=True):
+        if left <= 0:
+            break
+        share = min(refundable_here, left)
+        if share > 0:
+            shares.append((visits.get(pk), share))
+            left -= share
+    if left > 0:  # cannot happen while refundable() holds; kept whole rather than lost
+        shares.append((payment.visit, left))
+    return shares
 
 
 def _earned_back(payment: Payment, amount: Decimal) -> int:
@@ -527,9 +586,12 @@ def save_promotion(promotion: Promotion | None, *, actor, data: dict) -> Promoti
     kind = data.get("kind")
     if kind not in Promotion.Kind.values:
         raise DomainError(_("Choose percent or a fixed amount."), field="kind")
-    value = _amount(data.get("value"), clinic_currency(), field="value")
-    if kind == Promotion.Kind.PERCENT and value > 100:
-        raise DomainError(_("Enter a percent from 0 to 100."), field="value")
+    if kind == Promotion.Kind.PERCENT:  # a percent has two decimals, whatever the currency's minor unit
+        value = _amount(data.get("value"), "", field="value")
+        if value > 100:
+            raise DomainError(_("Enter a percent from 0 to 100."), field="value")
+    else:
+        value = _amount(data.get("value"), clinic_currency(), field="value")
     if data.get("service") and data.get("category"):
         raise DomainError(_("Choose a service or a category, not both."), field="category")
     valid_from, valid_until = data.get("valid_from"), data.get("valid_until")

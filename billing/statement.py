@@ -41,8 +41,13 @@ class Event:
     sort_key: int = 0
 
 
-def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_PAGE) -> tuple[list[Event], bool]:
-    """The newest ``limit`` events (older than ``before``), and whether there are more."""
+def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_PAGE,
+             money: bool = True) -> tuple[list[Event], bool]:
+    """The newest ``limit`` events (older than ``before``), and whether there are more.
+
+    Without ``money`` (a role that may not see payments), payments, refunds,
+    deposits and points are left out.
+    """
     from django.urls import reverse
 
     from clinic.scheduling.models import Appointment
@@ -59,7 +64,7 @@ def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_P
               url=reverse("visit_detail", args=[v.pk]), sort_key=v.pk)
         for v in visits.order_by("-opened_at", "-id")[:take]
     ])
-    payments = older(Payment.objects.filter(patient=patient), "created")
+    payments = older(Payment.objects.filter(patient=patient) if money else Payment.objects.none(), "created")
     sources.append([
         Event(p.created, "refund" if p.refund_of_id else "payment",
               (_("Refund %(number)s") if p.refund_of_id else _("Payment %(number)s")) % {"number": f"#{p.number}"},
@@ -73,7 +78,7 @@ def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_P
               url=reverse("appointment_detail", args=[a.pk]), sort_key=a.pk)
         for a in appointments.order_by("-starts_at", "-id")[:take]
     ])
-    deposits = older(Deposit.objects.filter(patient=patient), "created")
+    deposits = older(Deposit.objects.filter(patient=patient) if money else Deposit.objects.none(), "created")
     sources.append([
         Event(d.created, "deposit", _("Deposit %(number)s") % {"number": f"#{d.number}"},
               d.get_method_display() + (f" · {d.note}" if d.note else ""), d.amount, d.currency, sort_key=d.pk)
@@ -85,7 +90,8 @@ def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_P
               f"{a.assignee} · {a.get_status_display()}", sort_key=a.pk)
         for a in activities.order_by("-created", "-id")[:take]
     ])
-    points = older(LedgerEntry.objects.filter(patient=patient, bucket=Bucket.POINTS), "created")
+    points = older(LedgerEntry.objects.filter(patient=patient, bucket=Bucket.POINTS) if money
+                   else LedgerEntry.objects.none(), "created")
     sources.append([
         Event(e.created, "points", e.get_kind_display(), _("%(points)s points") % {"points": e.points},
               sort_key=e.pk)
@@ -106,6 +112,7 @@ class Transaction:
     paid: Decimal  # what the patient paid (or was credited)
     balance: Decimal  # after this row
     payment_id: int | None = None  # a payment that may be refunded from this row
+    receipt_id: int | None = None  # the payment or refund whose receipt this row has
 
 
 def _patient_debt(patient):
@@ -177,6 +184,7 @@ def latest_transactions(patient, limit: int = 200) -> tuple[list[Transaction], b
             description=_describe(kind, description, quantity, receipt, methods.get(method, method or ""), note),
             charge=amount if amount > 0 else ZERO, paid=-amount if amount < 0 else ZERO, balance=balance,
             payment_id=payment_id if kind == Entry.PAYMENT and not refund_of else None,
+            receipt_id=payment_id,
         ))
         balance -= amount
     return rows, more

@@ -51,7 +51,6 @@ TABS = [
     ("crm", gettext_lazy("CRM"), "billing.view_activity"),
     ("club", gettext_lazy("Customer club"), "billing.view_payment"),
 ]
-MONEY_EVENTS = {"payment", "refund", "deposit", "points"}
 
 
 def _error_into(form, error: DomainError) -> None:
@@ -69,10 +68,13 @@ def _tab_context(request, patient, tab: str) -> dict:
         if request.GET.get("before"):
             from django.utils.dateparse import parse_datetime
 
-            before = parse_datetime(request.GET["before"])
-        events, more = statement.timeline(patient, before=before)
-        if not user.has_perm("billing.view_payment"):
-            events = [event for event in events if event.kind not in MONEY_EVENTS]
+            try:
+                before = parse_datetime(request.GET["before"])
+            except ValueError:
+                before = None
+            if before is None or timezone.is_naive(before):
+                raise Http404
+        events, more = statement.timeline(patient, before=before, money=user.has_perm("billing.view_payment"))
         context.update(events=events, more=more, next_before=events[-1].at.isoformat() if events else "")
     elif tab == "visits":
         visits = list(Visit.objects.filter(patient=patient).select_related("location", "practitioner")
@@ -223,7 +225,8 @@ def payment_refund(request, pk):
             _error_into(form, error)
         else:
             return _panel_after(request, payment.patient, _("Refund %(number)s of %(amount)s recorded.") % {
-                "number": f"#{refund.number}", "amount": money(-refund.amount, refund.currency)}, "transactions")
+                "number": f"#{refund.number}", "amount": money(-refund.amount, refund.currency)}, "transactions",
+                receipt=refund)
     return _action_form(request, "billing/statement/_refund_form.html",
                         {"form": form, "payment": payment, "left": left,
                          "action": reverse("payment_refund", args=[payment.pk]),

@@ -497,7 +497,7 @@ def test_roles_without_the_permission_are_refused(desk, paid_visit, client_for):
         assert marketing.get(path).status_code == 403, name
     assert doctor.get(urls["payment_receipt"][0]).status_code == 403
     assert doctor.get(urls["tax_certificate"][0]).status_code == 403
-    assert doctor.get(urls["visit_invoice"][0]).status_code == 200  # doctors see visits, not payments
+    assert doctor.get(urls["visit_invoice"][0]).status_code == 403  # doctors see visits, not money
 
 
 def test_a_missing_id_is_a_404_and_a_year_out_of_range_a_400(desk, paid_visit, client_for):

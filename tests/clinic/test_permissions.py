@@ -93,7 +93,7 @@ MATRIX = {
     "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}),
     "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}),
     "payment_receipt": ("get", DESK | {Role.FINANCE}),
-    "visit_invoice": ("get", DESK | {Role.DOCTOR, Role.FINANCE}),
+    "visit_invoice": ("get", DESK | {Role.FINANCE}),
     "tax_certificate": ("get", DESK | {Role.FINANCE}),
 }
 
