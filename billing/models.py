@@ -30,6 +30,7 @@ class PayerKind(models.TextChoices):
     PLATFORM_ORDER = "platform_order", _("Platform order")
     BARTER_POLICY = "barter_policy", _("Barter policy")
     PARTNER = "partner", _("Partner")
+    BARTER_COMPANY = "barter_company", _("Barter company, beyond the limit")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ PAYER_RULES: dict[str, PayerRules] = {
     # No promotion or discount, and no tax-deduction document, for barter treatment (seed 002).
     PayerKind.BARTER_POLICY: PayerRules(False, True, False, False, "barter company", ("transfer",)),
     PayerKind.PARTNER: PayerRules(True, True, False, False, "partner", ("transfer", "card", "cash")),
+    # What a barter company pays in money beyond its people's limit (its agreement's overspend rule).
+    PayerKind.BARTER_COMPANY: PayerRules(False, True, False, False, "barter company", ("transfer",)),
 }
 
 
@@ -161,6 +164,8 @@ class VisitLine(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The rest of a line a coverage took only in part (e.g. beyond a barter limit).
+    split_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="split_rest")
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

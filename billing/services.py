@@ -18,7 +18,7 @@ from clinic.money import ZERO, round_money
 from clinic.services import clinic_currency
 from clinic.templatetags.ui import money as format_money
 
-from . import ledger
+from . import coverage, ledger
 from .models import (
     DEPOSIT_METHODS,
     Activity,
@@ -180,6 +180,12 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
     gross = round_money(price * quantity, currency)
     if gross >= Decimal("1e12"):
         raise DomainError(_("This amount is too large."), field="quantity")
+    shares = coverage.split(payer, visit=visit, service=service, gross=gross, actor=actor)
+    if len(shares) > 1 or shares[0][0] != payer:
+        if discount is not None and (discount.percent or discount.amount):
+            _apply_manual_discount(VisitLine(payer=payer, currency=currency), gross, discount, actor)
+        return _add_split_line(visit, service=service, actor=actor, quantity=quantity, list_price=list_price,
+                               practitioner=practitioner, shares=shares, covered_by=payer)
 
     line = VisitLine(
         visit=visit,
@@ -206,7 +212,27 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
         ledger.post(account=payer, bucket=Bucket.DEBT, kind=Entry.DISCOUNT, amount=-line.discount,
                     currency=currency, visit=visit, line=line, actor=actor,
                     note=line.discount_reason or (line.promotion.name if line.promotion else ""))
+    coverage.posted(payer, actor=actor)
     return line
+
+
+def _add_split_line(visit, *, service, actor, quantity, list_price, practitioner, shares, covered_by) -> VisitLine:
+    """A line a coverage takes only in part: one line per payer, each for its share (the
+    price-list price stays on each; no promotion applies to a split line)."""
+    description = service.name if quantity == 1 else f"{service.name} × {quantity}"
+    first = None
+    for share_payer, share in shares:
+        line = VisitLine.objects.create(
+            visit=visit, service=service, description=description,
+            practitioner=practitioner or visit.practitioner, quantity=1, list_price=list_price * quantity,
+            unit_price=share, vat_rate=service.vat_rate, payer=share_payer, currency=visit.currency,
+            created_by=actor, split_of=first,
+        )
+        ledger.post(account=share_payer, bucket=Bucket.DEBT, kind=Entry.CHARGE, amount=share,
+                    currency=visit.currency, visit=visit, line=line, actor=actor)
+        first = first or line
+    coverage.posted(covered_by, actor=actor)
+    return first
 
 
 def _apply_manual_discount(line: VisitLine, gross: Decimal, discount: ManualDiscount, actor) -> None:
@@ -285,6 +311,7 @@ def void_line(line: VisitLine, *, reason: str, actor) -> VisitLine:
         line.save(update_fields=["voided_at", "voided_by", "void_reason"])
         ledger.post(account=line.payer, bucket=Bucket.DEBT, kind=Entry.VOID, amount=-line.net,
                     currency=line.currency, visit=line.visit, line=line, actor=actor, note=line.void_reason)
+        coverage.posted(line.payer, actor=actor)  # e.g. the money goes back to a barter limit
         return line
 
 

@@ -68,6 +68,11 @@ MANAGE_MONEY = [
     "billing.refund_deposit",
 ]
 PROMOTIONS = ["billing.view_promotion", "billing.add_promotion", "billing.change_promotion"]
+# Marketing records barter companies, patients and limit increases; a manager reviews new patients.
+BARTER_RECORDS = [
+    "barter.view_agreement", "barter.add_agreement", "barter.change_agreement",
+    "barter.view_policy", "barter.add_policy", "barter.change_policy", "barter.increase_limit",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.MANAGER: [
@@ -90,18 +95,26 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SEE_MONEY,
         *MANAGE_MONEY,
         *PROMOTIONS,
+        *BARTER_RECORDS,
+        "barter.review_policy",
     ],
-    Role.FRONT_DESK: [*VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK],
+    Role.FRONT_DESK: [
+        *VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK, "barter.view_agreement",
+        "barter.view_policy",
+    ],
     # Doctors see their calendar and patients, move a treatment along and record what they did.
     Role.DOCTOR: [
         *VIEW_MASTER_DATA, *SEE_PATIENTS, "patients.change_patient", "scheduling.change_appointment",
         *VISIT_WORK, *CRM_WORK,
     ],
-    Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", *CRM_WORK, *PROMOTIONS],
-    Role.SALES_HEAD: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "billing.view_promotion"],
+    Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", *CRM_WORK, *PROMOTIONS,
+                     *BARTER_RECORDS],
+    Role.SALES_HEAD: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "billing.view_promotion",
+                      "barter.view_agreement", "barter.view_policy"],
     Role.FINANCE: [
         *VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "clinic.view_audit_trail",
         *SEE_MONEY, "billing.refund_payment", "billing.refund_deposit", "billing.void_visitline",
+        "barter.view_agreement", "barter.view_policy",
     ],
 }
 

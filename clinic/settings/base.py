@@ -65,6 +65,7 @@ TENANT_APPS = [
     "clinic.exports",
     "partners",
     "billing",
+    "billing.barter",
     "reconciliation",
 ]
 

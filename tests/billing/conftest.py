@@ -33,3 +33,22 @@ def open_visit(desk):
         )
 
     return build
+
+
+@pytest.fixture
+def barter_payer(desk):
+    """``barter_payer(patient, *services)``: the payer of a reviewed barter policy (limit 1,000,000)
+    under an agreement that covers those services, valid since 2000."""
+    from datetime import date
+
+    from billing.barter.services import register_policy, review_policy, save_agreement
+
+    def build(patient, *services):
+        agreement = save_agreement(None, actor=desk["manager"], data={
+            "kind": "company", "name": f"Acme Barter {patient.pk}-{len(services)}", "overspend": "company",
+            "valid_from": date(2000, 1, 1), "services": list(services)})
+        policy = register_policy(agreement=agreement, patient=patient, number="P-1", limit="1000000",
+                                 actor=desk["manager"])
+        return review_policy(policy, actor=desk["manager"]).payer
+
+    return build

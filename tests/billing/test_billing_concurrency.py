@@ -51,9 +51,9 @@ def committed_visit(django_db_blocker, clinic_a):
     connection.set_schema_to_public()
 
 
-def run_at_once(django_db_blocker, clinic, action):
-    """Run ``action(index)`` in THREADS threads released together; their outcomes."""
-    barrier = threading.Barrier(THREADS)
+def run_at_once(django_db_blocker, clinic, action, threads: int = THREADS):
+    """Run ``action(index)`` in ``threads`` threads released together; their outcomes."""
+    barrier = threading.Barrier(threads)
     results, lock = [], threading.Lock()
 
     def attempt(index):
@@ -74,11 +74,11 @@ def run_at_once(django_db_blocker, clinic, action):
         with lock:
             results.append(outcome)
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    workers = [threading.Thread(target=attempt, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
     return results
 
 

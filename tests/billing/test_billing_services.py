@@ -131,9 +131,9 @@ def test_the_best_valid_promotion_applies_by_service_or_category(desk, open_visi
     assert sorted(entries) == [(Entry.CHARGE, D("100.00")), (Entry.DISCOUNT, D("-15.00"))]
 
 
-def test_a_payer_that_forbids_discounts_gets_no_promotion_and_refuses_a_manual_one(desk, open_visit):
+def test_a_payer_that_forbids_discounts_gets_no_promotion_and_refuses_a_manual_one(desk, open_visit, barter_payer):
     visit = open_visit()
-    barter = Payer.objects.create(kind=PayerKind.BARTER_POLICY, patient=desk["patient"], name="Barter · ACME")
+    barter = barter_payer(desk["patient"], desk["cleaning"])
     Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=timezone.localdate())
     line = add_line(visit, service=desk["cleaning"], payer=barter, actor=desk["cashier"])
     assert (line.discount, line.promotion) == (D("0"), None)

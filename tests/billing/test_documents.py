@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from billing import documents, services
-from billing.models import Entry, LedgerEntry, Payer, PayerKind
+from billing.models import Entry, LedgerEntry, PayerKind
 from billing.reports import clinic_today
 from billing.services import (
     ManualDiscount,
@@ -154,10 +154,10 @@ def test_a_refund_receipt_says_refund_and_names_the_receipt_it_refunds(desk, ope
 # --- invoices --------------------------------------------------------------------------------
 
 
-def test_an_invoice_lists_the_lines_and_what_each_payer_owes(desk, open_visit, shipped_fonts_only):
+def test_an_invoice_lists_the_lines_and_what_each_payer_owes(desk, open_visit, shipped_fonts_only, barter_payer):
     desk["patient"].first_name, desk["patient"].last_name = "Ольга", "Қасымова"
     desk["patient"].save()
-    barter = Payer.objects.create(kind=PayerKind.BARTER_POLICY, patient=desk["patient"], name="Acme Barter")
+    barter = barter_payer(desk["patient"], desk["cleaning"])
     physio = ServiceFactory(name="Physiotherapy", price=D("108.00"), vat_rate=D("8.00"))
     whitening = ServiceFactory(name="Whitening")
     visit = open_visit()
@@ -184,9 +184,9 @@ def test_an_invoice_lists_the_lines_and_what_each_payer_owes(desk, open_visit, s
         f"Invoice #{visit.number}", f"Patient Ольга Қасымова · #{desk['patient'].number}",
         f"{desk['filling'].name} 2 250.00 EUR 50.00 EUR 0 450.00 EUR Patient",
         "Physiotherapy 1 108.00 EUR 8 108.00 EUR Patient",
-        f"{desk['cleaning'].name} 1 100.00 EUR 0 100.00 EUR Acme Barter",
+        f"{desk['cleaning'].name} 1 100.00 EUR 0 100.00 EUR {barter}",
         "Total 658.00 EUR", "VAT included (8 %): 8.00 EUR",
-        "Patient 558.00 EUR 200.00 EUR 358.00 EUR", "Acme Barter 100.00 EUR 60.00 EUR 40.00 EUR",
+        "Patient 558.00 EUR 200.00 EUR 358.00 EUR", f"{barter} 100.00 EUR 60.00 EUR 40.00 EUR",
     ]:
         assert expected in lines
     assert "Whitening" not in pdf_text(content)
@@ -242,11 +242,11 @@ def test_documents_of_a_persian_clinic_are_in_persian_and_right_to_left(desk, op
 
 
 def test_the_tax_certificate_counts_what_the_patient_paid_in_the_year(desk, open_visit, letterhead,
-                                                                      shipped_fonts_only):
+                                                                      shipped_fonts_only, barter_payer):
     year = clinic_today().year - 1
     patient = desk["patient"]
-    barter = Payer.objects.create(kind=PayerKind.BARTER_POLICY, patient=patient, name="Acme Barter")
     root_canal = ServiceFactory(name="Root canal", price=D("400.00"))
+    barter = barter_payer(patient, root_canal)
     update_billing_settings(points_per_unit="1", point_value="1", actor=desk["manager"])
 
     def visit_paid(moment, *payments, service=None):

@@ -10,7 +10,6 @@ from billing import ledger, statement
 from billing.models import Method, Promotion
 from billing.services import (
     add_line,
-    open_visit,
     refund_payment,
     save_promotion,
     take_payment,

@@ -33,6 +33,14 @@ def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
         from billing.reports import unapplied_deposits
 
         assert len(unapplied_deposits()) >= 5
+        from billing.barter.models import Policy
+        from billing.barter.services import figures
+
+        # A barter company with two employees (one nearly exhausted) and a public person, all reviewed.
+        policies = list(Policy.objects.select_related("agreement"))
+        assert {p.agreement.kind for p in policies} == {"company", "public_person"} and len(policies) == 3
+        assert all(p.review == "approved" for p in policies)
+        assert any(figures(p).spent > 0 for p in policies)
     call_command("seed_demo", clinic="beta")
     with schema_context(clinic_b.schema_name):
         assert counts() == first

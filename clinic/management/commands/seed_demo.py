@@ -329,6 +329,7 @@ def seed_billing(users) -> None:
     for patient in Patient.objects.order_by("?")[:5]:
         billing.receive_deposit(patient=patient, amount=Decimal(rng.choice([500, 1000, 1500])), method="card",
                                 actor=cashier, note="Orthodontic plan")
+    seed_barter(users, today)
     subjects = ["Call about the treatment plan", "Remind of the check-up in six months",
                 "Follow up after the extraction", "Confirm the implant date"]
     for index, patient in enumerate(Patient.objects.order_by("number")[:12]):
@@ -336,6 +337,36 @@ def seed_billing(users) -> None:
                                 subject=subjects[index % len(subjects)],
                                 due_date=today + timedelta(days=rng.randint(-2, 7)),
                                 assignee=cashier, created_by=manager)
+
+
+def seed_barter(users, today) -> None:
+    """A barter company with two reviewed employees (one nearly exhausted) and a public person."""
+    from billing import services as billing
+    from billing.barter.services import register_policy, review_policy, save_agreement
+    from clinic.patients.models import Patient
+
+    marketing, manager, cashier = users[Role.MARKETING], users[Role.MANAGER], users[Role.FRONT_DESK]
+    covered = list(ServiceCategory.objects.filter(name__in=["Dentistry", "Consultations", "Diagnostics"]))
+    company = save_agreement(None, actor=marketing, data={
+        "kind": "company", "name": "Radio Plus SRL", "overspend": "company",
+        "legal_details": "IDNO 1003600123456, Chișinău", "contact": "Ana Cebotari, +373 22 123 456",
+        "valid_from": today - timedelta(days=60), "valid_until": today + timedelta(days=300), "categories": covered})
+    person = save_agreement(None, actor=marketing, data={
+        "kind": "public_person", "name": "Ion Brăescu (TV presenter)", "overspend": "patient",
+        "valid_from": today - timedelta(days=10), "valid_until": today + timedelta(days=180), "categories": covered})
+    patients = list(Patient.objects.order_by("number")[20:23])
+    for patient, agreement, number, limit in ((patients[0], company, "RP-001", "20000"),
+                                              (patients[1], company, "RP-002", "5000"),
+                                              (patients[2], person, "PP-001", "15000")):
+        policy = review_policy(register_policy(agreement=agreement, patient=patient, number=number, limit=limit,
+                                               actor=marketing), actor=manager)
+        if number == "RP-002":  # most of the limit used already
+            location = Location.objects.order_by("name").first()
+            visit = billing.open_visit(patient=patient, location=location, actor=cashier)
+            service = Service.objects.filter(category__in=covered, price__gt=0).order_by("-price").first()
+            quantity = int(Decimal("4500") // service.price) or 1
+            billing.add_line(visit, service=service, quantity=quantity, payer=policy.payer, actor=cashier)
+            billing.close_visit(visit, actor=cashier)
 
 
 def _backdate_visit(visit, moment: datetime) -> None:

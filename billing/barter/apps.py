@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BarterConfig(AppConfig):
+    """Barter (seed 002): companies and public persons whose treatment is paid in kind,
+    up to a money limit per patient. A barter policy is a payer of the billing app."""
+
+    name = "billing.barter"
+    label = "barter"
+    verbose_name = _("Barter")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from billing import coverage
+        from billing.models import PayerKind
+
+        from .models import Agreement, LimitIncrease, Policy
+        from .services import BarterCoverage
+
+        coverage.register(PayerKind.BARTER_POLICY, BarterCoverage())
+        for model in (Agreement, Policy, LimitIncrease):
+            auditlog.register(model)

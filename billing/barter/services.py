@@ -1,0 +1,201 @@
+"""Barter operations: agreements, policies, limit increases, and the coverage that
+decides how much of a line a policy takes.
+
+A policy's spent amount is the sum of the charges, discounts and voided lines on
+its payer's account in the ledger; remaining is its limit (the initial amount
+plus every increase) less that. Charging a line locks the policy first, so
+concurrent charges can never spend above the limit: what a line needs beyond
+the remaining amount goes to the agreement's overspend payer (the company, or
+the patient).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Bucket, Entry, LedgerEntry, Payer, PayerKind
+from billing.services import _amount, patient_account
+from clinic.errors import DomainError
+from clinic.money import ZERO
+from clinic.services import clinic_currency
+
+from .models import Agreement, LimitIncrease, Policy
+
+BARTER_FLAG = "barter"
+
+
+@dataclass(frozen=True)
+class Figures:
+    limit: Decimal
+    spent: Decimal
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.limit - self.spent, ZERO)
+
+
+def figures(policy: Policy) -> Figures:
+    increases = policy.increases.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    spent = LedgerEntry.objects.filter(
+        account_id=policy.payer_id, bucket=Bucket.DEBT, kind__in=[Entry.CHARGE, Entry.DISCOUNT, Entry.VOID]
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    return Figures(limit=policy.initial_limit + increases, spent=spent)
+
+
+# --- agreements and policies -------------------------------------------------------------------
+
+
+def save_agreement(agreement: Agreement | None, *, data: dict, actor) -> Agreement:
+    agreement = agreement or Agreement()
+    name = (data.get("name") or "").strip()
+    if not name:
+        raise DomainError(_("Enter a name."), field="name")
+    if data.get("kind") not in Agreement.Kind.values:
+        raise DomainError(_("Choose a kind from the list."), field="kind")
+    if data.get("overspend") not in Agreement.Overspend.values:
+        raise DomainError(_("Say who pays beyond the limit."), field="overspend")
+    valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
+    if valid_from is None:
+        raise DomainError(_("Enter the first day."), field="valid_from")
+    if valid_until is not None and valid_until < valid_from:
+        raise DomainError(_("The last day is before the first."), field="valid_until")
+    services, categories = list(data.get("services") or []), list(data.get("categories") or [])
+    if not services and not categories:
+        raise DomainError(_("Choose the services or categories the agreement covers."), field="services")
+    with transaction.atomic():
+        agreement.kind, agreement.overspend, agreement.name = data["kind"], data["overspend"], name[:200]
+        agreement.legal_details = (data.get("legal_details") or "").strip()
+        agreement.contact = (data.get("contact") or "").strip()[:200]
+        agreement.valid_from, agreement.valid_until = valid_from, valid_until
+        if data.get("document"):
+            agreement.document = data["document"]
+        agreement.save()
+        agreement.services.set(services)
+        agreement.categories.set(categories)
+    return agreement
+
+
+def register_policy(*, agreement: Agreement, patient, number: str, limit, actor) -> Policy:
+    """Marketing records a barter patient; a senior administrator reviews before booking."""
+    from clinic.patients.models import Flag
+    from clinic.patients.services import set_flag
+
+    number = (number or "").strip()
+    if not number:
+        raise DomainError(_("Enter the policy number."), field="number")
+    currency = clinic_currency()
+    limit = _amount(limit, currency, field="limit")
+    with transaction.atomic():
+        if Policy.objects.filter(agreement=agreement, number__iexact=number).exists():
+            raise DomainError(_("This agreement already has a policy with this number."), field="number")
+        payer = Payer.objects.create(kind=PayerKind.BARTER_POLICY, patient=patient,
+                                     name=f"{agreement.name} · {number}")
+        if agreement.overspend == Agreement.Overspend.COMPANY:
+            overspend = Payer.objects.create(kind=PayerKind.BARTER_COMPANY, patient=patient, name=agreement.name)
+        else:
+            overspend = patient_account(patient)
+        policy = Policy.objects.create(agreement=agreement, patient=patient, number=number[:40],
+                                       initial_limit=limit, currency=currency, payer=payer,
+                                       overspend_payer=overspend, created_by=actor)
+        flag = Flag.objects.filter(code=BARTER_FLAG).first()
+        if flag is not None:
+            set_flag(patient, flag, actor=actor, origin=BARTER_FLAG)
+    return policy
+
+
+def review_policy(policy: Policy, *, actor) -> Policy:
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        if policy.review == Policy.Review.APPROVED:
+            raise DomainError(_("This policy is already reviewed."))
+        policy.review = Policy.Review.APPROVED
+        policy.reviewed_by, policy.reviewed_at = actor, timezone.now()
+        policy.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+        return policy
+
+
+def increase_limit(policy: Policy, *, amount, reason: str, actor) -> LimitIncrease:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Say why the limit is increased."), field="reason")
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        amount = _amount(amount, policy.currency, field="amount")
+        increase = LimitIncrease.objects.create(policy=policy, amount=amount, reason=reason[:200], added_by=actor)
+        refresh_flag(policy, actor=actor)
+        return increase
+
+
+def refresh_flag(policy: Policy, *, actor) -> None:
+    """The pink mark is on while the patient has barter money left on any policy, and off
+    once it is exhausted; the next appointment then says the patient pays with money."""
+    from clinic.patients.models import Flag
+    from clinic.patients.services import remove_flag, set_flag
+    from clinic.scheduling.models import LIVE_STATUSES, Appointment
+
+    flag = Flag.objects.filter(code=BARTER_FLAG).first()
+    if flag is None:
+        return
+    patient = policy.patient
+    left = any(figures(other).remaining > 0 for other in Policy.objects.filter(patient=patient))
+    if left:
+        set_flag(patient, flag, actor=actor, origin=BARTER_FLAG)
+        return
+    if patient.flag_links.filter(flag=flag).exists():
+        remove_flag(patient, flag, actor=actor)
+    upcoming = (Appointment.objects.select_for_update()
+                .filter(patient=patient, starts_at__gte=timezone.now(), status__in=LIVE_STATUSES)
+                .order_by("starts_at").first())
+    note = _("Patient pays with money — barter limit exhausted.")
+    if upcoming is not None and note not in upcoming.note:
+        upcoming.note = f"{note}\n{upcoming.note}".strip()
+        upcoming.save(update_fields=["note", "updated"])
+
+
+# --- the coverage ---------------------------------------------------------------------------------
+
+
+def _covers(agreement: Agreement, service) -> bool:
+    return (agreement.services.filter(pk=service.pk).exists()
+            or agreement.categories.filter(pk=service.category_id).exists())
+
+
+class BarterCoverage:
+    """How much of a line a barter policy takes: up to what remains of its limit."""
+
+    def split(self, payer: Payer, *, visit, service, gross: Decimal, actor):
+        policy = (Policy.objects.select_for_update().select_related("agreement", "overspend_payer")
+                  .get(payer=payer))
+        agreement = policy.agreement
+        today = timezone.localdate()
+        if policy.review != Policy.Review.APPROVED:
+            raise DomainError(_("This barter policy has not been reviewed yet."), field="payer")
+        if not _valid_on(agreement, today):
+            raise DomainError(_("The barter agreement is not valid today."), field="payer")
+        if not _covers(agreement, service):
+            raise DomainError(_("The barter agreement does not cover this service."), field="service")
+        if gross == 0:
+            return [(payer, gross)]
+        remaining = figures(policy).remaining
+        covered = min(gross, remaining)
+        shares = []
+        if covered > 0:
+            shares.append((payer, covered))
+        if gross > covered:
+            shares.append((policy.overspend_payer, gross - covered))
+        return shares
+
+    def posted(self, payer: Payer, *, actor) -> None:
+        refresh_flag(Policy.objects.select_related("patient").get(payer=payer), actor=actor)
+
+
+def _valid_on(agreement: Agreement, day: date) -> bool:
+    return agreement.valid_from <= day and (agreement.valid_until is None or day <= agreement.valid_until)

@@ -1,0 +1,33 @@
+"""How much of a line a coverage takes: decided by the coverage, in one place each.
+
+A coverage app (barter, platform orders, partners) registers, for its payer
+kind, an object with ``split(payer, visit=, service=, gross=, actor=)`` that
+returns ``[(payer, amount), ...]`` — the whole line to one payer, or part of it
+to the coverage and the rest to whoever pays beyond it — and ``posted(payer,
+actor=)``, called once the line's entries are in the ledger (in the same
+transaction). ``split`` runs first and locks what it reads (e.g. a limit).
+Payers without a registered coverage take the whole line.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+COVERAGES: dict[str, object] = {}
+
+
+def register(kind: str, coverage) -> None:
+    COVERAGES[kind] = coverage
+
+
+def split(payer, *, visit, service, gross: Decimal, actor) -> list[tuple[object, Decimal]]:
+    coverage = COVERAGES.get(payer.kind)
+    if coverage is None:
+        return [(payer, gross)]
+    return coverage.split(payer, visit=visit, service=service, gross=gross, actor=actor)
+
+
+def posted(payer, *, actor) -> None:
+    coverage = COVERAGES.get(payer.kind)
+    if coverage is not None:
+        coverage.posted(payer, actor=actor)
