@@ -186,11 +186,11 @@ def test_persian_is_rendered_right_to_left(page, login, make_alpha_staff, commit
     rtl_css = page.locator('link[rel="stylesheet"][href*="bootstrap.rtl.min.css"]')
     expect(rtl_css).to_have_count(1)
     expect(page.locator('link[href*="bootstrap.min.css"]')).to_have_count(0)
-    loaded = page.evaluate(
+    # Waits until the stylesheet is parsed: right after the language switch the page may still be loading.
+    page.wait_for_function(
         """() => [...document.styleSheets].some(
                s => s.href && s.href.includes("bootstrap.rtl.min.css") && s.cssRules.length > 0)"""
     )
-    assert loaded, "bootstrap.rtl.min.css was not loaded"
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     expect(service_row(page, code)).to_contain_text(f"ویزیت عمومی {unique}")
     translated = _persian_catalogue_translates("Price list")

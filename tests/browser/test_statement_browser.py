@@ -48,8 +48,10 @@ def build_a_patient_with_a_visit(unique: str):
     cleaning = ServiceFactory(category=category, name="Professional cleaning", price=Decimal("400.00"))
     patient = PatientFactory(first_name="Teodora", last_name=f"Plămădeală {unique[:4]}", phone=f"+37369{unique[:6]}")
     now = datetime.now(ALPHA_ZONE).replace(second=0, microsecond=0)
+    # Earlier today in the clinic's time zone (just after midnight: at midnight), so today's reception lists it.
+    starts = max(now - timedelta(minutes=40), now.replace(hour=0, minute=0))
     appointment = AppointmentFactory(location=location, practitioner=practitioner, patient=patient,
-                                     starts_at=now - timedelta(minutes=40), ends_at=now - timedelta(minutes=10),
+                                     starts_at=starts, ends_at=starts + timedelta(minutes=30),
                                      status=Status.ARRIVED)
     appointment.service_lines.create(service=filling)
     manager = make_staff("manager", email=f"statement-manager-{unique}@browser.example")
