@@ -90,7 +90,7 @@ def _render(template: str, context: dict):
     config, fonts = _fonts_for_this_thread()
     with translation.override(clinic.default_language), timezone.override(ZoneInfo(clinic.time_zone)):
         html = render_to_string(template, {"clinic": clinic, "profile": ClinicProfile.load(),
-                                           "currency": clinic.currency, "today": timezone.localdate(), **context})
+                                           "currency": clinic.currency, "today": clinic_today(), **context})
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render(
         stylesheets=[fonts], font_config=config)
 

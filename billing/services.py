@@ -204,7 +204,7 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
     if discount is not None and (discount.percent or discount.amount):
         _apply_manual_discount(line, gross, discount, actor)
     elif payer.rules.allows_discounts:
-        _apply_best_promotion(line, gross, service, timezone.localdate())
+        _apply_best_promotion(line, gross, service, clinic_today())
     line.save()
     ledger.post(account=payer, bucket=Bucket.DEBT, kind=Entry.CHARGE, amount=gross, currency=currency,
                 visit=visit, line=line, actor=actor)
@@ -282,6 +282,13 @@ def promotion_discount(promotion: Promotion, gross: Decimal, currency: str) -> D
     if promotion.kind == Promotion.Kind.PERCENT:
         return round_money(gross * promotion.value / HUNDRED, currency)
     return min(round_money(promotion.value, currency), gross)
+
+
+def clinic_today():
+    """Today in the clinic's time zone, whoever calls (a request, a task, a test)."""
+    from .reports import clinic_today as today
+
+    return today()
 
 
 def _apply_best_promotion(line: VisitLine, gross: Decimal, service: Service, day: date) -> None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import Bucket, Entry, LedgerEntry, Payer, PayerKind
-from billing.services import _amount, patient_account
+from billing.services import _amount, clinic_today, patient_account
 from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.services import clinic_currency
@@ -175,7 +175,7 @@ class BarterCoverage:
         policy = (Policy.objects.select_for_update().select_related("agreement", "overspend_payer")
                   .get(payer=payer))
         agreement = policy.agreement
-        today = timezone.localdate()
+        today = clinic_today()
         if policy.review != Policy.Review.APPROVED:
             raise DomainError(_("This barter policy has not been reviewed yet."), field="payer")
         if not _valid_on(agreement, today):

@@ -4,12 +4,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from billing import ledger
 from billing.barter.models import Agreement, LimitIncrease, Policy
 from billing.barter.services import figures, increase_limit, register_policy, review_policy, save_agreement
 from billing.models import LedgerEntry, PayerKind, VisitLine
+from billing.reports import clinic_today
 from billing.services import ManualDiscount, add_line, open_visit, void_line
 from clinic.errors import DomainError
 from tests.factories import AppointmentFactory, ServiceFactory
@@ -21,7 +21,7 @@ D = Decimal
 
 @pytest.fixture
 def barter(desk):
-    today = timezone.localdate()
+    today = clinic_today()
     agreement = save_agreement(None, actor=desk["manager"], data={
         "kind": "company", "name": "Radio Plus SRL", "overspend": "company",
         "valid_from": today - timedelta(days=30), "valid_until": today + timedelta(days=300),
@@ -60,7 +60,7 @@ def test_no_discount_or_promotion_ever_applies_to_barter_lines(desk, barter):
     from billing.models import Promotion
 
     policy = approved(barter, desk)
-    Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=timezone.localdate())
+    Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=clinic_today())
     line = add_line(visit_for(desk), service=desk["filling"], payer=policy.payer, actor=desk["cashier"])
     assert line.discount == 0
     with pytest.raises(DomainError, match="No promotion or discount"):
@@ -77,8 +77,8 @@ def test_a_service_the_agreement_does_not_cover_is_refused(desk, barter):
 
 def test_an_expired_agreement_is_refused(desk, barter):
     policy = approved(barter, desk)
-    Agreement.objects.filter(pk=barter["agreement"].pk).update(valid_until=timezone.localdate() - timedelta(days=1),
-                                                               valid_from=timezone.localdate() - timedelta(days=9))
+    Agreement.objects.filter(pk=barter["agreement"].pk).update(valid_until=clinic_today() - timedelta(days=1),
+                                                               valid_from=clinic_today() - timedelta(days=9))
     with pytest.raises(DomainError, match="not valid today"):
         add_line(visit_for(desk), service=desk["filling"], payer=policy.payer, actor=desk["cashier"])
 
@@ -147,7 +147,7 @@ def test_policy_numbers_are_unique_per_agreement_and_agreements_need_coverage(de
                         actor=desk["manager"])
     with pytest.raises(DomainError, match="services or categories"):
         save_agreement(None, actor=desk["manager"], data={
-            "kind": "company", "name": "Empty", "overspend": "company", "valid_from": timezone.localdate()})
+            "kind": "company", "name": "Empty", "overspend": "company", "valid_from": clinic_today()})
     assert Policy.objects.count() == 1 and Agreement.objects.count() == 1
 
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from billing.reports import clinic_today
 from tests.billing.test_billing_concurrency import run_at_once
 
 THREADS = 20
@@ -31,7 +31,7 @@ def committed_policy(django_db_blocker, clinic_a):
                                          duration_minutes=60, price="1500.00")
         patient = Patient.objects.create(first_name="Barter", last_name="Racer")
         manager = make_staff("manager", email="barter-race@alpha.example")
-        today = timezone.localdate()
+        today = clinic_today()
         agreement = save_agreement(None, actor=manager, data={
             "kind": "company", "name": "Race Media SRL", "overspend": "company",
             "valid_from": today - timedelta(days=1), "categories": [category]})

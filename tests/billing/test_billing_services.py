@@ -20,6 +20,7 @@ from billing.models import (
     Visit,
     VisitLine,
 )
+from billing.reports import clinic_today
 from billing.services import (
     ManualDiscount,
     add_line,
@@ -118,7 +119,7 @@ def test_a_manual_discount_needs_a_reason_the_permission_and_at_most_100_percent
 
 
 def test_the_best_valid_promotion_applies_by_service_or_category(desk, open_visit):
-    today = timezone.localdate()
+    today = clinic_today()
     Promotion.objects.create(name="Spring", category=desk["cleaning"].category, kind="percent", value=10,
                              valid_from=today - timedelta(days=1))
     Promotion.objects.create(name="Cleaning day", service=desk["cleaning"], kind="amount", value=15,
@@ -134,7 +135,7 @@ def test_the_best_valid_promotion_applies_by_service_or_category(desk, open_visi
 def test_a_payer_that_forbids_discounts_gets_no_promotion_and_refuses_a_manual_one(desk, open_visit, barter_payer):
     visit = open_visit()
     barter = barter_payer(desk["patient"], desk["cleaning"])
-    Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=timezone.localdate())
+    Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=clinic_today())
     line = add_line(visit, service=desk["cleaning"], payer=barter, actor=desk["cashier"])
     assert (line.discount, line.promotion) == (D("0"), None)
     with pytest.raises(DomainError, match="No promotion or discount applies"):
@@ -331,7 +332,7 @@ def test_reports_leave_out_platform_settlements_and_money_received_earlier(desk,
                     actor=desk["manager"])
     assert ledger.visit_due(visit, platform) == 0 and ledger.balance(desk["patient"]) == 0
 
-    day = timezone.localdate()
+    day = clinic_today()
     cash = cash_report(day)
     # Cash 140 paid in, card 100 deposit received; deposit use, club credit and the settlement are not cash.
     assert cash.by_method == {"cash": D("140.00"), "card": D("100.00")}

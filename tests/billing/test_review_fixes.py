@@ -4,10 +4,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from billing import ledger, statement
 from billing.models import Method, Promotion
+from billing.reports import clinic_today
 from billing.services import (
     add_line,
     refund_payment,
@@ -129,7 +129,7 @@ def test_refunding_club_credit_in_parts_never_returns_more_points_than_were_used
 
 def test_a_percent_promotion_keeps_its_decimals_in_a_currency_without_minor_units(desk, monkeypatch):
     monkeypatch.setattr("billing.services.clinic_currency", lambda: "IRR")
-    today = timezone.localdate()
+    today = clinic_today()
     promotion = save_promotion(None, actor=desk["manager"], data={
         "name": "Autumn", "kind": "percent", "value": D("12.5"), "valid_from": today, "valid_until": None})
     assert promotion.value == D("12.50")

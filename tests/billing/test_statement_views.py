@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing import ledger
 from billing.models import Activity, Deposit, Payment, Promotion, Visit
+from billing.reports import clinic_today
 from billing.services import add_line, open_visit, receive_deposit, take_payment
 from tests.factories import AppointmentFactory, make_staff
 
@@ -47,7 +48,7 @@ def test_without_htmx_the_statement_is_a_whole_page(desk, visit, client_for):
 def test_every_tab_renders(desk, visit, client_for, tab):
     receive_deposit(patient=desk["patient"], amount="50", method="cash", actor=desk["cashier"])
     Activity.objects.create(patient=desk["patient"], kind="call", subject="Ask about the X-ray",
-                            due_date=timezone.localdate(), assignee=desk["cashier"])
+                            due_date=clinic_today(), assignee=desk["cashier"])
     response = client_for(desk["manager"]).get(f"/patients/{desk['patient'].pk}/statement/?tab={tab}", **HTMX)
     assert response.status_code == 200
 
@@ -152,7 +153,7 @@ def test_tasks_are_added_from_the_panel_and_finished_from_my_tasks(desk, client_
     client = client_for(desk["cashier"])
     response = client.post(f"/patients/{desk['patient'].pk}/tasks/new/",
                            {"kind": "call", "subject": "Confirm the implant date",
-                            "due_date": timezone.localdate().isoformat(), "assignee": desk["cashier"].pk}, **HTMX)
+                            "due_date": clinic_today().isoformat(), "assignee": desk["cashier"].pk}, **HTMX)
     assert response.status_code == 200
     page = client.get("/tasks/").content.decode()
     assert "Confirm the implant date" in page
@@ -167,7 +168,7 @@ def test_tasks_are_added_from_the_panel_and_finished_from_my_tasks(desk, client_
 
 
 def test_another_users_tasks_are_not_in_my_tasks(desk, client_for):
-    Activity.objects.create(patient=desk["patient"], kind="call", subject="Not yours", due_date=timezone.localdate(),
+    Activity.objects.create(patient=desk["patient"], kind="call", subject="Not yours", due_date=clinic_today(),
                             assignee=desk["manager"])
     assert "Not yours" not in client_for(desk["cashier"]).get("/tasks/").content.decode()
 
