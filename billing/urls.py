@@ -23,4 +23,5 @@ urlpatterns = [
     path("settings/club/", views.club_settings, name="club_settings"),
     path("", include("billing.urls_documents")),
     path("", include("billing.urls_reports")),
+    path("", include("billing.barter.urls")),
 ]

@@ -11,6 +11,7 @@ CLINIC_NAVIGATION = [
     (_("My tasks"), "my_tasks", "billing.view_activity", "check2-square"),
     (_("Price list"), "service_list", "clinic.view_service", "list-ul"),
     (_("Promotions"), "promotion_list", "billing.view_promotion", "percent"),
+    (_("Barter"), "barter_policies", "barter.view_policy", "arrow-left-right"),
     (_("Reports"), "cash_report", "billing.view_cash_report", "graph-up"),
     (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge"),
     (_("Locations"), "location_list", "clinic.view_location", "geo-alt"),

@@ -377,6 +377,8 @@ def service_import(request):
 def _audited():
     """Objects with a readable trail: URL name -> (model, rows of other models that belong
     to its trail, each with the ``additional_data`` key that names the object)."""
+    from billing.barter.models import LimitIncrease
+    from billing.barter.models import Policy as BarterPolicy
     from billing.models import Payment, Promotion, Visit, VisitLine
     from clinic.accounts.models import User
     from clinic.patients.models import Patient, PatientFlag
@@ -394,6 +396,7 @@ def _audited():
         "appointment": (Appointment, ()),
         "visit": (Visit, ((VisitLine, "visit"), (Payment, "visit"))),
         "promotion": (Promotion, ()),
+        "barterpolicy": (BarterPolicy, ((LimitIncrease, "policy"),)),
     }
 
 

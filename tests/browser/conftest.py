@@ -215,6 +215,7 @@ def _tracked_models():
     from auditlog.models import LogEntry
     from django.contrib.auth import get_user_model
 
+    from billing.barter.models import Agreement, LimitIncrease, Policy
     from billing.models import Activity, Deposit, LedgerEntry, Payer, Payment, Promotion, Visit, VisitLine
     from clinic.exports.models import Export
     from clinic.models import (
@@ -233,6 +234,9 @@ def _tracked_models():
     return [
         Export,
         LedgerEntry,
+        LimitIncrease,
+        Policy,
+        Agreement,
         Payment,
         Deposit,
         Activity,
@@ -269,12 +273,13 @@ def _leave_alpha_as_found(django_db_setup, django_db_blocker):
     def remove_added(before):
         from auditlog.context import disable_auditlog
 
+        from billing.barter.models import Agreement
         from clinic.exports.models import Export
 
         with disable_auditlog():
             for model, top in before.items():
                 added = model.objects.filter(pk__gt=top)
-                if model._meta.app_label == "billing":
+                if model._meta.app_label in ("billing", "barter") and model is not Agreement:
                     # Money rows are never deleted by the product (the ledger refuses it); a test's
                     # leftovers are, in one statement each (refunds and their payments together).
                     added._raw_delete(added.db)

@@ -89,6 +89,15 @@ MATRIX = {
     "promotion_create": ("get", {Role.MANAGER, Role.MARKETING}),
     "promotion_edit": ("get", {Role.MANAGER, Role.MARKETING}),
     "club_settings": ("get", MANAGER),
+    "barter_policies": ("get", ALL - {Role.DOCTOR}),
+    "barter_policy_create": ("get", {Role.MANAGER, Role.MARKETING}),
+    "barter_policy": ("get", ALL - {Role.DOCTOR}),
+    "barter_policy_review": ("post", MANAGER),
+    "barter_policy_increase": ("post", {Role.MANAGER, Role.MARKETING}),
+    "barter_agreements": ("get", ALL - {Role.DOCTOR}),
+    "barter_agreement_create": ("get", {Role.MANAGER, Role.MARKETING}),
+    "barter_agreement_edit": ("get", {Role.MANAGER, Role.MARKETING}),
+    "barter_agreement_document": ("get", ALL - {Role.DOCTOR}),
     "cash_report": ("get", DESK | {Role.FINANCE}),
     "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}),
     "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}),
@@ -130,7 +139,18 @@ def objects(tenant):
     payment = billing.take_payment(patient=appointment.patient, visit=visit, method="cash", amount="1",
                                    actor=cashier)
     deposit = billing.receive_deposit(patient=appointment.patient, amount="10", method="cash", actor=cashier)
+    from django.core.files.base import ContentFile
+
+    from billing.barter.services import register_policy, save_agreement
+
+    agreement = save_agreement(None, actor=cashier, data={
+        "kind": "company", "name": "Matrix Media", "overspend": "company", "valid_from": date(2020, 1, 1),
+        "categories": [ServiceFactory().category]})
+    agreement.document.save("signed.pdf", ContentFile(b"%PDF-1.4 signed"), save=True)
+    policy = register_policy(agreement=agreement, patient=appointment.patient, number="X-1", limit="100",
+                             actor=cashier)
     return {
+        "policy": policy,
         "visit": visit,
         "line": line,
         "payment": payment,
@@ -183,6 +203,11 @@ def _path(name, objects):
         "line_void": [objects["line"].pk],
         "activity_finish": [objects["activity"].pk],
         "promotion_edit": [objects["promotion"].pk],
+        "barter_policy": [objects["policy"].pk],
+        "barter_policy_review": [objects["policy"].pk],
+        "barter_policy_increase": [objects["policy"].pk],
+        "barter_agreement_edit": [objects["policy"].agreement_id],
+        "barter_agreement_document": [objects["policy"].agreement_id],
         "payment_receipt": [objects["payment"].pk],
         "visit_invoice": [objects["visit"].pk],
         "tax_certificate": [objects["patient"].pk, 2024],

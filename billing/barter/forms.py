@@ -1,0 +1,58 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clinic.models import Service, ServiceCategory
+from clinic.patients.models import Patient
+
+from .models import Agreement
+
+
+class AgreementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Agreement.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    legal_details = forms.CharField(label=_("Legal details"), required=False,
+                                    widget=forms.Textarea(attrs={"rows": 2}))
+    contact = forms.CharField(label=_("Contact"), max_length=200, required=False)
+    document = forms.FileField(label=_("Signed agreement"), required=False)
+    categories = forms.ModelMultipleChoiceField(label=_("Covered categories"), required=False,
+                                                queryset=ServiceCategory.objects.all(),
+                                                widget=forms.CheckboxSelectMultiple)
+    services = forms.ModelMultipleChoiceField(label=_("Covered services"), required=False,
+                                              queryset=Service.objects.filter(is_active=True).order_by("name"),
+                                              widget=forms.SelectMultiple(attrs={"size": 8}))
+    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=_("Valid until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    overspend = forms.ChoiceField(label=_("Beyond the limit"), choices=Agreement.Overspend.choices)
+
+
+class PolicyForm(forms.Form):
+    """A barter patient: an existing patient by number, or a new one by name and phone."""
+
+    agreement = forms.ModelChoiceField(label=_("Agreement"), queryset=Agreement.objects.all())
+    patient_number = forms.IntegerField(label=_("Patient number"), required=False, min_value=1,
+                                        help_text=_("For a patient already registered; else enter the name."))
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    number = forms.CharField(label=_("Policy number"), max_length=40,
+                             help_text=_("The patient's number on marketing's list."))
+    limit = forms.DecimalField(label=_("Limit"), max_digits=14, decimal_places=2, min_value=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("patient_number"):
+            patient = Patient.objects.filter(number=cleaned["patient_number"]).first()
+            if patient is None:
+                self.add_error("patient_number", _("No patient has this number."))
+            cleaned["patient"] = patient
+        elif not (cleaned.get("first_name") or "").strip() or not (cleaned.get("last_name") or "").strip():
+            self.add_error("first_name", _("Enter the patient's number, or the new patient's first and last name."))
+        else:
+            cleaned["patient"] = None
+        return cleaned
+
+
+class IncreaseForm(forms.Form):
+    amount = forms.DecimalField(label=_("Increase"), max_digits=14, decimal_places=2)
+    reason = forms.CharField(label=_("Reason"), max_length=200)

@@ -1,0 +1,155 @@
+"""Barter screens: agreements, barter patients (policies), review, limit increases."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clinic.access import clinic_view
+from clinic.errors import DomainError
+
+from . import services
+from .forms import AgreementForm, IncreaseForm, PolicyForm
+from .models import Agreement, Policy
+
+
+def _error_into(form, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _with_figures(policies):
+    rows = []
+    for policy in policies:
+        policy.figures = services.figures(policy)
+        rows.append(policy)
+    return rows
+
+
+@clinic_view("barter.view_policy")
+def policy_list(request):
+    show = request.GET.get("show", "all")
+    policies = Policy.objects.select_related("agreement", "patient").order_by("review", "agreement__name", "number")
+    if show == "pending":
+        policies = policies.filter(review=Policy.Review.PENDING)
+    rows = _with_figures(policies[:500])
+    if show == "low":  # under 10 % of the limit left, for marketing
+        rows = [p for p in rows if p.figures.remaining < p.figures.limit / 10]
+    return render(request, "barter/policy_list.html", {"policies": rows, "show": show})
+
+
+@clinic_view("barter.add_policy")
+def policy_create(request):
+    form = PolicyForm(request.POST or None, initial={"agreement": request.GET.get("agreement")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                patient = data["patient"]
+                if patient is None:
+                    from clinic.patients.services import PatientData, register_patient_in
+
+                    patient = register_patient_in(
+                        PatientData(first_name=data["first_name"].strip(), last_name=data["last_name"].strip(),
+                                    phone=data["phone"], source="barter"),
+                        actor=request.user,
+                    )
+                policy = services.register_policy(agreement=data["agreement"], patient=patient,
+                                                  number=data["number"], limit=data["limit"], actor=request.user)
+        except DomainError as error:
+            _error_into(form, error)
+        else:
+            messages.success(request, _("%(patient)s is recorded under %(agreement)s; a manager reviews the "
+                                        "policy before the first booking.") % {"patient": policy.patient.full_name,
+                                                                                "agreement": policy.agreement})
+            return redirect("barter_policy", pk=policy.pk)
+    return render(request, "barter/policy_form.html", {"form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+@clinic_view("barter.view_policy")
+def policy_detail(request, pk):
+    policy = get_object_or_404(Policy.objects.select_related("agreement", "patient", "reviewed_by"), pk=pk)
+    return render(request, "barter/policy_detail.html", {
+        "policy": policy, "figures": services.figures(policy),
+        "increases": policy.increases.select_related("added_by"),
+        "increase_form": IncreaseForm(),
+    })
+
+
+@require_POST
+@clinic_view("barter.review_policy")
+def policy_review(request, pk):
+    policy = get_object_or_404(Policy, pk=pk)
+    try:
+        services.review_policy(policy, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Policy %(number)s reviewed: it can be charged now.") % {"number": policy.number})
+    return redirect("barter_policy", pk=policy.pk)
+
+
+@require_POST
+@clinic_view("barter.increase_limit")
+def policy_increase(request, pk):
+    policy = get_object_or_404(Policy, pk=pk)
+    form = IncreaseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.increase_limit(policy, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"],
+                                    actor=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The limit was increased."))
+    else:
+        messages.error(request, _("Enter an amount and the reason."))
+    return redirect("barter_policy", pk=policy.pk)
+
+
+@clinic_view("barter.view_agreement")
+def agreement_list(request):
+    agreements = Agreement.objects.prefetch_related("categories", "services").order_by("name")
+    return render(request, "barter/agreement_list.html", {"agreements": agreements})
+
+
+def _agreement_form(request, agreement):
+    initial = {}
+    if agreement is not None:
+        initial = {field: getattr(agreement, field) for field in ("kind", "name", "legal_details", "contact",
+                                                                 "valid_from", "valid_until", "overspend")}
+        initial.update(categories=agreement.categories.all(), services=agreement.services.all())
+    form = AgreementForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.save_agreement(agreement, data=form.cleaned_data, actor=request.user)
+        except DomainError as error:
+            _error_into(form, error)
+        else:
+            messages.success(request, _("Agreement “%(name)s” saved.") % {"name": saved.name})
+            return redirect("barter_agreements")
+    return render(request, "barter/agreement_form.html", {"form": form, "agreement": agreement},
+                  status=422 if request.method == "POST" else 200)
+
+
+@clinic_view("barter.add_agreement")
+def agreement_create(request):
+    return _agreement_form(request, None)
+
+
+@clinic_view("barter.change_agreement")
+def agreement_edit(request, pk):
+    return _agreement_form(request, get_object_or_404(Agreement, pk=pk))
+
+
+@clinic_view("barter.view_agreement")
+def agreement_document(request, pk):
+    """The signed agreement, only to those who may see agreements (not a public media URL)."""
+    from django.http import FileResponse, Http404
+
+    agreement = get_object_or_404(Agreement, pk=pk)
+    if not agreement.document:
+        raise Http404
+    return FileResponse(agreement.document.open("rb"), as_attachment=False,
+                        filename=agreement.document.name.rsplit("/", 1)[-1])

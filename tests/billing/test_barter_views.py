@@ -1,0 +1,130 @@
+"""The barter screens: agreements, recording barter patients, review, limit increases."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from billing.barter.models import Agreement, LimitIncrease, Policy
+from billing.barter.services import figures
+from clinic.patients.models import Patient
+from tests.factories import make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def marketing(desk):
+    return make_staff("marketing")
+
+
+def create_agreement(client, desk, **extra):
+    data = {"kind": "company", "name": "Radio Plus SRL", "overspend": "company", "valid_from": "2026-01-01",
+            "categories": [desk["filling"].category.pk]} | extra
+    return client.post("/barter/agreements/new/", data)
+
+
+def test_marketing_adds_an_agreement_with_its_signed_document(desk, marketing, client_for):
+    client = client_for(marketing)
+    document = SimpleUploadedFile("agreement.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    response = create_agreement(client, desk, document=document)
+    assert response.status_code == 302
+    agreement = Agreement.objects.get()
+    assert agreement.document and list(agreement.categories.all()) == [desk["filling"].category]
+    served = client.get(f"/barter/agreements/{agreement.pk}/document/")
+    assert served.status_code == 200 and b"".join(served.streaming_content) == b"%PDF-1.4 signed"
+    assert client_for(make_staff("doctor")).get(f"/barter/agreements/{agreement.pk}/document/").status_code == 403
+
+
+def test_an_agreement_without_coverage_or_with_dates_reversed_is_refused(desk, marketing, client_for):
+    client = client_for(marketing)
+    assert create_agreement(client, desk, categories=[]).status_code == 422
+    assert create_agreement(client, desk, valid_until="2025-01-01").status_code == 422
+    assert Agreement.objects.count() == 0
+
+
+def test_marketing_records_a_new_barter_patient_and_a_manager_reviews_it(desk, marketing, client_for):
+    client = client_for(marketing)
+    create_agreement(client, desk)
+    agreement = Agreement.objects.get()
+    response = client.post("/barter/new/", {"agreement": agreement.pk, "first_name": "Vadim", "last_name": "Roșca",
+                                            "phone": "+37369000111", "number": "RP-9", "limit": "20000"})
+    assert response.status_code == 302
+    policy = Policy.objects.get()
+    assert policy.patient.source == "barter" and policy.patient.flag_links.filter(flag__code="barter").exists()
+    page = client.get(f"/barter/{policy.pk}/").content.decode()
+    assert "20,000.00 EUR" in page and "Waiting for review" in page
+    assert client.post(f"/barter/{policy.pk}/review/").status_code == 403  # marketing records, a manager reviews
+    client_for(desk["manager"]).post(f"/barter/{policy.pk}/review/")
+    policy.refresh_from_db()
+    assert policy.review == "approved" and policy.reviewed_by == desk["manager"]
+
+
+def test_an_existing_patient_by_number_and_bad_input(desk, marketing, client_for):
+    client = client_for(marketing)
+    create_agreement(client, desk)
+    agreement = Agreement.objects.get()
+    before = Patient.objects.count()
+    refused = client.post("/barter/new/", {"agreement": agreement.pk, "patient_number": "999999", "number": "A",
+                                           "limit": "100"})
+    assert refused.status_code == 422 and "No patient has this number." in refused.content.decode()
+    refused = client.post("/barter/new/", {"agreement": agreement.pk, "number": "A", "limit": "100"})
+    assert "first and last name" in refused.content.decode()
+    response = client.post("/barter/new/", {"agreement": agreement.pk, "patient_number": desk["patient"].number,
+                                            "number": "A-1", "limit": "500"})
+    assert response.status_code == 302 and Patient.objects.count() == before
+    assert Policy.objects.get().patient == desk["patient"]
+
+
+def test_limit_increases_need_a_reason_and_show_in_the_history(desk, marketing, client_for):
+    client = client_for(marketing)
+    create_agreement(client, desk)
+    client.post("/barter/new/", {"agreement": Agreement.objects.get().pk, "patient_number": desk["patient"].number,
+                                 "number": "A-1", "limit": "500"})
+    policy = Policy.objects.get()
+    client.post(f"/barter/{policy.pk}/increase/", {"amount": "-5", "reason": "x"})
+    client.post(f"/barter/{policy.pk}/increase/", {"amount": "100", "reason": ""})
+    assert LimitIncrease.objects.count() == 0
+    client.post(f"/barter/{policy.pk}/increase/", {"amount": "250", "reason": "Second campaign"})
+    assert figures(policy).limit == Decimal("750.00")
+    assert "Second campaign" in client.get(f"/barter/{policy.pk}/").content.decode()
+
+
+def test_the_lists_filter_waiting_and_nearly_exhausted_policies(desk, marketing, client_for):
+    from billing.barter.services import register_policy, review_policy, save_agreement
+    from billing.reports import clinic_today
+    from billing.services import add_line, open_visit
+
+    agreement = save_agreement(None, actor=marketing, data={
+        "kind": "company", "name": "Radio Plus SRL", "overspend": "company", "valid_from": clinic_today(),
+        "categories": [desk["filling"].category]})
+    low = review_policy(register_policy(agreement=agreement, patient=desk["patient"], number="LOW", limit="260",
+                                        actor=marketing), actor=desk["manager"])
+    register_policy(agreement=agreement, patient=desk["patient"], number="NEW", limit="1000", actor=marketing)
+    visit = open_visit(patient=desk["patient"], location=desk["location"], actor=desk["cashier"])
+    add_line(visit, service=desk["filling"], payer=low.payer, actor=desk["cashier"])  # 250 of 260
+    client = client_for(marketing)
+    assert ">LOW<" in client.get("/barter/?show=low").content.decode()
+    assert ">NEW<" not in client.get("/barter/?show=low").content.decode()
+    pending = client.get("/barter/?show=pending").content.decode()
+    assert ">NEW<" in pending and ">LOW<" not in pending
+
+
+def test_limit_spent_and_remaining_show_on_the_statement_patient_page_and_appointment(desk, client_for):
+    from billing.barter.services import register_policy, save_agreement
+    from billing.reports import clinic_today
+    from tests.factories import AppointmentFactory
+
+    agreement = save_agreement(None, actor=desk["manager"], data={
+        "kind": "company", "name": "Radio Plus SRL", "overspend": "company", "valid_from": clinic_today(),
+        "categories": [desk["filling"].category]})
+    register_policy(agreement=agreement, patient=desk["patient"], number="RP-5", limit="20000",
+                    actor=desk["manager"])
+    appointment = AppointmentFactory(patient=desk["patient"])
+    client = client_for(desk["cashier"])
+    for url, headers in ((f"/patients/{desk['patient'].pk}/statement/", {"HTTP_HX_REQUEST": "true"}),
+                         (f"/patients/{desk['patient'].pk}/", {}), (f"/appointments/{appointment.pk}/", {})):
+        page = client.get(url, **headers).content.decode()
+        assert "Radio Plus SRL · RP-5" in page and "20,000.00 EUR" in page, url
+    # A doctor (no barter permission) sees no barter amounts.
+    assert "RP-5" not in client_for(make_staff("doctor")).get(f"/patients/{desk['patient'].pk}/").content.decode()
