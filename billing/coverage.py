@@ -1,7 +1,7 @@
 """How much of a line a coverage takes: decided by the coverage, in one place each.
 
 A coverage app (barter, platform orders, partners) registers, for its payer
-kind, an object with ``split(payer, visit=, service=, gross=, actor=)`` that
+kind, an object with ``split(payer, visit=, service=, quantity=, gross=, actor=)`` that
 returns ``[(payer, amount), ...]`` — the whole line to one payer, or part of it
 to the coverage and the rest to whoever pays beyond it — and ``posted(payer,
 actor=)``, called once the line's entries are in the ledger (in the same
@@ -20,11 +20,11 @@ def register(kind: str, coverage) -> None:
     COVERAGES[kind] = coverage
 
 
-def split(payer, *, visit, service, gross: Decimal, actor) -> list[tuple[object, Decimal]]:
+def split(payer, *, visit, service, quantity: int, gross: Decimal, actor) -> list[tuple[object, Decimal]]:
     coverage = COVERAGES.get(payer.kind)
     if coverage is None:
         return [(payer, gross)]
-    return coverage.split(payer, visit=visit, service=service, gross=gross, actor=actor)
+    return coverage.split(payer, visit=visit, service=service, quantity=quantity, gross=gross, actor=actor)
 
 
 def posted(payer, *, actor) -> None:

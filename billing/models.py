@@ -362,6 +362,7 @@ class Entry(models.TextChoices):
     DEPOSIT_REFUNDED = "deposit_refunded", _("Deposit refunded")
     POINTS_EARNED = "points_earned", _("Points earned")
     POINTS_REDEEMED = "points_redeemed", _("Points redeemed")
+    WRITE_OFF = "write_off", _("Written off")
 
 
 class Bucket(models.TextChoices):

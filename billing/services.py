@@ -180,7 +180,7 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
     gross = round_money(price * quantity, currency)
     if gross >= Decimal("1e12"):
         raise DomainError(_("This amount is too large."), field="quantity")
-    shares = coverage.split(payer, visit=visit, service=service, gross=gross, actor=actor)
+    shares = coverage.split(payer, visit=visit, service=service, quantity=quantity, gross=gross, actor=actor)
     if len(shares) > 1 or shares[0][0] != payer:
         if discount is not None and (discount.percent or discount.amount):
             _apply_manual_discount(VisitLine(payer=payer, currency=currency), gross, discount, actor)

@@ -114,3 +114,74 @@ class LimitIncrease(models.Model):
     def get_additional_data(self):
         # Lets the policy's audit trail include its increases.
         return {"policy": self.policy_id}
+
+
+class TreatmentPlan(models.Model):
+    """A public person's treatment: drafted by a doctor, approved by marketing. Only what
+    the approved plan holds (or the sales head approved besides) is charged to the policy."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    policy = models.OneToOneField(Policy, on_delete=models.PROTECT, related_name="plan")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("treatment plan")
+        verbose_name_plural = _("treatment plans")
+        default_permissions = ("view", "add", "change")
+        permissions = [
+            ("approve_plan", _("Can approve a public person's treatment plan")),
+            ("approve_extra", _("Can approve treatment outside an approved plan")),
+        ]
+
+    def __str__(self):
+        return str(self.policy)
+
+
+class PlanItem(models.Model):
+    """A service in a plan; ``approved_extra`` marks one the sales head added after approval."""
+
+    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="items")
+    service = models.ForeignKey("clinic.Service", verbose_name=_("service"), on_delete=models.PROTECT,
+                                related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    approved_extra = models.BooleanField(default=False)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+        ordering = ["created", "id"]
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="barter_plan_item_quantity")]
+
+    def __str__(self):
+        return f"{self.service} × {self.quantity}"
+
+
+class WriteOff(models.Model):
+    """Finance writes the barter debt off at the end of treatment; the policy is closed."""
+
+    policy = models.OneToOneField(Policy, on_delete=models.PROTECT, related_name="write_off")
+    amount = models.DecimalField(_("amount written off"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    written_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("write-off")
+        verbose_name_plural = _("write-offs")
+        default_permissions = ("view", "add")
+
+    def __str__(self):
+        return f"{self.policy} · {self.amount} {self.currency}"

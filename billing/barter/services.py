@@ -27,7 +27,7 @@ from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.services import clinic_currency
 
-from .models import Agreement, LimitIncrease, Policy
+from .models import Agreement, LimitIncrease, PlanItem, Policy, TreatmentPlan, WriteOff
 
 BARTER_FLAG = "barter"
 
@@ -171,13 +171,17 @@ def _covers(agreement: Agreement, service) -> bool:
 class BarterCoverage:
     """How much of a line a barter policy takes: up to what remains of its limit."""
 
-    def split(self, payer: Payer, *, visit, service, gross: Decimal, actor):
+    def split(self, payer: Payer, *, visit, service, quantity: int, gross: Decimal, actor):
         policy = (Policy.objects.select_for_update().select_related("agreement", "overspend_payer")
                   .get(payer=payer))
         agreement = policy.agreement
         today = clinic_today()
         if policy.review != Policy.Review.APPROVED:
             raise DomainError(_("This barter policy has not been reviewed yet."), field="payer")
+        if WriteOff.objects.filter(policy=policy).exists():
+            raise DomainError(_("This barter policy is closed: its treatment was written off."), field="payer")
+        if agreement.kind == Agreement.Kind.PUBLIC_PERSON:
+            _check_plan(policy, service, quantity)
         if not _valid_on(agreement, today):
             raise DomainError(_("The barter agreement is not valid today."), field="payer")
         if not _covers(agreement, service):
@@ -199,3 +203,112 @@ class BarterCoverage:
 
 def _valid_on(agreement: Agreement, day: date) -> bool:
     return agreement.valid_from <= day and (agreement.valid_until is None or day <= agreement.valid_until)
+
+
+# --- public persons: the treatment plan and the write-off ------------------------------------------
+
+
+def _check_plan(policy: Policy, service, quantity: int) -> None:
+    """A public person's policy pays only what the approved plan holds (with the sales
+    head's extras), each service as many times as planned."""
+    plan = TreatmentPlan.objects.filter(policy=policy).first()
+    if plan is None or plan.status != TreatmentPlan.Status.APPROVED:
+        raise DomainError(_("Marketing has not approved this patient's treatment plan yet."), field="payer")
+    planned = plan.items.filter(service=service).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
+    from billing.models import VisitLine
+
+    charged = VisitLine.objects.filter(payer_id=policy.payer_id, service=service, voided_at__isnull=True,
+                                       split_of__isnull=True).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
+    if charged + quantity > planned:
+        raise DomainError(
+            _("This is outside the approved treatment plan: the sales head must approve it first."),
+            field="service",
+        )
+
+
+def _public_person_policy(policy: Policy) -> None:
+    if policy.agreement.kind != Agreement.Kind.PUBLIC_PERSON:
+        raise DomainError(_("Treatment plans are for public persons' agreements."))
+
+
+def draft_plan(policy: Policy, *, items: list[tuple[object, int]], actor) -> TreatmentPlan:
+    """A doctor drafts (or redrafts) the plan: services from the price list, how many of each."""
+    _public_person_policy(policy)
+    if not items:
+        raise DomainError(_("Add at least one service to the plan."), field="service")
+    with transaction.atomic():
+        plan, _created = TreatmentPlan.objects.select_for_update().get_or_create(
+            policy=policy, defaults={"drafted_by": actor})
+        if plan.status == TreatmentPlan.Status.APPROVED:
+            raise DomainError(_("The plan is approved: treatment outside it needs the sales head's approval."))
+        plan.items.all().delete()
+        for service, quantity in items:
+            _plan_item_checks(policy, service, quantity)
+            PlanItem.objects.create(plan=plan, service=service, quantity=int(quantity), added_by=actor)
+        return plan
+
+
+def _plan_item_checks(policy: Policy, service, quantity) -> None:
+    if service is None or not service.is_active:
+        raise DomainError(_("Choose a service from the price list."), field="service")
+    if not _covers(policy.agreement, service):
+        raise DomainError(_("The barter agreement does not cover this service."), field="service")
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a whole number of at least 1."), field="quantity") from None
+    if quantity < 1 or quantity > 999:
+        raise DomainError(_("Enter a whole number of at least 1."), field="quantity")
+
+
+def approve_plan(plan: TreatmentPlan, *, actor, new_limit=None) -> TreatmentPlan:
+    """Marketing approves the plan and may raise the limit to what it costs."""
+    with transaction.atomic():
+        plan = TreatmentPlan.objects.select_for_update().select_related("policy").get(pk=plan.pk)
+        if plan.status == TreatmentPlan.Status.APPROVED:
+            raise DomainError(_("The plan is already approved."))
+        if not plan.items.exists():
+            raise DomainError(_("Add at least one service to the plan."))
+        if new_limit not in (None, ""):
+            target = _amount(new_limit, plan.policy.currency, field="limit")
+            current = figures(plan.policy).limit
+            if target < current:
+                raise DomainError(_("A limit is only ever increased."), field="limit")
+            if target > current:
+                increase_limit(plan.policy, amount=target - current, reason=_("Treatment plan approved"),
+                               actor=actor)
+        plan.status = TreatmentPlan.Status.APPROVED
+        plan.approved_by, plan.approved_at = actor, timezone.now()
+        plan.save(update_fields=["status", "approved_by", "approved_at"])
+        return plan
+
+
+def approve_extra(plan: TreatmentPlan, *, service, quantity, actor) -> PlanItem:
+    """The sales head approves treatment beyond the approved plan."""
+    with transaction.atomic():
+        plan = TreatmentPlan.objects.select_for_update().select_related("policy__agreement").get(pk=plan.pk)
+        if plan.status != TreatmentPlan.Status.APPROVED:
+            raise DomainError(_("Marketing approves the plan first."))
+        _plan_item_checks(plan.policy, service, quantity)
+        return PlanItem.objects.create(plan=plan, service=service, quantity=int(quantity), approved_extra=True,
+                                       added_by=actor)
+
+
+def write_off(policy: Policy, *, actor, note: str = "") -> WriteOff:
+    """At the end of treatment finance writes the barter debt off: what the policy still
+    owes leaves its account (not cash, not revenue: the revenue was the charges), and
+    the policy is closed."""
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().select_related("payer").get(pk=policy.pk)
+        if WriteOff.objects.filter(policy=policy).exists():
+            raise DomainError(_("This policy is already written off."))
+        owed = LedgerEntry.objects.filter(account_id=policy.payer_id, bucket=Bucket.DEBT).aggregate(
+            total=Coalesce(Sum("amount"), ZERO))["total"]
+        record = WriteOff.objects.create(policy=policy, amount=owed, currency=policy.currency,
+                                         note=(note or "").strip()[:200], written_off_by=actor)
+        if owed:
+            from billing import ledger
+
+            ledger.post(account=policy.payer, bucket=Bucket.DEBT, kind=Entry.WRITE_OFF, amount=-owed,
+                        currency=policy.currency, actor=actor, note=record.note)
+        return record

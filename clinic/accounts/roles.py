@@ -97,6 +97,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *PROMOTIONS,
         *BARTER_RECORDS,
         "barter.review_policy",
+        "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
+        "barter.approve_plan", "barter.approve_extra", "barter.view_writeoff", "barter.add_writeoff",
     ],
     Role.FRONT_DESK: [
         *VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK, "barter.view_agreement",
@@ -106,15 +108,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DOCTOR: [
         *VIEW_MASTER_DATA, *SEE_PATIENTS, "patients.change_patient", "scheduling.change_appointment",
         *VISIT_WORK, *CRM_WORK,
+        "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
     ],
     Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", *CRM_WORK, *PROMOTIONS,
-                     *BARTER_RECORDS],
+                     *BARTER_RECORDS, "barter.view_treatmentplan", "barter.approve_plan"],
     Role.SALES_HEAD: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "billing.view_promotion",
-                      "barter.view_agreement", "barter.view_policy"],
+                      "barter.view_agreement", "barter.view_policy", "barter.view_treatmentplan",
+                      "barter.approve_extra"],
     Role.FINANCE: [
         *VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "clinic.view_audit_trail",
         *SEE_MONEY, "billing.refund_payment", "billing.refund_deposit", "billing.void_visitline",
-        "barter.view_agreement", "barter.view_policy",
+        "barter.view_agreement", "barter.view_policy", "barter.view_treatmentplan", "barter.view_writeoff",
+        "barter.add_writeoff",
     ],
 }
 

@@ -1,0 +1,112 @@
+"""Public persons (seed 002): a doctor's treatment plan, marketing's approval, the sales
+head's approval beyond it, and finance's write-off that closes the policy."""
+
+from decimal import Decimal
+
+import pytest
+
+from billing.barter.models import TreatmentPlan, WriteOff
+from billing.barter.services import (
+    approve_extra,
+    approve_plan,
+    draft_plan,
+    figures,
+    register_policy,
+    review_policy,
+    save_agreement,
+    write_off,
+)
+from billing.models import Entry, LedgerEntry
+from billing.reports import cash_report, clinic_today, revenue_report
+from billing.services import add_line, open_visit
+from clinic.errors import DomainError
+from tests.factories import ServiceFactory, make_staff
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+@pytest.fixture
+def person(desk):
+    agreement = save_agreement(None, actor=desk["manager"], data={
+        "kind": "public_person", "name": "Ion Brăescu", "overspend": "patient", "valid_from": clinic_today(),
+        "categories": [desk["filling"].category, desk["cleaning"].category]})
+    policy = review_policy(register_policy(agreement=agreement, patient=desk["patient"], number="PP-1",
+                                           limit="1000", actor=desk["manager"]), actor=desk["manager"])
+    return {"policy": policy, "doctor": make_staff("doctor"), "marketing": make_staff("marketing"),
+            "sales": make_staff("sales_head"), "finance": make_staff("finance")}
+
+
+def visit(desk):
+    return open_visit(patient=desk["patient"], location=desk["location"], actor=desk["cashier"])
+
+
+def test_nothing_is_charged_before_marketing_approves_the_plan(desk, person):
+    with pytest.raises(DomainError, match="not approved this patient's treatment plan"):
+        add_line(visit(desk), service=desk["filling"], payer=person["policy"].payer, actor=desk["cashier"])
+    plan = draft_plan(person["policy"], items=[(desk["filling"], 2)], actor=person["doctor"])
+    with pytest.raises(DomainError, match="not approved"):
+        add_line(visit(desk), service=desk["filling"], payer=person["policy"].payer, actor=desk["cashier"])
+    approve_plan(plan, actor=person["marketing"])
+    add_line(visit(desk), service=desk["filling"], quantity=2, payer=person["policy"].payer, actor=desk["cashier"])
+    assert figures(person["policy"]).spent == D("500.00")
+
+
+def test_outside_the_plan_needs_the_sales_heads_approval(desk, person):
+    plan = approve_plan(draft_plan(person["policy"], items=[(desk["filling"], 1)], actor=person["doctor"]),
+                        actor=person["marketing"])
+    policy = person["policy"]
+    add_line(visit(desk), service=desk["filling"], payer=policy.payer, actor=desk["cashier"])
+    for service in (desk["filling"], desk["cleaning"]):  # once more than planned / not planned at all
+        with pytest.raises(DomainError, match="sales head must approve"):
+            add_line(visit(desk), service=service, payer=policy.payer, actor=desk["cashier"])
+    approve_extra(plan, service=desk["cleaning"], quantity=1, actor=person["sales"])
+    add_line(visit(desk), service=desk["cleaning"], payer=policy.payer, actor=desk["cashier"])
+    assert figures(policy).spent == D("350.00")
+
+
+def test_marketing_may_raise_the_limit_when_approving_but_never_lower_it(desk, person):
+    plan = draft_plan(person["policy"], items=[(desk["filling"], 8)], actor=person["doctor"])
+    with pytest.raises(DomainError, match="only ever increased"):
+        approve_plan(plan, actor=person["marketing"], new_limit="500")
+    approve_plan(plan, actor=person["marketing"], new_limit="2000")
+    assert figures(person["policy"]).limit == D("2000.00")
+    assert person["policy"].increases.get().reason == "Treatment plan approved"
+
+
+def test_a_plan_item_off_the_price_list_or_agreement_is_refused(desk, person):
+    retired = ServiceFactory(category=desk["filling"].category, is_active=False)
+    other = ServiceFactory()  # a category the agreement does not cover
+    for service, quantity, message in [(retired, 1, "price list"), (other, 1, "does not cover"),
+                                       (desk["filling"], 0, "at least 1")]:
+        with pytest.raises(DomainError, match=message):
+            draft_plan(person["policy"], items=[(service, quantity)], actor=person["doctor"])
+    assert not TreatmentPlan.objects.filter(items__isnull=False).exists()
+
+
+def test_finance_writes_off_the_barter_debt_and_the_policy_closes(desk, person):
+    policy = person["policy"]
+    approve_plan(draft_plan(policy, items=[(desk["filling"], 2)], actor=person["doctor"]), actor=person["marketing"])
+    add_line(visit(desk), service=desk["filling"], quantity=2, payer=policy.payer, actor=desk["cashier"])
+    record = write_off(policy, actor=person["finance"], note="Campaign finished")
+    assert record.amount == D("500.00")
+    assert LedgerEntry.objects.get(kind=Entry.WRITE_OFF).amount == D("-500.00")
+    day = clinic_today()
+    assert cash_report(day).total == 0  # a write-off moves no money
+    assert revenue_report(day, day).total == D("500.00")  # the treatment was revenue when charged
+    with pytest.raises(DomainError, match="closed"):
+        add_line(visit(desk), service=desk["filling"], payer=policy.payer, actor=desk["cashier"])
+    with pytest.raises(DomainError, match="already written off"):
+        write_off(policy, actor=person["finance"])
+    assert WriteOff.objects.count() == 1
+
+
+def test_plans_are_for_public_persons_only(desk):
+    agreement = save_agreement(None, actor=desk["manager"], data={
+        "kind": "company", "name": "Radio Plus", "overspend": "company", "valid_from": clinic_today(),
+        "categories": [desk["filling"].category]})
+    policy = register_policy(agreement=agreement, patient=desk["patient"], number="C-1", limit="100",
+                             actor=desk["manager"])
+    with pytest.raises(DomainError, match="public persons"):
+        draft_plan(policy, items=[(desk["filling"], 1)], actor=desk["manager"])
