@@ -56,3 +56,18 @@ class PolicyForm(forms.Form):
 class IncreaseForm(forms.Form):
     amount = forms.DecimalField(label=_("Increase"), max_digits=14, decimal_places=2)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class PlanItemForm(forms.Form):
+    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.filter(is_active=True)
+                                     .order_by("name"))
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=999, initial=1)
+
+
+class PlanApprovalForm(forms.Form):
+    new_limit = forms.DecimalField(label=_("New limit"), max_digits=14, decimal_places=2, required=False,
+                                   help_text=_("Leave empty to keep the limit."))
+
+
+class WriteOffForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)

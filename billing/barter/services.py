@@ -248,6 +248,18 @@ def draft_plan(policy: Policy, *, items: list[tuple[object, int]], actor) -> Tre
         return plan
 
 
+def add_plan_item(policy: Policy, *, service, quantity, actor) -> PlanItem:
+    """A doctor adds a service to the draft plan (the plan is created with its first item)."""
+    _public_person_policy(policy)
+    with transaction.atomic():
+        plan, _created = TreatmentPlan.objects.select_for_update().get_or_create(
+            policy=policy, defaults={"drafted_by": actor})
+        if plan.status == TreatmentPlan.Status.APPROVED:
+            raise DomainError(_("The plan is approved: treatment outside it needs the sales head's approval."))
+        _plan_item_checks(policy, service, quantity)
+        return PlanItem.objects.create(plan=plan, service=service, quantity=int(quantity), added_by=actor)
+
+
 def _plan_item_checks(policy: Policy, service, quantity) -> None:
     if service is None or not service.is_active:
         raise DomainError(_("Choose a service from the price list."), field="service")

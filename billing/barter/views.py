@@ -10,8 +10,8 @@ from clinic.access import clinic_view
 from clinic.errors import DomainError
 
 from . import services
-from .forms import AgreementForm, IncreaseForm, PolicyForm
-from .models import Agreement, Policy
+from .forms import AgreementForm, IncreaseForm, PlanApprovalForm, PlanItemForm, PolicyForm, WriteOffForm
+from .models import Agreement, Policy, TreatmentPlan, WriteOff
 
 
 def _error_into(form, error: DomainError) -> None:
@@ -70,11 +70,83 @@ def policy_create(request):
 @clinic_view("barter.view_policy")
 def policy_detail(request, pk):
     policy = get_object_or_404(Policy.objects.select_related("agreement", "patient", "reviewed_by"), pk=pk)
+    plan = TreatmentPlan.objects.filter(policy=policy).prefetch_related("items__service").first()
     return render(request, "barter/policy_detail.html", {
         "policy": policy, "figures": services.figures(policy),
         "increases": policy.increases.select_related("added_by"),
         "increase_form": IncreaseForm(),
+        "plan": plan, "item_form": PlanItemForm(), "approval_form": PlanApprovalForm(),
+        "write_off": WriteOff.objects.filter(policy=policy).select_related("written_off_by").first(),
+        "write_off_form": WriteOffForm(),
     })
+
+
+def _policy_action(request, pk, action, done: str):
+    """Run ``action(policy, form data)`` for a POST from the policy page; the message says how it went."""
+    policy = get_object_or_404(Policy.objects.select_related("agreement"), pk=pk)
+    try:
+        action(policy)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("barter_policy", pk=policy.pk)
+
+
+@require_POST
+@clinic_view("barter.add_treatmentplan")
+def plan_item_add(request, pk):
+    form = PlanItemForm(request.POST)
+
+    def add(policy):
+        if not form.is_valid():
+            raise DomainError(_("Choose a service from the price list."))
+        services.add_plan_item(policy, service=form.cleaned_data["service"], quantity=form.cleaned_data["quantity"],
+                               actor=request.user)
+
+    return _policy_action(request, pk, add, _("Added to the treatment plan."))
+
+
+@require_POST
+@clinic_view("barter.approve_plan")
+def plan_approve(request, pk):
+    form = PlanApprovalForm(request.POST)
+
+    def approve(policy):
+        plan = TreatmentPlan.objects.filter(policy=policy).first()
+        if plan is None or not form.is_valid():
+            raise DomainError(_("Add at least one service to the plan."))
+        services.approve_plan(plan, actor=request.user, new_limit=form.cleaned_data["new_limit"])
+
+    return _policy_action(request, pk, approve, _("The treatment plan is approved."))
+
+
+@require_POST
+@clinic_view("barter.approve_extra")
+def plan_extra(request, pk):
+    form = PlanItemForm(request.POST)
+
+    def extra(policy):
+        plan = TreatmentPlan.objects.filter(policy=policy).first()
+        if plan is None:
+            raise DomainError(_("Marketing approves the plan first."))
+        if not form.is_valid():
+            raise DomainError(_("Choose a service from the price list."))
+        services.approve_extra(plan, service=form.cleaned_data["service"], quantity=form.cleaned_data["quantity"],
+                               actor=request.user)
+
+    return _policy_action(request, pk, extra, _("Approved beyond the plan."))
+
+
+@require_POST
+@clinic_view("barter.add_writeoff")
+def policy_write_off(request, pk):
+    form = WriteOffForm(request.POST)
+
+    def close(policy):
+        services.write_off(policy, actor=request.user, note=form.data.get("note", ""))
+
+    return _policy_action(request, pk, close, _("The barter treatment is written off and the policy closed."))
 
 
 @require_POST

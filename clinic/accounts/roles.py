@@ -108,6 +108,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DOCTOR: [
         *VIEW_MASTER_DATA, *SEE_PATIENTS, "patients.change_patient", "scheduling.change_appointment",
         *VISIT_WORK, *CRM_WORK,
+        # A doctor drafts a public person's treatment plan against the barter policy.
+        "barter.view_agreement", "barter.view_policy",
         "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
     ],
     Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", *CRM_WORK, *PROMOTIONS,

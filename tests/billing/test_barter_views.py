@@ -33,7 +33,7 @@ def test_marketing_adds_an_agreement_with_its_signed_document(desk, marketing, c
     assert agreement.document and list(agreement.categories.all()) == [desk["filling"].category]
     served = client.get(f"/barter/agreements/{agreement.pk}/document/")
     assert served.status_code == 200 and b"".join(served.streaming_content) == b"%PDF-1.4 signed"
-    assert client_for(make_staff("doctor")).get(f"/barter/agreements/{agreement.pk}/document/").status_code == 403
+    assert client_for(make_staff(None)).get(f"/barter/agreements/{agreement.pk}/document/").status_code == 403
 
 
 def test_an_agreement_without_coverage_or_with_dates_reversed_is_refused(desk, marketing, client_for):
@@ -126,5 +126,28 @@ def test_limit_spent_and_remaining_show_on_the_statement_patient_page_and_appoin
                          (f"/patients/{desk['patient'].pk}/", {}), (f"/appointments/{appointment.pk}/", {})):
         page = client.get(url, **headers).content.decode()
         assert "Radio Plus SRL · RP-5" in page and "20,000.00 EUR" in page, url
-    # A doctor (no barter permission) sees no barter amounts.
-    assert "RP-5" not in client_for(make_staff("doctor")).get(f"/patients/{desk['patient'].pk}/").content.decode()
+
+
+def test_the_public_persons_plan_from_the_policy_page(desk, client_for):
+    from billing.barter.models import TreatmentPlan, WriteOff
+    from billing.barter.services import register_policy, review_policy, save_agreement
+    from billing.reports import clinic_today
+
+    agreement = save_agreement(None, actor=desk["manager"], data={
+        "kind": "public_person", "name": "Ion Brăescu", "overspend": "patient", "valid_from": clinic_today(),
+        "categories": [desk["filling"].category]})
+    policy = review_policy(register_policy(agreement=agreement, patient=desk["patient"], number="PP-7",
+                                           limit="1000", actor=desk["manager"]), actor=desk["manager"])
+    doctor, marketing = client_for(make_staff("doctor")), client_for(make_staff("marketing"))
+    sales, finance = client_for(make_staff("sales_head")), client_for(make_staff("finance"))
+    doctor.post(f"/barter/{policy.pk}/plan/", {"service": desk["filling"].pk, "quantity": "2"})
+    assert "Add to the plan" in doctor.get(f"/barter/{policy.pk}/").content.decode()
+    marketing.post(f"/barter/{policy.pk}/plan/approve/", {"new_limit": "900"})  # lower: refused
+    assert TreatmentPlan.objects.get().status == "draft"
+    marketing.post(f"/barter/{policy.pk}/plan/approve/", {"new_limit": "1500"})
+    assert TreatmentPlan.objects.get().status == "approved"
+    sales.post(f"/barter/{policy.pk}/plan/extra/", {"service": desk["filling"].pk, "quantity": "1"})
+    assert TreatmentPlan.objects.get().items.filter(approved_extra=True).count() == 1
+    finance.post(f"/barter/{policy.pk}/write-off/", {"note": "Campaign over"})
+    assert WriteOff.objects.get().policy == policy
+    assert "The policy is closed." in finance.get(f"/barter/{policy.pk}/").content.decode()

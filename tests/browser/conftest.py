@@ -215,7 +215,7 @@ def _tracked_models():
     from auditlog.models import LogEntry
     from django.contrib.auth import get_user_model
 
-    from billing.barter.models import Agreement, LimitIncrease, Policy
+    from billing.barter.models import Agreement, LimitIncrease, PlanItem, Policy, TreatmentPlan, WriteOff
     from billing.models import Activity, Deposit, LedgerEntry, Payer, Payment, Promotion, Visit, VisitLine
     from clinic.exports.models import Export
     from clinic.models import (
@@ -234,6 +234,9 @@ def _tracked_models():
     return [
         Export,
         LedgerEntry,
+        PlanItem,
+        TreatmentPlan,
+        WriteOff,
         LimitIncrease,
         Policy,
         Agreement,

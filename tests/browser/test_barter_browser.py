@@ -80,3 +80,64 @@ def test_marketing_records_a_barter_patient_and_a_manager_reviews_the_policy(
         screenshot(page, "barter-list.png")
     finally:
         context.close()
+
+
+def test_a_public_persons_treatment_plan_is_drafted_approved_and_written_off(
+    browser, alpha_url, make_alpha_staff, committed, unique, screenshot
+):
+    from decimal import Decimal
+
+    from tests.factories import ServiceCategoryFactory, ServiceFactory
+
+    def build():
+        from billing.barter.services import register_policy, review_policy, save_agreement
+        from billing.reports import clinic_today
+        from tests.factories import PatientFactory, make_staff
+
+        service = ServiceFactory(name=f"Veneer {unique}", category=ServiceCategoryFactory(name=f"Aesthetics {unique}"),
+                                 price=Decimal("2500.00"))
+        reviewer = make_staff("manager", email=f"plan-reviewer-{unique}@browser.example")
+        agreement = save_agreement(None, actor=reviewer, data={
+            "kind": "public_person", "name": f"Ion Brăescu {unique}", "overspend": "patient",
+            "valid_from": clinic_today(), "categories": [service.category]})
+        policy = review_policy(register_policy(agreement=agreement, patient=PatientFactory(), number=f"PP-{unique[:4]}",
+                                               limit="5000", actor=reviewer), actor=reviewer)
+        return policy.pk, str(service)
+
+    policy_pk, service_name = committed(build)
+    doctor, marketing, finance = make_alpha_staff("doctor"), make_alpha_staff("marketing"), make_alpha_staff("finance")
+
+    def as_person(user, act):
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=alpha_url)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        try:
+            log_in(page, user.email, STAFF_PASSWORD)
+            page.goto(f"/barter/{policy_pk}/")
+            act(page)
+        finally:
+            context.close()
+
+    def draft(page):
+        plan = page.locator("#treatment-plan")
+        plan.get_by_label("Service").select_option(label=service_name)
+        plan.get_by_label("Quantity").fill("2")
+        plan.get_by_role("button", name="Add to the plan").click()
+        expect(page.get_by_role("alert")).to_contain_text("Added to the treatment plan.")
+        expect(page.locator("#plan-items")).to_contain_text(f"Veneer {unique}")
+
+    def approve(page):
+        page.get_by_label("New limit").fill("6000")
+        page.get_by_role("button", name="Approve the plan").click()
+        expect(page.get_by_role("alert")).to_contain_text("The treatment plan is approved.")
+        expect(page.locator("#policy-remaining")).to_have_text("6,000.00 EUR")
+        screenshot(page, "barter-plan.png")
+
+    def close(page):
+        page.get_by_label("Note").fill("Campaign finished")
+        page.get_by_role("button", name="Write off and close the policy").click()
+        expect(page.locator("#write-off")).to_contain_text("The policy is closed.")
+
+    as_person(doctor, draft)
+    as_person(marketing, approve)
+    as_person(finance, close)
