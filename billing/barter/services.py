@@ -12,7 +12,7 @@ the patient).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -324,3 +324,19 @@ def write_off(policy: Policy, *, actor, note: str = "") -> WriteOff:
             ledger.post(account=policy.payer, bucket=Bucket.DEBT, kind=Entry.WRITE_OFF, amount=-owed,
                         currency=policy.currency, actor=actor, note=record.note)
         return record
+
+
+FIRST_VISIT_OF_A_PUBLIC_PERSON = timedelta(minutes=60)
+
+
+def first_visit_duration(patient, duration: timedelta) -> timedelta:
+    """A public person's first visit is booked for 60 minutes (seed 002)."""
+    from clinic.scheduling.models import Appointment
+
+    if duration >= FIRST_VISIT_OF_A_PUBLIC_PERSON:
+        return duration
+    if not Policy.objects.filter(patient=patient, agreement__kind=Agreement.Kind.PUBLIC_PERSON).exists():
+        return duration
+    if Appointment.objects.filter(patient=patient).exclude(status="cancelled").exists():
+        return duration
+    return FIRST_VISIT_OF_A_PUBLIC_PERSON

@@ -87,6 +87,11 @@ def duration_of(services: list[Service]) -> timedelta:
     return timedelta(minutes=sum(s.duration_minutes for s in services))
 
 
+# Other apps may lengthen a booking: ``rule(patient, duration) -> duration`` (e.g. barter:
+# a public person's first visit takes 60 minutes).
+DURATION_RULES: list = []
+
+
 def book_appointment(
     *,
     actor,
@@ -112,7 +117,11 @@ def book_appointment(
     if patient is None and new_patient is None:
         raise DomainError(_("Find the patient or enter a new one."), field="patient")
     services = _services(service_ids)
-    ends_at = starts_at + duration_of(services)
+    duration = duration_of(services)
+    if patient is not None:
+        for rule in DURATION_RULES:
+            duration = rule(patient, duration)
+    ends_at = starts_at + duration
     if source not in Source.values:
         raise DomainError(_("Unknown source."), field="source")
     _check_slot(location=location, practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)

@@ -1,6 +1,7 @@
 """Public persons (seed 002): a doctor's treatment plan, marketing's approval, the sales
 head's approval beyond it, and finance's write-off that closes the policy."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -110,3 +111,20 @@ def test_plans_are_for_public_persons_only(desk):
                              actor=desk["manager"])
     with pytest.raises(DomainError, match="public persons"):
         draft_plan(policy, items=[(desk["filling"], 1)], actor=desk["manager"])
+
+
+def test_a_public_persons_first_visit_is_booked_for_sixty_minutes(clinic_day, desk):
+    from clinic.scheduling.services import book_appointment
+    from tests.scheduling.conftest import at
+
+    patient = clinic_day["patient"]
+    agreement = save_agreement(None, actor=desk["manager"], data={
+        "kind": "public_person", "name": "Ion Brăescu", "overspend": "patient", "valid_from": clinic_today(),
+        "categories": [clinic_day["service"].category]})
+    register_policy(agreement=agreement, patient=patient, number="PP-60", limit="1000", actor=desk["manager"])
+    common = {"actor": desk["manager"], "patient": patient, "location": clinic_day["location"],
+              "practitioner": clinic_day["practitioner"], "service_ids": [clinic_day["service"].pk]}
+    first = book_appointment(starts_at=at(clinic_day["monday"], 9), **common)  # a 30-minute service
+    assert first.ends_at - first.starts_at == timedelta(minutes=60)
+    second = book_appointment(starts_at=at(clinic_day["monday"], 11), **common)
+    assert second.ends_at - second.starts_at == timedelta(minutes=30)
