@@ -225,3 +225,25 @@ def agreement_document(request, pk):
         raise Http404
     return FileResponse(agreement.document.open("rb"), as_attachment=False,
                         filename=agreement.document.name.rsplit("/", 1)[-1])
+
+
+@clinic_view("barter.view_policy")
+def barter_report(request):
+    """Per agreement and per patient: limit, increases, spent, remaining, and what was
+    charged in a period (this month so far unless chosen)."""
+    from billing.reports import revenue_period
+
+    from .reports import barter_report as build
+
+    error = ""
+    try:
+        first, last = revenue_period(request.GET)
+    except DomainError as refused:
+        error = refused.message
+        first, last = revenue_period({})
+    rows = build(first, last)
+    agreements: dict = {}
+    for row in rows:
+        agreements.setdefault(row.policy.agreement, []).append(row)
+    return render(request, "barter/report.html", {"agreements": agreements, "first": first, "last": last,
+                                                  "error": error, "show": "report"})

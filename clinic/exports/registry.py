@@ -94,6 +94,16 @@ EXPORTERS: dict[str, Exporter] = {
         rows=_later("billing.reports.deposits_export_rows"),
         count=_later("billing.reports.deposits_export_count"),
     ),
+    # Barter per agreement and patient for a period (billing/barter/reports.py).
+    "barter_report": Exporter(
+        kind="barter_report",
+        title=_("Barter report"),
+        permission="barter.view_policy",
+        file_stem="barter-report",
+        clean=_later("billing.barter.reports.barter_export_params"),
+        rows=_later("billing.barter.reports.barter_export_rows"),
+        count=_later("billing.barter.reports.barter_export_count"),
+    ),
     # A patient's account statement for a period (billing/documents.py): the document, and its rows.
     "statement_pdf": Exporter(
         kind="statement_pdf",

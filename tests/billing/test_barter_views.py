@@ -151,3 +151,40 @@ def test_the_public_persons_plan_from_the_policy_page(desk, client_for):
     finance.post(f"/barter/{policy.pk}/write-off/", {"note": "Campaign over"})
     assert WriteOff.objects.get().policy == policy
     assert "The policy is closed." in finance.get(f"/barter/{policy.pk}/").content.decode()
+
+
+def test_the_barter_report_per_agreement_and_patient_and_its_export(desk, client_for,
+                                                                    django_capture_on_commit_callbacks):
+    from openpyxl import load_workbook
+
+    from billing.barter.services import increase_limit, register_policy, review_policy, save_agreement
+    from billing.reports import clinic_today
+    from billing.services import add_line, open_visit
+    from clinic.exports.models import Export
+    from clinic.exports.services import start_export
+
+    agreement = save_agreement(None, actor=desk["manager"], data={
+        "kind": "company", "name": "Radio Plus SRL", "overspend": "company", "valid_from": clinic_today(),
+        "categories": [desk["filling"].category]})
+    policy = review_policy(register_policy(agreement=agreement, patient=desk["patient"], number="RP-3",
+                                           limit="1000", actor=desk["manager"]), actor=desk["manager"])
+    increase_limit(policy, amount="500", reason="Campaign", actor=desk["manager"])
+    visit = open_visit(patient=desk["patient"], location=desk["location"], actor=desk["cashier"])
+    add_line(visit, service=desk["filling"], quantity=2, payer=policy.payer, actor=desk["cashier"])
+    page = client_for(desk["manager"]).get("/barter/report/").content.decode()
+    for figure in ("1,500.00 EUR", "500.00 EUR", "1,000.00 EUR", "RP-3", "Radio Plus SRL"):
+        assert figure in page
+    refused = client_for(desk["manager"]).get("/barter/report/?first=2026-02-30").content.decode()
+    assert "not a valid date" in refused
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    data.update({"first": clinic_today().replace(day=1).isoformat(), "last": clinic_today().isoformat()})
+    with django_capture_on_commit_callbacks(execute=True):
+        export = start_export("barter_report", actor=desk["manager"], data=data)
+    export.refresh_from_db()
+    assert export.status == Export.Status.DONE
+    sheet = load_workbook(export.file.open("rb")).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[1][:7] == ["Radio Plus SRL", desk["patient"].full_name, "RP-3", 1500, 500, 500, 1000]
+    assert rows[1][7:] == [1, 500]

@@ -78,6 +78,10 @@ def test_marketing_records_a_barter_patient_and_a_manager_reviews_the_policy(
         nav_link(page, "Barter").click()
         expect(page).to_have_url(re.compile(r"/barter/$"))
         screenshot(page, "barter-list.png")
+        page.get_by_role("link", name="Report", exact=True).click()
+        expect(page.locator("#barter-report")).to_contain_text(company)
+        expect(page.locator("#barter-report")).to_contain_text("25,000.00 EUR")
+        screenshot(page, "barter-report.png")
     finally:
         context.close()
 

@@ -99,6 +99,7 @@ MATRIX = {
     "barter_plan_extra": ("post", {Role.MANAGER, Role.SALES_HEAD}),
     "barter_write_off": ("post", {Role.MANAGER, Role.FINANCE}),
     "barter_agreements": ("get", ALL),
+    "barter_report": ("get", ALL),
     "barter_agreement_create": ("get", {Role.MANAGER, Role.MARKETING}),
     "barter_agreement_edit": ("get", {Role.MANAGER, Role.MARKETING}),
     "barter_agreement_document": ("get", ALL),
