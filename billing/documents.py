@@ -331,3 +331,14 @@ def statement_row_count(params: dict) -> int:
     """Rows of the sheet, for the progress bar (the same entries ``statement.transactions`` reads)."""
     patient, first, last = _statement_params(params)
     return statement.transaction_count(patient, first, last) + 1
+
+
+def write_off_pdf(write_off) -> bytes:
+    """The barter write-off: what the policy paid for, and the amount written off."""
+    from billing.barter.services import figures
+
+    policy = write_off.policy
+    lines = (VisitLine.objects.filter(payer_id=policy.payer_id, voided_at__isnull=True)
+             .order_by("created", "id"))
+    return _pdf("billing/documents/write_off.html", {"write_off": write_off, "policy": policy, "lines": lines,
+                                                     "figures": figures(policy)})

@@ -13,6 +13,7 @@ urlpatterns = [
     path("barter/<int:pk>/plan/approve/", views.plan_approve, name="barter_plan_approve"),
     path("barter/<int:pk>/plan/extra/", views.plan_extra, name="barter_plan_extra"),
     path("barter/<int:pk>/write-off/", views.policy_write_off, name="barter_write_off"),
+    path("barter/<int:pk>/write-off.pdf", views.write_off_document, name="barter_write_off_document"),
     path("barter/agreements/", views.agreement_list, name="barter_agreements"),
     path("barter/agreements/new/", views.agreement_create, name="barter_agreement_create"),
     path("barter/agreements/<int:pk>/", views.agreement_edit, name="barter_agreement_edit"),

@@ -247,3 +247,16 @@ def barter_report(request):
         agreements.setdefault(row.policy.agreement, []).append(row)
     return render(request, "barter/report.html", {"agreements": agreements, "first": first, "last": last,
                                                   "error": error, "show": "report"})
+
+
+@clinic_view("barter.view_writeoff")
+def write_off_document(request, pk):
+    from io import BytesIO
+
+    from django.http import FileResponse
+
+    from billing.documents import write_off_pdf
+
+    record = get_object_or_404(WriteOff.objects.select_related("policy__agreement", "policy__patient"), policy_id=pk)
+    return FileResponse(BytesIO(write_off_pdf(record)), filename=f"write-off-{record.policy.number}.pdf",
+                        content_type="application/pdf")

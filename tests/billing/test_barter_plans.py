@@ -128,3 +128,23 @@ def test_a_public_persons_first_visit_is_booked_for_sixty_minutes(clinic_day, de
     assert first.ends_at - first.starts_at == timedelta(minutes=60)
     second = book_appointment(starts_at=at(clinic_day["monday"], 11), **common)
     assert second.ends_at - second.starts_at == timedelta(minutes=30)
+
+
+def test_the_write_off_document_lists_what_the_policy_paid_for(desk, person, client_for):
+    import io
+
+    from pypdf import PdfReader
+
+    policy = person["policy"]
+    approve_plan(draft_plan(policy, items=[(desk["filling"], 2)], actor=person["doctor"]), actor=person["marketing"])
+    add_line(visit(desk), service=desk["filling"], quantity=2, payer=policy.payer, actor=desk["cashier"])
+    client = client_for(person["finance"])
+    assert client.get(f"/barter/{policy.pk}/write-off.pdf").status_code == 404  # not written off yet
+    write_off(policy, actor=person["finance"], note="Campaign finished")
+    response = client.get(f"/barter/{policy.pk}/write-off.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages)
+    for expected in ("Barter write-off", "Ion Brăescu", "PP-1", desk["filling"].name, "500.00 EUR",
+                     "Campaign finished"):
+        assert expected in text
+    assert client_for(person["marketing"]).get(f"/barter/{policy.pk}/write-off.pdf").status_code == 403

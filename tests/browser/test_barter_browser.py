@@ -141,6 +141,7 @@ def test_a_public_persons_treatment_plan_is_drafted_approved_and_written_off(
         page.get_by_label("Note").fill("Campaign finished")
         page.get_by_role("button", name="Write off and close the policy").click()
         expect(page.locator("#write-off")).to_contain_text("The policy is closed.")
+        expect(page.locator("#write-off").get_by_role("link", name="Write-off document (PDF)")).to_be_visible()
 
     as_person(doctor, draft)
     as_person(marketing, approve)

@@ -98,6 +98,7 @@ MATRIX = {
     "barter_plan_approve": ("post", {Role.MANAGER, Role.MARKETING}),
     "barter_plan_extra": ("post", {Role.MANAGER, Role.SALES_HEAD}),
     "barter_write_off": ("post", {Role.MANAGER, Role.FINANCE}),
+    "barter_write_off_document": ("get", {Role.MANAGER, Role.FINANCE}),
     "barter_agreements": ("get", ALL),
     "barter_report": ("get", ALL),
     "barter_agreement_create": ("get", {Role.MANAGER, Role.MARKETING}),
@@ -154,6 +155,9 @@ def objects(tenant):
     agreement.document.save("signed.pdf", ContentFile(b"%PDF-1.4 signed"), save=True)
     policy = register_policy(agreement=agreement, patient=appointment.patient, number="X-1", limit="100",
                              actor=cashier)
+    from billing.barter.services import write_off
+
+    write_off(policy, actor=cashier, note="closed for the matrix")
     return {
         "policy": policy,
         "visit": visit,
@@ -215,6 +219,7 @@ def _path(name, objects):
         "barter_plan_approve": [objects["policy"].pk],
         "barter_plan_extra": [objects["policy"].pk],
         "barter_write_off": [objects["policy"].pk],
+        "barter_write_off_document": [objects["policy"].pk],
         "barter_agreement_edit": [objects["policy"].agreement_id],
         "barter_agreement_document": [objects["policy"].agreement_id],
         "payment_receipt": [objects["payment"].pk],
