@@ -146,3 +146,92 @@ def test_a_public_persons_treatment_plan_is_drafted_approved_and_written_off(
     as_person(doctor, draft)
     as_person(marketing, approve)
     as_person(finance, close)
+
+
+def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
+    page, login, make_alpha_staff, committed, unique, screenshot
+):
+    """The seed's walk: the pink mark, a visit charged to the policy, a refused discount, a
+    second visit exhausting the limit, the mark gone and the next appointment noted."""
+
+    def build():
+        from datetime import datetime, timedelta
+        from decimal import Decimal
+        from zoneinfo import ZoneInfo
+
+        from billing.barter.services import register_policy, review_policy, save_agreement
+        from billing.reports import clinic_today
+        from tests.factories import (
+            AppointmentFactory,
+            LocationFactory,
+            PatientFactory,
+            PractitionerFactory,
+            ServiceCategoryFactory,
+            ServiceFactory,
+            make_staff,
+        )
+
+        service = ServiceFactory(name=f"Implant {unique}", category=ServiceCategoryFactory(name=f"Surgery {unique}"),
+                                 price=Decimal("7500.00"))
+        location, practitioner = LocationFactory(name=f"Barter room {unique}"), PractitionerFactory()
+        patient = PatientFactory(first_name="Marin", last_name=f"Barter {unique[:4]}")
+        reviewer = make_staff("manager", email=f"barter-walk-{unique}@browser.example")
+        agreement = save_agreement(None, actor=reviewer, data={
+            "kind": "company", "name": f"Radio Plus {unique}", "overspend": "company",
+            "valid_from": clinic_today(), "categories": [service.category]})
+        policy = review_policy(register_policy(agreement=agreement, patient=patient, number=f"RP-{unique[:4]}",
+                                               limit="20000", actor=reviewer), actor=reviewer)
+        later = datetime.now(ZoneInfo("Europe/Bucharest")) + timedelta(days=7)
+        upcoming = AppointmentFactory(patient=patient, location=location, practitioner=practitioner,
+                                      starts_at=later, ends_at=later + timedelta(minutes=30))
+        return {"patient": patient, "location": location, "practitioner": practitioner, "service": service,
+                "payer": f"Barter policy · {policy.payer.name}", "upcoming": upcoming.pk}
+
+    data = committed(build)
+    patient = data["patient"]
+    login(page, make_alpha_staff("manager").email)
+
+    def new_visit():
+        page.goto(f"/patients/{patient.pk}/statement/")
+        page.get_by_role("button", name="New visit").click()
+        form = page.locator("#statement-action")
+        form.get_by_label("Location").select_option(label=data["location"].name)
+        form.get_by_role("button", name="Open the visit").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Visit #")
+
+    def add(quantity: str, discount: str = ""):
+        line_form = page.locator("#line-form")
+        line_form.get_by_label("Service").select_option(label=f"{data['service'].code} · {data['service'].name} · "
+                                                              f"{data['service'].price}")
+        line_form.get_by_label("Quantity").fill(quantity)
+        line_form.get_by_label("Payer").select_option(label=data["payer"])
+        if discount:
+            line_form.get_by_label("Discount (%)").fill(discount)
+            line_form.get_by_label("Reason for the discount").fill("Friend of the clinic")
+        line_form.get_by_role("button", name="Add").click()
+
+    # --- The pink mark on the patient; a first visit charges 15,000 to the policy.
+    page.goto(f"/patients/{patient.pk}/")
+    expect(page.locator(".patient-flag", has_text="Barter").first).to_be_visible()
+    new_visit()
+    add("2")
+    expect(page.locator("#visit-lines")).to_contain_text("15,000.00 EUR")
+    # --- A discount is refused: no promotion or discount for barter patients.
+    add("1", discount="10")
+    expect(page.locator("#line-form")).to_contain_text("No promotion or discount applies to lines paid by")
+    screenshot(page, "barter-visit.png")
+
+    # --- A second visit exhausts the limit: 5,000 to the policy, 2,500 to the company.
+    new_visit()
+    add("1")
+    lines = page.locator("#visit-lines tbody tr")
+    expect(lines).to_have_count(2)
+    expect(page.locator("#visit-lines")).to_contain_text("5,000.00 EUR")
+    expect(page.locator("#visit-lines")).to_contain_text("2,500.00 EUR")
+
+    # --- The mark is gone and the next appointment says the patient pays with money.
+    page.goto(f"/patients/{patient.pk}/")
+    expect(page.locator(".barter-policy")).to_contain_text("Patient pays with money — barter limit exhausted.")
+    expect(page.locator("h1 .patient-flag", has_text="Barter")).to_have_count(0)
+    page.goto(f"/appointments/{data['upcoming']}/")
+    expect(page.locator("#appointment-panel")).to_contain_text("Patient pays with money — barter limit exhausted.")
