@@ -53,9 +53,6 @@ TABS = [
 ]
 
 
-def _error_into(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
 
 # --- the statement ------------------------------------------------------------------------
 
@@ -184,7 +181,7 @@ def cashier(request, pk):
                 tendered=data["tendered"], deposit=data["deposit"], actor=request.user,
             )
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             notice = _("Payment %(number)s of %(amount)s taken.") % {
                 "number": f"#{payment.number}", "amount": money(payment.amount, payment.currency)}
@@ -204,7 +201,7 @@ def deposit_new(request, pk):
             deposit = services.receive_deposit(patient=patient, amount=data["amount"], method=data["method"],
                                                note=data["note"], actor=request.user)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             return _panel_after(request, patient, _("Deposit %(number)s of %(amount)s received.") % {
                 "number": f"#{deposit.number}", "amount": money(deposit.amount, deposit.currency)}, "deposits")
@@ -222,7 +219,7 @@ def payment_refund(request, pk):
             refund = services.refund_payment(payment, amount=form.cleaned_data["amount"],
                                              reason=form.cleaned_data["reason"], actor=request.user)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             return _panel_after(request, payment.patient, _("Refund %(number)s of %(amount)s recorded.") % {
                 "number": f"#{refund.number}", "amount": money(-refund.amount, refund.currency)}, "transactions",
@@ -244,7 +241,7 @@ def deposit_refund(request, pk):
             services.refund_deposit(deposit, amount=form.cleaned_data["amount"],
                                     reason=form.cleaned_data["reason"], actor=request.user)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             return _panel_after(request, deposit.patient, _("%(amount)s of deposit %(number)s returned.") % {
                 "number": f"#{deposit.number}", "amount": money(form.cleaned_data["amount"], deposit.currency)},
@@ -338,7 +335,7 @@ def visit_new(request, pk):
                     practitioner=data.get("practitioner"), actor=request.user,
                 )
             except DomainError as error:
-                _error_into(form, error)
+                error.add_to(form)
             else:
                 url = reverse("visit_detail", args=[visit.pk])
                 if request.htmx:
@@ -355,11 +352,8 @@ def _visit_page(request, visit: Visit, *, line_form=None, status: int = 200):
     visit = (Visit.objects.select_related("patient", "location", "practitioner", "appointment").get(pk=visit.pk))
     lines = list(visit.lines.select_related("service", "payer", "promotion", "price_changed_by", "practitioner"))
     account = services.patient_account(visit.patient)
-    dues: dict = {}
-    for line in lines:
-        if line.voided_at is None:
-            dues.setdefault(line.payer, 0)
-    by_payer = [(payer, ledger.visit_due(visit, payer)) for payer in dues]
+    payers = dict.fromkeys(line.payer for line in lines if line.voided_at is None)  # in order, once each
+    by_payer = [(payer, ledger.visit_due(visit, payer)) for payer in payers]
     context = {
         "visit": visit,
         "patient": visit.patient,
@@ -403,7 +397,7 @@ def line_add(request, pk):
                                      unit_price=data["unit_price"], payer=data["payer"], discount=discount,
                                      actor=request.user)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             messages.success(request, _("%(service)s added.") % {"service": line.description})
             return redirect("visit_detail", pk=visit.pk)
@@ -454,7 +448,7 @@ def activity_new(request, pk):
             services.add_activity(patient=patient, kind=data["kind"], subject=data["subject"],
                                   due_date=data["due_date"], assignee=data["assignee"], actor=request.user)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             return _panel_after(request, patient, _("Task added."), "crm")
     return _action_form(request, "billing/statement/_activity_form.html", {"form": form, "patient": patient},
@@ -516,7 +510,7 @@ def _promotion_form(request, promotion: Promotion | None):
         try:
             saved = services.save_promotion(promotion, actor=request.user, data=form.cleaned_data)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             messages.success(request, _("Promotion “%(name)s” saved.") % {"name": saved.name})
             return redirect("promotion_list")
@@ -543,7 +537,7 @@ def club_settings(request):
         try:
             services.update_billing_settings(actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             messages.success(request, _("Customer club settings saved."))
             return redirect("club_settings")

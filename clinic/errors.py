@@ -11,3 +11,7 @@ class DomainError(Exception):
 
     def __str__(self):
         return str(self.message)
+
+    def add_to(self, form) -> None:
+        """Show the message next to its field in ``form`` (above the form if it has no such field)."""
+        form.add_error(self.field if self.field in form.fields else None, self.message)

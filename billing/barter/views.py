@@ -14,10 +14,6 @@ from .forms import AgreementForm, IncreaseForm, PlanApprovalForm, PlanItemForm, 
 from .models import Agreement, Policy, TreatmentPlan, WriteOff
 
 
-def _error_into(form, error: DomainError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 def _with_figures(policies):
     rows = []
     for policy in policies:
@@ -57,7 +53,7 @@ def policy_create(request):
                 policy = services.register_policy(agreement=data["agreement"], patient=patient,
                                                   number=data["number"], limit=data["limit"], actor=request.user)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             messages.success(request, _("%(patient)s is recorded under %(agreement)s; a manager reviews the "
                                         "policy before the first booking.") % {"patient": policy.patient.full_name,
@@ -197,7 +193,7 @@ def _agreement_form(request, agreement):
         try:
             saved = services.save_agreement(agreement, data=form.cleaned_data, actor=request.user)
         except DomainError as error:
-            _error_into(form, error)
+            error.add_to(form)
         else:
             messages.success(request, _("Agreement “%(name)s” saved.") % {"name": saved.name})
             return redirect("barter_agreements")

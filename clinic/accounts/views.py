@@ -72,7 +72,7 @@ def staff_create(request):
                 domain=request.get_host().split(":")[0],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             messages.success(
                 request, _("%(name)s was added and has been sent a link to set a password.") % {"name": member}
@@ -104,7 +104,7 @@ def staff_edit(request, pk):
                 language=data["language"],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             messages.success(request, _("%(name)s was saved.") % {"name": member.full_name})
             return redirect("staff_list")

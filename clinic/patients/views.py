@@ -136,7 +136,7 @@ def patient_edit(request, pk):
         try:
             services.update_patient(patient, form.patient_data(), actor=request.user)
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             messages.success(request, _("Saved."))
             return redirect("patient_detail", pk=patient.pk)

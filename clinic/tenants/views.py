@@ -78,7 +78,7 @@ def clinic_create(request):
                 send_set_password_mail=True,
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to(form)
         else:
             messages.success(
                 request,
