@@ -166,6 +166,8 @@ class VisitLine(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     # The rest of a line a coverage took only in part (e.g. beyond a barter limit).
     split_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="split_rest")
+    # A split line's quantity is 1 (its amount is a share); how many of the service the split stands for:
+    split_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

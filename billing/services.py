@@ -226,7 +226,7 @@ def _add_split_line(visit, *, service, actor, quantity, list_price, practitioner
             visit=visit, service=service, description=description,
             practitioner=practitioner or visit.practitioner, quantity=1, list_price=list_price * quantity,
             unit_price=share, vat_rate=service.vat_rate, payer=share_payer, currency=visit.currency,
-            created_by=actor, split_of=first,
+            created_by=actor, split_of=first, split_quantity=quantity,
         )
         ledger.post(account=share_payer, bucket=Bucket.DEBT, kind=Entry.CHARGE, amount=share,
                     currency=visit.currency, visit=visit, line=line, actor=actor)

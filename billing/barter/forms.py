@@ -1,3 +1,6 @@
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -5,6 +8,7 @@ from clinic.models import Service, ServiceCategory
 from clinic.patients.models import Patient
 
 from .models import Agreement
+from .services import Employee
 
 
 class AgreementForm(forms.Form):
@@ -50,6 +54,65 @@ class PolicyForm(forms.Form):
             self.add_error("first_name", _("Enter the patient's number, or the new patient's first and last name."))
         else:
             cleaned["patient"] = None
+        return cleaned
+
+
+class EmployeesForm(forms.Form):
+    """Several employees of a company recorded in one go: one line each."""
+
+    agreement = forms.ModelChoiceField(label=_("Agreement"), queryset=Agreement.objects.all())
+    limit = forms.DecimalField(label=_("Limit"), max_digits=14, decimal_places=2, min_value=0, required=False,
+                               help_text=_("For every line that names no limit of its own."))
+    employees = forms.CharField(
+        label=_("Employees"), widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("One employee a line: policy number; last name; first name; phone; limit (optional). "
+                    "A phone that already belongs to a patient of the same name records that patient."))
+
+    MAX_LINES = 500
+
+    def clean(self):
+        cleaned = super().clean()
+        text = cleaned.get("employees") or ""
+        rows, errors, numbers = [], [], set()
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        if len(lines) > self.MAX_LINES:
+            self.add_error("employees", _("At most %(count)s employees in one go.") % {"count": self.MAX_LINES})
+            return cleaned
+        for n, line in lines:
+            cells = [cell.strip() for cell in re.split(r"[;\t]", line)]
+            cells += [""] * (5 - len(cells))
+            number, last_name, first_name, phone, limit = cells[:5]
+            if len(cells) > 5 and any(cells[5:]):
+                errors.append(_("Line %(line)s: more than five columns.") % {"line": n})
+                continue
+            if not number or not last_name or not first_name:
+                errors.append(_("Line %(line)s: enter the policy number, last name and first name.") % {"line": n})
+                continue
+            if number.lower() in numbers:
+                errors.append(_("Line %(line)s: policy number %(number)s is twice in the list.")
+                              % {"line": n, "number": number})
+                continue
+            numbers.add(number.lower())
+            if limit:
+                try:
+                    amount = Decimal(limit.replace(" ", "").replace(",", "."))
+                except InvalidOperation:
+                    amount = None
+                if amount is None or not amount.is_finite() or amount < 0:
+                    errors.append(_("Line %(line)s: the limit is not an amount.") % {"line": n})
+                    continue
+            elif cleaned.get("limit") is None:
+                errors.append(_("Line %(line)s: enter a limit on the line or above the list.") % {"line": n})
+                continue
+            else:
+                amount = cleaned["limit"]
+            rows.append(Employee(line=n, number=number, last_name=last_name, first_name=first_name,
+                                 phone=phone, limit=amount))
+        for error in errors:
+            self.add_error("employees", error)
+        if not lines:
+            self.add_error("employees", _("Enter at least one employee."))
+        cleaned["rows"] = rows
         return cleaned
 
 

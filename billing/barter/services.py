@@ -111,6 +111,62 @@ def register_policy(*, agreement: Agreement, patient, number: str, limit, actor)
     return policy
 
 
+class EmployeesRefused(DomainError):
+    """Lines of an employee list that could not be recorded (so none was)."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(errors[0], field="employees")
+        self.errors = errors
+
+    def add_to(self, form) -> None:
+        for error in self.errors:
+            form.add_error(self.field, error)
+
+
+@dataclass(frozen=True)
+class Employee:
+    """One line of marketing's list of a company's employees."""
+
+    line: int
+    number: str
+    last_name: str
+    first_name: str
+    phone: str
+    limit: Decimal
+
+
+def register_employees(agreement: Agreement, employees: list[Employee], *, actor) -> list[Policy]:
+    """Several employees of a company in one go: all are recorded, or none (every refused line is named).
+
+    A phone that already belongs to a patient of the same name records that patient; a phone of
+    somebody else is refused (the one-patient form decides who shares a phone)."""
+    from clinic.patients.services import PatientData, PhoneInUse, register_patient_in
+
+    policies, errors = [], []
+    with transaction.atomic():
+        for employee in employees:
+            try:
+                with transaction.atomic():
+                    data = PatientData(first_name=employee.first_name, last_name=employee.last_name,
+                                       phone=employee.phone, source="barter")
+                    try:
+                        patient = register_patient_in(data, actor=actor)
+                    except PhoneInUse as in_use:
+                        patient = next((owner for owner in in_use.owners
+                                        if owner.first_name.casefold() == employee.first_name.casefold()
+                                        and owner.last_name.casefold() == employee.last_name.casefold()), None)
+                        if patient is None:
+                            raise DomainError(_("the phone belongs to %(owner)s; record this employee on the "
+                                                "one-patient form.") % {"owner": in_use.owners[0].full_name}) from None
+                    policies.append(register_policy(agreement=agreement, patient=patient, number=employee.number,
+                                                    limit=employee.limit, actor=actor))
+            except DomainError as error:
+                errors.append(_("Line %(line)s: %(message)s") % {"line": employee.line, "message": error.message})
+        if errors:
+            raise EmployeesRefused(errors)
+    return policies
+
+
 def review_policy(policy: Policy, *, actor) -> Policy:
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
@@ -218,7 +274,8 @@ def _check_plan(policy: Policy, service, quantity: int) -> None:
     from billing.models import VisitLine
 
     charged = VisitLine.objects.filter(payer_id=policy.payer_id, service=service, voided_at__isnull=True,
-                                       split_of__isnull=True).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
+                                       split_of__isnull=True).aggregate(
+        total=Coalesce(Sum(Coalesce("split_quantity", "quantity")), 0))["total"]
     if charged + quantity > planned:
         raise DomainError(
             _("This is outside the approved treatment plan: the sales head must approve it first."),

@@ -5,6 +5,8 @@ from . import views
 urlpatterns = [
     path("barter/", views.policy_list, name="barter_policies"),
     path("barter/new/", views.policy_create, name="barter_policy_create"),
+    path("barter/new/employees/", views.employees_create, name="barter_employees_create"),
+    path("barter/patient-policies/", views.patient_policies, name="barter_patient_policies"),
     path("barter/report/", views.barter_report, name="barter_report"),
     path("barter/<int:pk>/", views.policy_detail, name="barter_policy"),
     path("barter/<int:pk>/review/", views.policy_review, name="barter_policy_review"),

@@ -3,14 +3,25 @@
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from clinic.access import clinic_view
 from clinic.errors import DomainError
+from clinic.patients.models import Patient
 
 from . import services
-from .forms import AgreementForm, IncreaseForm, PlanApprovalForm, PlanItemForm, PolicyForm, WriteOffForm
+from .forms import (
+    AgreementForm,
+    EmployeesForm,
+    IncreaseForm,
+    PlanApprovalForm,
+    PlanItemForm,
+    PolicyForm,
+    WriteOffForm,
+)
 from .models import Agreement, Policy, TreatmentPlan, WriteOff
 
 
@@ -61,6 +72,41 @@ def policy_create(request):
             return redirect("barter_policy", pk=policy.pk)
     return render(request, "barter/policy_form.html", {"form": form},
                   status=422 if request.method == "POST" else 200)
+
+
+@clinic_view("barter.add_policy")
+def employees_create(request):
+    """Marketing records several employees of a company in one screen; a manager reviews each."""
+    form = EmployeesForm(request.POST or None, initial={"agreement": request.GET.get("agreement")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            policies = services.register_employees(form.cleaned_data["agreement"], form.cleaned_data["rows"],
+                                                   actor=request.user)
+        except DomainError as error:
+            error.add_to(form)
+        else:
+            messages.success(request, ngettext(
+                "%(count)s barter patient is recorded; a manager reviews the policy before the first booking.",
+                "%(count)s barter patients are recorded; a manager reviews the policies before the first booking.",
+                len(policies)) % {"count": len(policies)})
+            return redirect(f"{reverse('barter_policies')}?show=pending")
+    return render(request, "barter/employees_form.html", {"form": form},
+                  status=422 if request.method == "POST" else 200)
+
+
+@clinic_view("patients.view_patient")
+def patient_policies(request):
+    """The barter figures of the patient just picked in the booking dialog (an htmx fragment)."""
+    pk = _int(request.GET.get("patient"))
+    patient = get_object_or_404(Patient, pk=pk) if pk is not None else None
+    return render(request, "barter/_patient_policies_fragment.html", {"patient": patient})
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @clinic_view("barter.view_policy")

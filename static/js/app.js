@@ -30,11 +30,19 @@
     form.querySelector("#picked-patient-box").classList.remove("d-none");
     form.querySelector("#new-patient-fields").classList.add("d-none");
     document.getElementById("patient-pick-results").innerHTML = "";
+    var barter = form.querySelector("#picked-patient-barter");
+    if (barter && window.htmx) {  // limit, spent and remaining of a barter patient, while booking
+      barter.innerHTML = "";
+      htmx.ajax("GET", barter.dataset.url + "?patient=" + encodeURIComponent(button.dataset.patientId),
+                {target: barter, swap: "innerHTML"});
+    }
   };
   window.clearPatient = function (button) {
     var form = button.closest("form");
     form.querySelector("[name=patient]").value = "";
     form.querySelector("#picked-patient-box").classList.add("d-none");
+    var barter = form.querySelector("#picked-patient-barter");
+    if (barter) barter.innerHTML = "";
     form.querySelector("#new-patient-fields").classList.remove("d-none");
   };
 })();

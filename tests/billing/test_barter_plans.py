@@ -148,3 +148,17 @@ def test_the_write_off_document_lists_what_the_policy_paid_for(desk, person, cli
                      "Campaign finished"):
         assert expected in text
     assert client_for(person["marketing"]).get(f"/barter/{policy.pk}/write-off.pdf").status_code == 403
+
+
+def test_a_split_line_counts_its_whole_quantity_against_the_plan(desk, person):
+    from billing.barter.services import increase_limit
+
+    policy = person["policy"]
+    approve_plan(draft_plan(policy, items=[(desk["filling"], 5)], actor=person["doctor"]), actor=person["marketing"])
+    add_line(visit(desk), service=desk["filling"], quantity=3, payer=policy.payer, actor=desk["cashier"])
+    split = add_line(visit(desk), service=desk["filling"], quantity=2, payer=policy.payer, actor=desk["cashier"])
+    assert split.split_rest.exists() and split.split_quantity == 2  # 250 to the policy, 250 to the patient
+    increase_limit(policy, amount="1000", reason="Second stage", actor=person["marketing"])
+    with pytest.raises(DomainError, match="sales head must approve"):  # all five planned fillings are used
+        add_line(visit(desk), service=desk["filling"], payer=policy.payer, actor=desk["cashier"])
+    assert figures(policy).spent == D("1000.00")

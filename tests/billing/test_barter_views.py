@@ -188,3 +188,75 @@ def test_the_barter_report_per_agreement_and_patient_and_its_export(desk, client
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[1][:7] == ["Radio Plus SRL", desk["patient"].full_name, "RP-3", 1500, 500, 500, 1000]
     assert rows[1][7:] == [1, 500]
+
+
+def test_marketing_records_several_employees_in_one_go(desk, marketing, client_for):
+    client = client_for(marketing)
+    create_agreement(client, desk)
+    agreement = Agreement.objects.get()
+    desk["patient"].refresh_from_db()
+    existing = desk["patient"]
+    employees = "\n".join([
+        "RP-1; Roșca; Vadim; +37369000111",
+        "RP-2; Ceban; Ana; +37369000222; 35 000",
+        f"RP-3; {existing.last_name.upper()}; {existing.first_name}; {existing.phone}",  # already a patient
+        "",
+    ])
+    response = client.post("/barter/new/employees/", {"agreement": agreement.pk, "limit": "20000",
+                                                      "employees": employees})
+    assert response.status_code == 302 and response["Location"].endswith("/barter/?show=pending")
+    policies = {p.number: p for p in Policy.objects.select_related("patient")}
+    assert set(policies) == {"RP-1", "RP-2", "RP-3"}
+    assert figures(policies["RP-1"]).limit == Decimal("20000.00")
+    assert figures(policies["RP-2"]).limit == Decimal("35000.00")
+    assert policies["RP-3"].patient == existing
+    assert policies["RP-1"].patient.source == "barter" and all(p.review == "pending" for p in policies.values())
+
+
+def test_a_refused_employee_line_saves_nobody(desk, marketing, client_for):
+    from tests.factories import PatientFactory
+
+    client = client_for(marketing)
+    create_agreement(client, desk)
+    agreement = Agreement.objects.get()
+    PatientFactory(first_name="Maria", last_name="Lungu", phone="+37369000999")
+    before = Patient.objects.count()
+    cases = [
+        ("RP-1; Roșca; Vadim; +37369000111\nRP-1; Ceban; Ana; +37369000222", "is twice in the list"),
+        ("RP-1; Roșca; Vadim; +37369000111\nRP-2; Ceban; Ana; +37369000222; -5", "Line 2: the limit is not an amount"),
+        ("RP-1; Roșca; Vadim; +37369000111\nRP-2; Ceban", "Line 2: enter the policy number, last name and first"),
+        ("RP-1; Roșca; Vadim; +37369000111\nRP-2; Ceban; Ana; +37369000999", "Line 2: the phone belongs to Maria"),
+        ("RP-1; Roșca; Vadim", "enter a limit"),
+    ]
+    for employees, message in cases:
+        limit = "" if "enter a limit" in message else "1000"
+        response = client.post("/barter/new/employees/", {"agreement": agreement.pk, "limit": limit,
+                                                          "employees": employees})
+        assert response.status_code == 422 and message in response.content.decode(), message
+    assert Policy.objects.count() == 0 and Patient.objects.count() == before
+    # a policy number already under the agreement is refused by line, and rolls the others back
+    client.post("/barter/new/", {"agreement": agreement.pk, "patient_number": desk["patient"].number,
+                                 "number": "RP-7", "limit": "500"})
+    response = client.post("/barter/new/employees/", {"agreement": agreement.pk, "limit": "1000",
+                                                      "employees": "RP-6; Roșca; Vadim\nRP-7; Ceban; Ana"})
+    assert "Line 2: This agreement already has a policy with this number." in response.content.decode()
+    assert Policy.objects.count() == 1 and Patient.objects.count() == before
+
+
+def test_the_booking_dialog_shows_a_picked_barter_patients_figures(desk, client_for):
+    from billing.barter.services import register_policy, save_agreement
+    from billing.reports import clinic_today
+
+    agreement = save_agreement(None, actor=desk["manager"], data={
+        "kind": "company", "name": "Radio Plus SRL", "overspend": "company", "valid_from": clinic_today(),
+        "categories": [desk["filling"].category]})
+    register_policy(agreement=agreement, patient=desk["patient"], number="RP-5", limit="20000",
+                    actor=desk["manager"])
+    client = client_for(desk["cashier"])
+    assert 'id="picked-patient-barter"' in client.get("/appointments/new/").content.decode()
+    page = client.get(f"/barter/patient-policies/?patient={desk['patient'].pk}").content.decode()
+    assert "Radio Plus SRL · RP-5" in page and "20,000.00 EUR" in page
+    assert client.get("/barter/patient-policies/?patient=999999").status_code == 404
+    assert client.get("/barter/patient-policies/?patient=x").content.decode().strip() == ""
+    doctor_page = client_for(make_staff(None)).get(f"/barter/patient-policies/?patient={desk['patient'].pk}")
+    assert doctor_page.status_code == 403

@@ -60,6 +60,24 @@ def test_marketing_records_a_barter_patient_and_a_manager_reviews_the_policy(
         expect(page.locator("#policy-figures")).to_contain_text("Waiting for review")
         expect(page.locator(".patient-flag", has_text="Barter")).to_be_visible()  # the pink mark
         policy_url = page.url
+
+        # --- Several employees of the company in one screen; a refused line saves nobody.
+        nav_link(page, "Barter").click()
+        page.get_by_role("link", name="Record a company's employees").click()
+        page.get_by_label("Agreement").select_option(label=company)
+        page.get_by_label("Limit").fill("15000")
+        employees = page.get_by_label("Employees")
+        employees.fill(f"RE-{unique[:4]}-1; Ceban {unique[:4]}; Ana\n"
+                       f"RE-{unique[:4]}-1; Lungu {unique[:4]}; Petru")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".invalid-feedback")).to_contain_text("is twice in the list")
+        employees.fill(f"RE-{unique[:4]}-1; Ceban {unique[:4]}; Ana\n"
+                       f"RE-{unique[:4]}-2; Lungu {unique[:4]}; Petru; ; 30000")
+        screenshot(page, "barter-employees.png")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_role("alert")).to_contain_text("2 barter patients are recorded")
+        expect(page.locator("main")).to_contain_text(f"Lungu {unique[:4]}")
+        expect(page.locator("main")).to_contain_text("30,000.00 EUR")
     finally:
         context.close()
 
@@ -155,12 +173,13 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
     second visit exhausting the limit, the mark gone and the next appointment noted."""
 
     def build():
-        from datetime import datetime, timedelta
+        from datetime import datetime, time, timedelta
         from decimal import Decimal
         from zoneinfo import ZoneInfo
 
         from billing.barter.services import register_policy, review_policy, save_agreement
         from billing.reports import clinic_today
+        from clinic.models import OpeningHours
         from tests.factories import (
             AppointmentFactory,
             LocationFactory,
@@ -168,12 +187,18 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
             PractitionerFactory,
             ServiceCategoryFactory,
             ServiceFactory,
+            WorkingHoursFactory,
             make_staff,
         )
 
         service = ServiceFactory(name=f"Implant {unique}", category=ServiceCategoryFactory(name=f"Surgery {unique}"),
                                  price=Decimal("7500.00"))
         location, practitioner = LocationFactory(name=f"Barter room {unique}"), PractitionerFactory()
+        for weekday in range(7):  # a free slot any day, for the booking dialog
+            OpeningHours.objects.get_or_create(location=location, weekday=weekday,
+                                               defaults={"opens": time(8), "closes": time(20)})
+            WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday,
+                                starts=time(9), ends=time(17))
         patient = PatientFactory(first_name="Marin", last_name=f"Barter {unique[:4]}")
         reviewer = make_staff("manager", email=f"barter-walk-{unique}@browser.example")
         agreement = save_agreement(None, actor=reviewer, data={
@@ -185,6 +210,7 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
         upcoming = AppointmentFactory(patient=patient, location=location, practitioner=practitioner,
                                       starts_at=later, ends_at=later + timedelta(minutes=30))
         return {"patient": patient, "location": location, "practitioner": practitioner, "service": service,
+                "booking_day": clinic_today() + timedelta(days=8),
                 "payer": f"Barter policy · {policy.payer.name}", "upcoming": upcoming.pk}
 
     data = committed(build)
@@ -213,6 +239,18 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
     # --- The pink mark on the patient; a first visit charges 15,000 to the policy.
     page.goto(f"/patients/{patient.pk}/")
     expect(page.locator(".patient-flag", has_text="Barter").first).to_be_visible()
+    # --- While booking, the dialog shows the picked patient's limit, spent and remaining.
+    page.goto(f"/calendar/?location={data['location'].pk}&date={data['booking_day'].isoformat()}")
+    page.locator(f'.calendar-column[data-practitioner="{data["practitioner"].pk}"] '
+                 '.slot-free[data-time="10:00"]').click()
+    dialog = page.locator("#dialog")
+    dialog.get_by_label("Find the patient").fill(patient.last_name)
+    dialog.locator("#patient-pick-results button", has_text=patient.full_name).click()
+    expect(dialog.locator("#picked-patient-barter")).to_contain_text(f"Radio Plus {unique}")
+    expect(dialog.locator("#picked-patient-barter")).to_contain_text("Remaining 20,000.00 EUR")
+    screenshot(page, "barter-booking.png")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
     new_visit()
     add("2")
     expect(page.locator("#visit-lines")).to_contain_text("15,000.00 EUR")

@@ -91,6 +91,8 @@ MATRIX = {
     "club_settings": ("get", MANAGER),
     "barter_policies": ("get", ALL),
     "barter_policy_create": ("get", {Role.MANAGER, Role.MARKETING}),
+    "barter_employees_create": ("get", {Role.MANAGER, Role.MARKETING}),
+    "barter_patient_policies": ("get", ALL),
     "barter_policy": ("get", ALL),
     "barter_policy_review": ("post", MANAGER),
     "barter_policy_increase": ("post", {Role.MANAGER, Role.MARKETING}),
