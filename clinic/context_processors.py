@@ -20,6 +20,31 @@ CLINIC_NAVIGATION = [
 ]
 
 
+# The partner portal: (label, url name, the member's permission or None, icon).
+PORTAL_NAVIGATION = [
+    (_("Clinics"), "portal_home", None, "building"),
+    (_("Book"), "portal_book", "can_book", "calendar-plus"),
+    (_("Bookings"), "portal_bookings", None, "list-check"),
+    (_("Account"), "portal_account", "sees_finance", "cash-coin"),
+    (_("Users"), "portal_users", "manages_users", "people"),
+]
+
+
+def _portal_items(request, user) -> list[dict]:
+    from partners.organisations.services import membership_of
+
+    membership = membership_of(user)
+    if membership is None or user.must_change_password:
+        return []
+    items = []
+    for label, name, permission, icon in PORTAL_NAVIGATION:
+        if permission is None or getattr(membership, permission):
+            url = reverse(name)
+            items.append({"label": label, "url": url, "icon": icon,
+                          "active": request.path == url if name == "portal_home" else request.path.startswith(url)})
+    return items
+
+
 def _same_section(path: str, url: str) -> bool:
     """The entry of the page's section: /reports/revenue/ belongs to Reports (/reports/cash/)."""
     if url == "/":
@@ -39,6 +64,8 @@ def navigation(request):
         door = "clinic"
     elif request.path.startswith("/portal/"):
         door = "portal"
+        if user is not None and user.is_authenticated:
+            items = _portal_items(request, user)
     else:
         door = "operator"
     return {

@@ -15,6 +15,8 @@ urlpatterns = [
     path("patients/", include("clinic.patients.urls")),
     path("", include("clinic.scheduling.urls")),
     path("", include("billing.urls")),
+    path("", include("partners.urls")),
+    path("", include("partners.report_urls")),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),

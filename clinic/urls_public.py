@@ -13,4 +13,5 @@ urlpatterns = [
     path("operator/", views.clinic_list, name="operator_clinics"),
     path("operator/clinics/new/", views.clinic_create, name="operator_clinic_create"),
     path("", include("partners.organisations.urls")),
+    path("", include("partners.organisations.booking_urls")),
 ]

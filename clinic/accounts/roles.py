@@ -74,6 +74,11 @@ BARTER_RECORDS = [
     "barter.view_policy", "barter.add_policy", "barter.change_policy", "barter.increase_limit",
 ]
 
+# Partners: a manager adds them and sets their terms and traffic channels; the statistics and
+# partner accounts are read by managers, marketing and finance.
+PARTNER_STATISTICS = ["partners.view_partnership", "partners.view_partner_statistics"]
+PARTNER_ADMIN = ["partners.add_partnership", "partners.change_partnership", "partners.cancel_partner_booking"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.MANAGER: [
         *VIEW_MASTER_DATA,
@@ -99,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "barter.review_policy",
         "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
         "barter.approve_plan", "barter.approve_extra", "barter.view_writeoff", "barter.add_writeoff",
+        *PARTNER_STATISTICS, *PARTNER_ADMIN,
     ],
     Role.FRONT_DESK: [
         *VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK, "barter.view_agreement",
@@ -113,7 +119,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
     ],
     Role.MARKETING: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", *CRM_WORK, *PROMOTIONS,
-                     *BARTER_RECORDS, "barter.view_treatmentplan", "barter.approve_plan"],
+                     *BARTER_RECORDS, "barter.view_treatmentplan", "barter.approve_plan", *PARTNER_STATISTICS],
     Role.SALES_HEAD: [*VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "billing.view_promotion",
                       "barter.view_agreement", "barter.view_policy", "barter.view_treatmentplan",
                       "barter.approve_extra"],
@@ -121,7 +127,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *VIEW_MASTER_DATA, *SEE_PATIENTS, "clinic.export_services", "clinic.view_audit_trail",
         *SEE_MONEY, "billing.refund_payment", "billing.refund_deposit", "billing.void_visitline",
         "barter.view_agreement", "barter.view_policy", "barter.view_treatmentplan", "barter.view_writeoff",
-        "barter.add_writeoff",
+        "barter.add_writeoff", *PARTNER_STATISTICS,
     ],
 }
 

@@ -106,11 +106,13 @@ def book_appointment(
     note: str = "",
     source: str = Source.PHONE,
     source_detail: str = "",
+    on_booked=None,
 ) -> Appointment:
     """Book a free slot; the duration follows the services. A taken slot raises SlotTaken.
 
     Either ``patient`` or ``new_patient`` (PatientData, registered in the same
-    transaction: a refused booking leaves no stray patient behind).
+    transaction: a refused booking leaves no stray patient behind). ``on_booked(appointment)``
+    runs in the same transaction (e.g. the partner booking that goes with it).
     """
     from clinic.patients.services import register_patient_in
 
@@ -142,11 +144,15 @@ def book_appointment(
         AppointmentService.objects.bulk_create(
             [AppointmentService(appointment=appointment, service=s, position=i) for i, s in enumerate(services)]
         )
+        if on_booked is not None:
+            on_booked(appointment)
     return appointment
 
 
-def change_status(appointment: Appointment, action: str, *, actor, reason: str = "") -> Appointment:
-    """Apply one transition of the state machine, or refuse it with a message."""
+def change_status(appointment: Appointment, action: str, *, actor, reason: str = "", on_changed=None) -> Appointment:
+    """Apply one transition of the state machine, or refuse it with a message.
+
+    ``on_changed(appointment)`` runs in the same transaction."""
     if action not in TRANSITIONS or action == "reschedule":
         raise DomainError(_("Unknown action."))
     sources, target, _label = TRANSITIONS[action]
@@ -169,6 +175,8 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
         if action == "cancel":
             current.cancel_reason = reason.strip()
         current.save(update_fields=["status", "cancel_reason", "updated"])
+        if on_changed is not None:
+            on_changed(current)
     return current
 
 

@@ -55,3 +55,55 @@ class PartnerUser(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.organisation})"
+
+
+# The partners' terms and conditions: a new version means every partner accepts again.
+TERMS_VERSION = "2026-11"
+
+
+class TermsAcceptance(models.Model):
+    """A partner company accepted the terms and conditions: who, when, which version."""
+
+    organisation = models.ForeignKey(PartnerOrganisation, on_delete=models.PROTECT, related_name="acceptances")
+    version = models.CharField(_("version"), max_length=20)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("accepted by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(_("accepted"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("terms acceptance")
+        verbose_name_plural = _("terms acceptances")
+        ordering = ["-accepted_at"]
+        constraints = [models.UniqueConstraint("organisation", "version", name="partner_terms_once_per_version")]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.version}"
+
+
+class ClinicLink(models.Model):
+    """A clinic works with a partner company (public, so the portal lists a partner's clinics
+    without visiting every clinic's schema). What the partner may do there lives in the
+    clinic's schema (``partners.Partnership``)."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Active")
+        DECLINED = "declined", _("Declined")
+        REMOVED = "removed", _("Removed")
+
+    organisation = models.ForeignKey(PartnerOrganisation, on_delete=models.PROTECT, related_name="clinic_links")
+    clinic = models.ForeignKey("tenants.Clinic", on_delete=models.CASCADE, related_name="partner_links")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.INVITED)
+    invited_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("clinic link")
+        verbose_name_plural = _("clinic links")
+        constraints = [models.UniqueConstraint("organisation", "clinic", name="partner_one_link_per_clinic")]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self):
+        return f"{self.organisation} · {self.clinic}"

@@ -54,3 +54,12 @@ def portal_home(request):
 
 
 portal_password_change = portal_view(PasswordChangeView.as_view(success_url=reverse_lazy("portal_home")))
+
+
+def _being_written(request, *args, **kwargs):
+    from django.http import Http404
+
+    raise Http404
+
+
+portal_register = portal_terms = invitation_answer = user_list = user_create = user_edit = _being_written

@@ -1,0 +1,406 @@
+"""A clinic's partners: adding a partner company (new → registration, existing → invitation),
+its terms here, the traffic channels, and the bookings its users make from the portal.
+
+Every operation is one transaction. Work on the public schema (the partner company, its users,
+the clinic link) runs in ``schema_context("public")`` inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from clinic.accounts.services import clinic_url
+from clinic.errors import DomainError
+from clinic.models import Location, Service
+from clinic.money import round_money
+from clinic.patients.services import NEW_SHARING
+from clinic.services import clinic_currency
+from clinic.tasks import send_email_after_commit
+from partners.organisations.models import ClinicLink, PartnerOrganisation, PartnerUser, TermsAcceptance
+
+from .models import PartnerBooking, Partnership, PatientSearch, PaymentPlace
+
+HUNDRED = Decimal(100)
+SEARCH_MIN_CHARS = 3
+SEARCH_MAX_RESULTS = 10
+
+
+# --- adding and changing partners (clinic side) ---------------------------------------
+
+
+@dataclass
+class PartnerData:
+    """The partner company as the clinic's manager enters it."""
+
+    name: str
+    registration_number: str
+    kind: str
+    contact_name: str
+    contact_email: str
+    address: str = ""
+
+
+@dataclass
+class PartnerTerms:
+    """What the partner may do at this clinic."""
+
+    location_ids: list[int] = field(default_factory=list)
+    commission: bool = False
+    commission_percent: object = 0
+    payment_place: str = PaymentPlace.CLINIC
+    patient_data_access: bool = False
+
+
+def _public_url(path: str) -> str:
+    from django.conf import settings
+
+    return clinic_url(settings.PUBLIC_DOMAIN, path)
+
+
+def registration_link(user) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return _public_url(reverse("portal_register", urlconf="clinic.urls_public", args=(uid, token)))
+
+
+def _check_terms(terms: PartnerTerms) -> tuple[list[Location], Decimal]:
+    if terms.payment_place not in PaymentPlace.values:
+        raise DomainError(_("Choose where the patient pays."), field="payment_place")
+    try:
+        percent = Decimal(str(terms.commission_percent or 0))
+    except InvalidOperation:
+        raise DomainError(_("Enter a percent from 0 to 100."), field="commission_percent") from None
+    if not percent.is_finite() or percent < 0 or percent > 100:
+        raise DomainError(_("Enter a percent from 0 to 100."), field="commission_percent")
+    if terms.commission and percent == 0:
+        raise DomainError(_("Enter the commission percent, or turn the commission off."), field="commission_percent")
+    locations = list(Location.objects.filter(pk__in=terms.location_ids, is_active=True))
+    if not locations or len(locations) != len(set(terms.location_ids)):
+        raise DomainError(_("Choose at least one open location the partner may book at."), field="locations")
+    return locations, percent.quantize(Decimal("0.01"))
+
+
+def _check_company(data: PartnerData) -> PartnerData:
+    data.name, data.registration_number = data.name.strip(), data.registration_number.strip()
+    data.contact_name, data.contact_email = data.contact_name.strip(), data.contact_email.strip().lower()
+    if not data.name:
+        raise DomainError(_("Enter the company's name."), field="name")
+    if not data.registration_number:
+        raise DomainError(_("Enter the company's registration number."), field="registration_number")
+    if data.kind not in PartnerOrganisation.Kind.values:
+        raise DomainError(_("Choose a type from the list."), field="kind")
+    if not data.contact_name:
+        raise DomainError(_("Enter the contact person."), field="contact_name")
+    try:
+        validate_email(data.contact_email)
+    except Exception:
+        raise DomainError(_("Enter a valid email address."), field="contact_email") from None
+    return data
+
+
+def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership:
+    """A manager adds a partner company to the clinic.
+
+    A company new to the system (by registration number) is created with its contact person as
+    its first user, who gets an email to register and accept the terms; a company already in
+    the system gets an invitation its users approve in the portal. Until then it cannot book.
+    """
+    from clinic.accounts.models import User
+
+    clinic = connection.tenant
+    data = _check_company(data)
+    locations, percent = _check_terms(terms)
+    with transaction.atomic():
+        with schema_context("public"):
+            organisation = PartnerOrganisation.objects.filter(
+                registration_number__iexact=data.registration_number).first()
+            new_company = organisation is None
+            if new_company:
+                if User.objects.filter(email__iexact=data.contact_email).exists():
+                    raise DomainError(_("This email address already has an account."), field="contact_email")
+                organisation = PartnerOrganisation.objects.create(
+                    name=data.name, registration_number=data.registration_number, kind=data.kind,
+                    address=data.address.strip(), contact_name=data.contact_name, contact_email=data.contact_email)
+                contact = User.objects.create_user(data.contact_email, data.contact_name, password=None)
+                PartnerUser.objects.create(user=contact, organisation=organisation, can_book=True,
+                                           manages_users=True, sees_finance=True)
+                link_to_register = registration_link(contact)
+            link = ClinicLink.objects.filter(organisation=organisation, clinic_id=clinic.pk).first()
+            if link is not None and link.status in (ClinicLink.Status.INVITED, ClinicLink.Status.ACTIVE):
+                raise DomainError(_("%(partner)s is already a partner of this clinic.") % {"partner": organisation},
+                                  field="registration_number")
+            if link is None:
+                link = ClinicLink(organisation=organisation, clinic_id=clinic.pk)
+            link.status, link.invited_at, link.responded_at, link.responded_by = (
+                ClinicLink.Status.INVITED, timezone.now(), None, None)
+            link.save()
+        partnership = Partnership.objects.filter(organisation_id=organisation.pk).first()
+        if partnership is None:
+            partnership = Partnership(organisation_id=organisation.pk, added_by=actor)
+        partnership.removed_at, partnership.removed_by = None, None
+        partnership.commission, partnership.commission_percent = terms.commission, percent
+        partnership.payment_place, partnership.patient_data_access = terms.payment_place, terms.patient_data_access
+        partnership.save()
+        partnership.locations.set(locations)
+        context = {"clinic": clinic.name, "organisation": organisation, "portal": _public_url(reverse(
+            "portal_home", urlconf="clinic.urls_public"))}
+        if new_company:
+            context["link"] = link_to_register
+            send_email_after_commit(_("%(clinic)s invites you to book through Clinic Channels") % context,
+                                    render_to_string("partners/email/registration.txt", context),
+                                    [organisation.contact_email])
+        else:
+            send_email_after_commit(_("%(clinic)s added you as a partner") % context,
+                                    render_to_string("partners/email/invitation.txt", context),
+                                    [organisation.contact_email])
+    return partnership
+
+
+def change_terms(partnership: Partnership, terms: PartnerTerms, *, actor) -> Partnership:
+    locations, percent = _check_terms(terms)
+    with transaction.atomic():
+        partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+        if partnership.is_removed:
+            raise DomainError(_("This partner was removed."))
+        partnership.commission, partnership.commission_percent = terms.commission, percent
+        partnership.payment_place, partnership.patient_data_access = terms.payment_place, terms.patient_data_access
+        partnership.save()
+        partnership.locations.set(locations)
+    return partnership
+
+
+def remove_partner(partnership: Partnership, *, actor) -> Partnership:
+    """The partner can no longer book here; its bookings and their history stay."""
+    clinic = connection.tenant
+    with transaction.atomic():
+        partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+        if partnership.is_removed:
+            raise DomainError(_("This partner was removed already."))
+        partnership.removed_at, partnership.removed_by = timezone.now(), actor
+        partnership.save(update_fields=["removed_at", "removed_by"])
+        with schema_context("public"):
+            ClinicLink.objects.filter(organisation_id=partnership.organisation_id, clinic_id=clinic.pk).update(
+                status=ClinicLink.Status.REMOVED)
+    return partnership
+
+
+def link_status(partnership: Partnership) -> str:
+    """The link's status as the public schema holds it (invited, active, declined, removed)."""
+    clinic = connection.tenant
+    link = ClinicLink.objects.filter(organisation_id=partnership.organisation_id, clinic_id=clinic.pk).first()
+    return link.status if link is not None else ClinicLink.Status.REMOVED
+
+
+def set_channels(partnership_services: dict[int, set[int]], *, actor) -> None:
+    """The traffic channels matrix saved at once: for each partnership, the services it may book."""
+    with transaction.atomic():
+        partnerships = Partnership.objects.select_for_update().filter(pk__in=list(partnership_services),
+                                                                      removed_at__isnull=True)
+        found = {p.pk: p for p in partnerships}
+        if len(found) != len(partnership_services):
+            raise DomainError(_("A partner in the list was removed meanwhile. Please reload."))
+        wanted = set().union(*partnership_services.values()) if partnership_services else set()
+        services = {s.pk for s in Service.objects.filter(pk__in=wanted)}
+        if services != wanted:
+            raise DomainError(_("A chosen service does not exist."))
+        for pk, service_ids in partnership_services.items():
+            found[pk].services.set(service_ids)
+
+
+# --- the portal side: acting for a partner user at a clinic ------------------------------
+
+
+def accept_terms(member: PartnerUser) -> TermsAcceptance:
+    """A partner user accepts the terms for the company (public schema); invitations pending
+    at that moment become active links (registering was the answer to them)."""
+    from partners.organisations.models import TERMS_VERSION
+
+    with schema_context("public"), transaction.atomic():
+        acceptance, _created = TermsAcceptance.objects.get_or_create(
+            organisation=member.organisation, version=TERMS_VERSION, defaults={"accepted_by": member.user})
+        ClinicLink.objects.filter(organisation=member.organisation, status=ClinicLink.Status.INVITED).update(
+            status=ClinicLink.Status.ACTIVE, responded_at=timezone.now(), responded_by=member.user)
+        return acceptance
+
+
+def has_accepted_terms(organisation) -> bool:
+    from partners.organisations.models import TERMS_VERSION
+
+    with schema_context("public"):
+        return TermsAcceptance.objects.filter(organisation=organisation, version=TERMS_VERSION).exists()
+
+
+def answer_invitation(member: PartnerUser, link_id: int, *, accept: bool) -> ClinicLink:
+    if not member.manages_users:
+        raise DomainError(_("Only a user who manages the company's users may answer invitations."))
+    with schema_context("public"), transaction.atomic():
+        link = ClinicLink.objects.select_for_update().filter(
+            pk=link_id, organisation=member.organisation).select_related("clinic").first()
+        if link is None:
+            raise DomainError(_("This invitation does not exist."))
+        if link.status != ClinicLink.Status.INVITED:
+            raise DomainError(_("This invitation was answered already."))
+        link.status = ClinicLink.Status.ACTIVE if accept else ClinicLink.Status.DECLINED
+        link.responded_at, link.responded_by = timezone.now(), member.user
+        link.save()
+        return link
+
+
+def active_clinics(organisation):
+    """The clinics a partner company may book at now (public schema)."""
+    from clinic.tenants.models import Clinic
+
+    with schema_context("public"):
+        return list(Clinic.objects.filter(partner_links__organisation=organisation,
+                                          partner_links__status=ClinicLink.Status.ACTIVE).order_by("name"))
+
+
+def partnership_for(member: PartnerUser) -> Partnership:
+    """The current clinic's partnership with the member's company; refused unless the link is
+    active, the terms accepted and the partner not removed (call inside the clinic's schema)."""
+    clinic = connection.tenant
+    with schema_context("public"):
+        active = ClinicLink.objects.filter(organisation_id=member.organisation_id, clinic_id=clinic.pk,
+                                           status=ClinicLink.Status.ACTIVE).exists()
+    if not active or not has_accepted_terms(member.organisation):
+        raise DomainError(_("Your company cannot book at this clinic."))
+    partnership = Partnership.objects.filter(organisation_id=member.organisation_id,
+                                             removed_at__isnull=True).first()
+    if partnership is None:
+        raise DomainError(_("Your company cannot book at this clinic."))
+    return partnership
+
+
+def _check_booking(member: PartnerUser, partnership: Partnership, *, location, service_ids: list[int]):
+    if not member.can_book:
+        raise DomainError(_("Your user may not book: ask your company's administrator."))
+    if not partnership.locations.filter(pk=location.pk).exists():
+        raise DomainError(_("Your company may not book at this location."), field="location")
+    allowed = set(partnership.services.filter(pk__in=service_ids, is_active=True).values_list("pk", flat=True))
+    if not service_ids or allowed != set(service_ids):
+        raise DomainError(_("Your company may not book this service here."), field="services")
+
+
+def _name(user) -> str:
+    return user.full_name or user.email
+
+
+def book_for_partner(
+    member: PartnerUser, *, location, practitioner, starts_at: datetime, service_ids: list[int],
+    patient=None, new_patient=None, note: str = "",
+) -> PartnerBooking:
+    """A partner user books a free slot (the front desk's no-double-booking guarantee holds)."""
+    from clinic.scheduling.models import Source
+    from clinic.scheduling.services import book_appointment
+
+    partnership = partnership_for(member)
+    _check_booking(member, partnership, location=location, service_ids=service_ids)
+    if patient is not None and not partnership.patient_data_access:
+        raise DomainError(_("Enter the patient's details: your company does not search the clinic's patients."),
+                          field="patient")
+    if patient is None and new_patient is not None:
+        new_patient.source = Source.PARTNER
+    organisation = member.organisation
+    currency = clinic_currency()
+    value = round_money(sum((s.price for s in Service.objects.filter(pk__in=service_ids)), Decimal(0)), currency)
+    made = []
+
+    def record(appointment):
+        booking = PartnerBooking.objects.create(
+            appointment=appointment, partnership=partnership, booked_by_id=member.user_id,
+            booked_by_name=_name(member.user), payment_place=partnership.payment_place, value=value,
+            commission_percent=partnership.percent, currency=currency,
+        )
+        booking.refresh_from_db(fields=["reference"])
+        _confirm(booking, organisation, _("Booking %(reference)s confirmed"))
+        made.append(booking)
+
+    book_appointment(
+        actor=None, patient=patient, new_patient=new_patient, location=location, practitioner=practitioner,
+        starts_at=starts_at, service_ids=service_ids, note=note, source=Source.PARTNER,
+        source_detail=f"{organisation.name} · {_name(member.user)}"[:200], phone_decision=NEW_SHARING,
+        on_booked=record,
+    )
+    return made[0]
+
+
+def _confirm(booking: PartnerBooking, organisation, subject: str) -> None:
+    appointment = booking.appointment
+    context = {"booking": booking, "appointment": appointment, "organisation": organisation,
+               "clinic": connection.tenant.name, "reference": booking.code,
+               "starts": timezone.localtime(appointment.starts_at, appointment.starts_at.tzinfo)}
+    send_email_after_commit(subject % {"reference": booking.code},
+                            render_to_string("partners/email/booking.txt", context), [organisation.contact_email])
+
+
+def own_booking(member: PartnerUser, pk: int) -> PartnerBooking:
+    """A booking of the member's company at the current clinic, or DomainError (a 404 for views)."""
+    booking = (PartnerBooking.objects.select_related("appointment__patient", "appointment__location",
+                                                     "appointment__practitioner", "partnership")
+               .filter(pk=pk, partnership__organisation_id=member.organisation_id).first())
+    if booking is None:
+        raise PartnerBooking.DoesNotExist
+    return booking
+
+
+def cancel_booking(booking: PartnerBooking, *, by_name: str, reason: str, actor=None) -> PartnerBooking:
+    """Cancel a partner booking (from the portal or by the clinic); its reference is never reused."""
+    from clinic.scheduling.services import change_status
+
+    reason = (reason or "").strip() or _("Cancelled by the partner")
+
+    def record(appointment):
+        PartnerBooking.objects.filter(pk=booking.pk).update(cancelled_at=timezone.now(),
+                                                            cancelled_by_name=by_name[:150])
+        booking.refresh_from_db()
+        organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
+        _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
+
+    booking.appointment = change_status(booking.appointment, "cancel", actor=actor, reason=reason,
+                                        on_changed=record)
+    return booking
+
+
+def move_booking(member: PartnerUser, booking: PartnerBooking, *, starts_at: datetime, practitioner=None):
+    """A partner user moves its booking to another free slot; the reference stays."""
+    from clinic.scheduling.services import reschedule_appointment
+
+    partnership = partnership_for(member)
+    if not member.can_book:
+        raise DomainError(_("Your user may not book: ask your company's administrator."))
+    if booking.partnership_id != partnership.pk:
+        raise PartnerBooking.DoesNotExist
+    appointment = reschedule_appointment(booking.appointment, actor=None, starts_at=starts_at,
+                                         practitioner=practitioner)
+    booking.appointment = appointment
+    _confirm(booking, member.organisation, _("Booking %(reference)s moved"))
+    return booking
+
+
+def search_patients_for_partner(member: PartnerUser, query: str) -> list[dict]:
+    """The clinic's earlier patients for a partner with access to patient data: name and birth
+    year only, at least 3 characters, at most 10 results; every search is logged."""
+    from clinic.patients.services import search_patients
+
+    partnership = partnership_for(member)
+    query = (query or "").strip()[:100]
+    if not partnership.patient_data_access or len(query) < SEARCH_MIN_CHARS:
+        return []
+    found = [{"id": p.pk, "name": p.full_name, "birth_year": p.birth_date.year if p.birth_date else None}
+             for p in search_patients(query).order_by("last_name", "first_name")[:SEARCH_MAX_RESULTS]]
+    PatientSearch.objects.create(partnership=partnership, user_id=member.user_id, user_name=_name(member.user),
+                                 query=query, results=len(found))
+    return found

@@ -1,0 +1,149 @@
+"""The partner spine: adding a partner (new → registration, existing → invitation), the link's
+status, booking from the portal with a reference never reused, cancelling, patient search."""
+
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django_tenants.utils import schema_context
+
+from clinic.errors import DomainError
+from clinic.patients.services import PatientData
+from clinic.scheduling.models import Appointment
+from partners.models import PartnerBooking, PatientSearch
+from partners.organisations.models import ClinicLink, PartnerOrganisation, TermsAcceptance
+from partners.services import (
+    PartnerData,
+    PartnerTerms,
+    book_for_partner,
+    cancel_booking,
+    move_booking,
+    partnership_for,
+    search_patients_for_partner,
+)
+from tests.partners.conftest import next_day_at
+
+pytestmark = pytest.mark.django_db
+
+
+def book(world, member, hour=10, **extra):
+    data = {"location": world["here"], "practitioner": world["practitioner"], "starts_at": next_day_at(hour),
+            "service_ids": [world["consultation"].pk],
+            "new_patient": PatientData(first_name="Ana", last_name="Ceban", phone="+37369123456")} | extra
+    return book_for_partner(member, **data)
+
+
+def test_a_new_partner_registers_and_accepts_the_terms_before_booking(world, add_partner, tenant):
+    partnership, member = add_partner(accept=False)
+    assert len(mail.outbox) == 1 and "/portal/register/" in mail.outbox[0].body
+    assert mail.outbox[0].to == ["contact@ro123.example"]
+    with schema_context("public"):
+        assert ClinicLink.objects.get().status == "invited"
+    with pytest.raises(DomainError, match="cannot book at this clinic"):
+        book(world, member)
+    from partners.services import accept_terms
+
+    acceptance = accept_terms(member)
+    assert acceptance.version and acceptance.accepted_by_id == member.user_id
+    with schema_context("public"):
+        assert ClinicLink.objects.get().status == "active"
+    booking = book(world, member)
+    assert booking.reference > 0 and booking.code.startswith("P-")
+    assert booking.value == Decimal("400.00") and booking.commission_percent == Decimal("10.00")
+    appointment = booking.appointment
+    assert appointment.source == "partner" and "MedAsist SRL" in appointment.source_detail
+    assert appointment.patient.source == "partner"
+
+
+def test_an_existing_partner_gets_an_invitation(world, add_partner, tenant, clinic_b, in_clinic,
+                                                django_capture_on_commit_callbacks):
+    from partners.services import add_partner as add
+    from partners.services import answer_invitation
+
+    _partnership, member = add_partner()
+    with in_clinic(clinic_b):
+        from tests.factories import LocationFactory
+
+        location = LocationFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            add(PartnerData(name="Whatever", registration_number="ro123", kind="call_centre", contact_name="X",
+                            contact_email="x@example.com"),
+                PartnerTerms(location_ids=[location.pk]), actor=None)
+    assert "added your company as a partner" in mail.outbox[-1].body
+    with schema_context("public"):
+        assert PartnerOrganisation.objects.count() == 1  # the same company, not a new one
+        link = ClinicLink.objects.get(clinic=clinic_b)
+    assert link.status == "invited"
+    answer_invitation(member, link.pk, accept=True)
+    with schema_context("public"):
+        link.refresh_from_db()
+        assert link.status == "active" and TermsAcceptance.objects.count() == 1
+
+
+def test_bad_terms_are_refused_and_nothing_is_written(world, add_partner, tenant):
+    from partners.services import add_partner as add
+
+    for terms, field in [(PartnerTerms(location_ids=[]), "locations"),
+                         (PartnerTerms(location_ids=[world["here"].pk], commission=True, commission_percent="150"),
+                          "commission_percent"),
+                         (PartnerTerms(location_ids=[world["here"].pk], commission=True, commission_percent="0"),
+                          "commission_percent")]:
+        with pytest.raises(DomainError) as refused:
+            add(PartnerData(name="X", registration_number="R9", kind="call_centre", contact_name="X",
+                            contact_email="x@r9.example"), terms, actor=None)
+        assert refused.value.field == field
+    with schema_context("public"):
+        assert not PartnerOrganisation.objects.exists()
+
+
+def test_a_partner_books_only_what_it_may(world, add_partner, tenant):
+    from partners.organisations.models import PartnerUser
+
+    _partnership, member = add_partner()
+    with pytest.raises(DomainError, match="may not book this service"):
+        book(world, member, service_ids=[world["mri"].pk])
+    with pytest.raises(DomainError, match="may not book at this location"):
+        book(world, member, location=world["there"], practitioner=world["other"])
+    with pytest.raises(DomainError, match="does not search the clinic's patients"):
+        book(world, member, patient=world["patient"], new_patient=None)
+    with schema_context("public"):
+        PartnerUser.objects.filter(pk=member.pk).update(can_book=False)
+        member.refresh_from_db()
+    with pytest.raises(DomainError, match="may not book"):
+        book(world, member)
+    assert not PartnerBooking.objects.exists() and not Appointment.objects.exists()
+
+
+def test_a_taken_slot_is_refused_and_references_are_never_reused(world, add_partner, tenant):
+    from clinic.scheduling.services import SlotTaken
+
+    _partnership, member = add_partner()
+    first = book(world, member, hour=10)
+    with pytest.raises(SlotTaken):
+        book(world, member, hour=10)
+    cancel_booking(first, by_name="Irina", reason="")
+    first.refresh_from_db()
+    assert first.cancelled_at is not None and first.appointment.status == "cancelled"
+    second = book(world, member, hour=10)  # the slot is free again; a new reference
+    assert second.reference > first.reference
+    moved = move_booking(member, second, starts_at=next_day_at(14))
+    assert moved.reference == second.reference and moved.appointment.starts_at == next_day_at(14)
+    assert PartnerBooking.objects.count() == 2
+
+
+def test_patient_search_needs_access_three_characters_and_is_logged(world, add_partner, tenant):
+    from tests.factories import PatientFactory
+
+    for n in range(12):
+        PatientFactory(first_name=f"Doina{n}", last_name="Grosu")
+    partnership, member = add_partner(access=False)
+    assert search_patients_for_partner(member, "Grosu") == []
+    partnership.patient_data_access = True
+    partnership.save()
+    assert search_patients_for_partner(member, "Gr") == []
+    found = search_patients_for_partner(member, "grosu")
+    assert len(found) == 10 and set(found[0]) == {"id", "name", "birth_year"}
+    assert PatientSearch.objects.get().results == 10
+    booking = book(world, member, patient=world["patient"], new_patient=None)
+    assert booking.appointment.patient == world["patient"]
+    assert partnership_for(member) == partnership
