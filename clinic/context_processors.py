@@ -12,6 +12,7 @@ CLINIC_NAVIGATION = [
     (_("Price list"), "service_list", "clinic.view_service", "list-ul"),
     (_("Promotions"), "promotion_list", "billing.view_promotion", "percent"),
     (_("Barter"), "barter_policies", "barter.view_policy", "arrow-left-right"),
+    (_("Partners"), "partner_list", "partners.view_partnership", "diagram-3"),
     (_("Reports"), "cash_report", "billing.view_cash_report", "graph-up"),
     (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge"),
     (_("Locations"), "location_list", "clinic.view_location", "geo-alt"),

@@ -35,10 +35,6 @@ def main() -> int:
         call_command(
             "create_operator", email=OPERATOR[0], name="Demo Operator", password=OPERATOR[1], verbosity=0
         )
-        from clinic.management.commands.seed_demo import DEMO_PASSWORD
-        from partners.organisations.demo import seed_partners
-
-        seed_partners(DEMO_PASSWORD)
         _print_logins(embedded is not None)
         call_command("runserver", ADDRESS, use_reloader=False, use_threading=True)
     except KeyboardInterrupt:

@@ -102,7 +102,13 @@ class PartnerBooking(models.Model):
     @property
     def code(self) -> str:
         """The reference as partners and the clinic quote it."""
-        return f"P-{self.reference:06d}"
+        return reference_code(self.reference)
+
+
+def reference_code(reference: int) -> str:
+    """A partner booking's reference as partners and the clinic quote it (also where calendars
+    read the bare number with values())."""
+    return f"P-{reference:06d}"
 
 
 class PatientSearch(models.Model):

@@ -9,4 +9,5 @@ urlpatterns = [
     path("partners/bookings/<int:pk>/cancel/", report_views.booking_cancel, name="partner_booking_cancel"),
     path("partners/<int:pk>/account/", report_views.account, name="partner_account"),
     path("partners/<int:pk>/account.pdf", report_views.account_pdf, name="partner_account_pdf"),
+    path("partners/<int:pk>/account.xlsx", report_views.account_xlsx, name="partner_account_xlsx"),
 ]

@@ -1,19 +1,152 @@
-"""(Being written.)"""
+"""Statistics sent by partners (with cancelling a partner's booking) and the partner accounts.
 
-from django.http import Http404
+The statistics read their filter from the query string and fall back to this month with a
+message when it is bad; their Excel file is a background export (``partner_statistics``). A
+partner account is read per month (``?month=YYYY-MM``); its PDF and workbook are built on
+request (a month of one partner is small) and never name a patient.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from clinic.access import clinic_view
+from clinic.errors import DomainError
+
+from . import reports, services
+from .models import PartnerBooking, Partnership
 
 
-def statistics(request, *args, **kwargs):
-    raise Http404
+def _month_links(month):
+    return {"previous_month": reports.previous_month(month), "next_month": reports.next_month(month),
+            "this_month": reports.this_month()}
 
 
-def booking_cancel(request, *args, **kwargs):
-    raise Http404
+@clinic_view("partners.view_partner_statistics")
+def statistics(request):
+    error = None
+    try:
+        filters = reports.clean_statistics(request.GET)
+    except DomainError as refused:
+        filters, error = reports.StatisticsFilter(*reports.default_period()), refused.message
+    page = reports.statistics_page(filters, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    today = reports.clinic_today()
+    month_start = today.replace(day=1)
+    last_month_end = month_start - timedelta(days=1)
+    context = {
+        "tab": "partners",
+        "page": page,
+        "totals": page.totals,
+        "first": filters.first,
+        "last": filters.last,
+        "partner": filters.partnership_id,
+        "partners": reports.partner_choices(),
+        "error": error,
+        "query": query.urlencode(),
+        "this_month": (month_start, today),
+        "last_month": (last_month_end.replace(day=1), last_month_end),
+        "account_month": filters.first.replace(day=1),
+    }
+    return render(request, "partners/statistics.html", context)
 
 
-def account(request, *args, **kwargs):
-    raise Http404
+class CancelBookingForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason for cancelling"), max_length=200)
+    next = forms.CharField(required=False)
 
 
-def account_pdf(request, *args, **kwargs):
-    raise Http404
+def _back_to_statistics(request, target: str) -> str:
+    """Where the person came from (the statistics with their filter), never another site."""
+    home = reverse("partner_statistics")
+    if target.startswith(home) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return home
+
+
+@require_POST
+@clinic_view("partners.cancel_partner_booking")
+def booking_cancel(request, pk):
+    booking = get_object_or_404(PartnerBooking.objects.select_related("appointment", "partnership"), pk=pk)
+    form = CancelBookingForm(request.POST)
+    back = _back_to_statistics(request, request.POST.get("next", ""))
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for cancelling."))
+        return redirect(back)
+    if booking.cancelled_at is not None:
+        messages.error(request, _("Booking %(reference)s was cancelled already.") % {"reference": booking.code})
+        return redirect(back)
+    try:
+        services.cancel_booking(booking, by_name=request.user.full_name or request.user.email,
+                                reason=form.cleaned_data["reason"], actor=request.user)
+    except DomainError as refused:
+        messages.error(request, f"{booking.code}: {refused.message}")
+    else:
+        messages.success(request, _("Booking %(reference)s was cancelled; the partner is told by email.")
+                         % {"reference": booking.code})
+    return redirect(back)
+
+
+def _partnership(pk) -> Partnership:
+    return get_object_or_404(Partnership.objects.select_related("organisation"), pk=pk)
+
+
+@clinic_view("partners.view_partner_statistics")
+def account(request, pk):
+    partnership = _partnership(pk)
+    error = None
+    try:
+        month = reports.account_month(request.GET)
+    except DomainError as refused:
+        month, error = reports.this_month(), refused.message
+    statement = reports.partner_account(partnership, month, with_patients=True)
+    return render(request, "partners/account.html", {
+        "account": statement, "partnership": partnership, "month": month, "error": error,
+        **_month_links(month),
+    })
+
+
+def _statement_for_file(request, pk):
+    partnership = _partnership(pk)
+    try:
+        month = reports.account_month(request.GET)
+    except DomainError:
+        raise Http404 from None
+    return reports.partner_account(partnership, month)
+
+
+@never_cache
+@clinic_view("partners.view_partner_statistics")
+def account_pdf(request, pk):
+    statement = _statement_for_file(request, pk)
+    return pdf_response(reports.account_pdf(statement), f"{reports.account_file_stem(statement)}.pdf")
+
+
+@never_cache
+@clinic_view("partners.view_partner_statistics")
+def account_xlsx(request, pk):
+    statement = _statement_for_file(request, pk)
+    return xlsx_response(reports.account_workbook(statement), f"{reports.account_file_stem(statement)}.xlsx")
+
+
+def pdf_response(content: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    return response
+
+
+def xlsx_response(content: bytes, file_name: str) -> HttpResponse:
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response

@@ -7,10 +7,12 @@ the clinic link) runs in ``schema_context("public")`` inside the same transactio
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from auditlog.context import auditlog_value, set_extra_data
 from django.contrib.auth.tokens import default_token_generator
 from django.core.validators import validate_email
 from django.db import connection, transaction
@@ -111,6 +113,20 @@ def _check_company(data: PartnerData) -> PartnerData:
     return data
 
 
+@contextmanager
+def _audited_in_public(actor):
+    """Audit entries of public rows written from a clinic name the clinic's user by email only:
+    the user's id belongs to the clinic's schema, not to the public one (its foreign key would
+    fail, or name someone else). The clinic's own entries keep their actor afterwards."""
+    previous = auditlog_value.get(None)
+    try:
+        with set_extra_data({"actor": None, "actor_email": getattr(actor, "email", None)}):
+            yield
+    finally:
+        if previous is not None:
+            auditlog_value.set(previous)
+
+
 def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership:
     """A manager adds a partner company to the clinic.
 
@@ -124,7 +140,7 @@ def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership
     data = _check_company(data)
     locations, percent = _check_terms(terms)
     with transaction.atomic():
-        with schema_context("public"):
+        with schema_context("public"), _audited_in_public(actor):
             organisation = PartnerOrganisation.objects.filter(
                 registration_number__iexact=data.registration_number).first()
             new_company = organisation is None
@@ -166,6 +182,7 @@ def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership
             send_email_after_commit(_("%(clinic)s added you as a partner") % context,
                                     render_to_string("partners/email/invitation.txt", context),
                                     [organisation.contact_email])
+    partnership.new_company = new_company  # the screen says: registration email, or invitation
     return partnership
 
 
@@ -346,7 +363,7 @@ def _confirm(booking: PartnerBooking, organisation, subject: str) -> None:
                             render_to_string("partners/email/booking.txt", context), [organisation.contact_email])
 
 
-def own_booking(member: PartnerUser, pk: int) -> PartnerBooking:
+def get_booking_for(member: PartnerUser, pk: int) -> PartnerBooking:
     """A booking of the member's company at the current clinic, or DomainError (a 404 for views)."""
     booking = (PartnerBooking.objects.select_related("appointment__patient", "appointment__location",
                                                      "appointment__practitioner", "partnership")
@@ -383,6 +400,8 @@ def move_booking(member: PartnerUser, booking: PartnerBooking, *, starts_at: dat
         raise DomainError(_("Your user may not book: ask your company's administrator."))
     if booking.partnership_id != partnership.pk:
         raise PartnerBooking.DoesNotExist
+    if not partnership.locations.filter(pk=booking.appointment.location_id).exists():
+        raise DomainError(_("Your company may not book at this location."), field="location")
     appointment = reschedule_appointment(booking.appointment, actor=None, starts_at=starts_at,
                                          practitioner=practitioner)
     booking.appointment = appointment
@@ -404,3 +423,46 @@ def search_patients_for_partner(member: PartnerUser, query: str) -> list[dict]:
     PatientSearch.objects.create(partnership=partnership, user_id=member.user_id, user_name=_name(member.user),
                                  query=query, results=len(found))
     return found
+
+
+# --- the portal's booking screens (public host) -------------------------------------------
+
+
+def linked_clinic(organisation, slug: str):
+    """One of the clinics the company may book at now, by its slug; None for any other slug
+    (a clinic never linked, invited, declined or removed looks the same: a 404 for views)."""
+    from clinic.tenants.models import Clinic
+
+    with schema_context("public"):
+        return Clinic.objects.filter(slug=slug, partner_links__organisation=organisation,
+                                     partner_links__status=ClinicLink.Status.ACTIVE).first()
+
+
+def bookings_for(member: PartnerUser, *, upcoming: bool, now: datetime, limit: int) -> list[PartnerBooking]:
+    """The company's bookings at the current clinic (all its users'), upcoming (soonest first)
+    or past (latest first), at most ``limit``; in two queries."""
+    bookings = (PartnerBooking.objects.filter(partnership__organisation_id=member.organisation_id)
+                .select_related("appointment__patient", "appointment__location", "appointment__practitioner")
+                .prefetch_related("appointment__services"))
+    if upcoming:
+        bookings = bookings.filter(appointment__starts_at__gte=now).order_by("appointment__starts_at", "pk")
+    else:
+        bookings = bookings.filter(appointment__starts_at__lt=now).order_by("-appointment__starts_at", "-pk")
+    return list(bookings[:limit])
+
+
+def appointment_changed(appointment, action: str, actor) -> None:
+    """Scheduling's status hook: a partner booking cancelled at the clinic (front desk, a
+    manager) is cancelled in the partner's account too, and the partner's contact is told."""
+    if action != "cancel":
+        return
+    booking = PartnerBooking.objects.select_related("partnership").filter(
+        appointment_id=appointment.pk, cancelled_at__isnull=True).first()
+    if booking is None:  # not a partner booking, or cancelled from the portal (already recorded)
+        return
+    by_name = (getattr(actor, "full_name", "") or getattr(actor, "email", "") or _("The clinic"))[:150]
+    PartnerBooking.objects.filter(pk=booking.pk, cancelled_at__isnull=True).update(
+        cancelled_at=timezone.now(), cancelled_by_name=by_name)
+    booking.refresh_from_db()
+    organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
+    _confirm(booking, organisation, _("Booking %(reference)s cancelled"))

@@ -125,4 +125,15 @@ EXPORTERS: dict[str, Exporter] = {
         rows=_later("billing.documents.statement_rows"),
         count=_later("billing.documents.statement_row_count"),
     ),
+    # Statistics sent by partners: the filter shown on the page (partners/reports.py).
+    "partner_statistics": Exporter(
+        kind="partner_statistics",
+        title=_("Statistics sent by partners"),
+        permission="partners.view_partner_statistics",
+        file_stem="partner-statistics",
+        clean=_later("partners.reports.statistics_export_params"),
+        rows=_later("partners.reports.statistics_export_rows"),
+        count=_later("partners.reports.statistics_export_count"),
+        build=_later("partners.reports.build_statistics_workbook"),
+    ),
 }

@@ -64,6 +64,10 @@ class Booked:
     flags: list[Flagged] = field(default_factory=list)
     service_names: str = ""
     local_time: str = ""
+    source: str = ""
+    source_detail: str = ""  # a partner booking: "Company · User"
+    partner_code: str = ""  # a partner booking's reference
+    paid_at_partner: bool = False
 
 
 @dataclass
@@ -175,16 +179,20 @@ def _booked(practitioner_ids, window_start, window_end, with_patients, with_serv
             )
         ]
     from clinic.patients.models import PatientFlag
+    from partners.models import PaymentPlace, reference_code
 
     from .models import AppointmentService
 
     booked = [
-        Booked(pk, practitioner, starts, ends, status, location, patient, f"{first} {last}".strip())
-        for pk, practitioner, starts, ends, status, location, patient, first, last in rows.exclude(
-            status=Status.CANCELLED
-        ).values_list(
+        Booked(pk, practitioner, starts, ends, status, location, patient, f"{first} {last}".strip(),
+               source=source, source_detail=detail, partner_code=reference_code(reference) if reference else "",
+               paid_at_partner=payment_place == PaymentPlace.PARTNER)
+        for pk, practitioner, starts, ends, status, location, patient, first, last, source, detail, reference,
+        payment_place in rows.exclude(status=Status.CANCELLED).values_list(
             "id", "practitioner_id", "starts_at", "ends_at", "status", "location_id", "patient_id",
-            "patient__first_name", "patient__last_name",
+            "patient__first_name", "patient__last_name", "source", "source_detail",
+            # The partner booking (one to one) rides on the same query.
+            "partner_booking__reference", "partner_booking__payment_place",
         )
     ]
     if not booked:

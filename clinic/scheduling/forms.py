@@ -91,3 +91,8 @@ class ReceptionFilterForm(forms.Form):
     practitioner = forms.ModelChoiceField(
         label=_("Practitioner"), queryset=Practitioner.objects.all(), required=False, empty_label=_("Any practitioner")
     )
+    source = forms.ChoiceField(
+        label=_("Source"), required=False,
+        choices=[("", _("Any source"))]
+        + [(value, _("Partner bookings") if value == Source.PARTNER else label) for value, label in Source.choices],
+    )

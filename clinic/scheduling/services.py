@@ -87,6 +87,10 @@ def duration_of(services: list[Service]) -> timedelta:
     return timedelta(minutes=sum(s.duration_minutes for s in services))
 
 
+# Other apps follow an appointment's changes: ``hook(appointment, action, actor)`` runs in the
+# change's transaction (e.g. partners: a cancelled partner booking is a negative line).
+STATUS_HOOKS: list = []
+
 # Other apps may lengthen a booking: ``rule(patient, duration) -> duration`` (e.g. barter:
 # a public person's first visit takes 60 minutes).
 DURATION_RULES: list = []
@@ -177,6 +181,8 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
         current.save(update_fields=["status", "cancel_reason", "updated"])
         if on_changed is not None:
             on_changed(current)
+        for hook in STATUS_HOOKS:
+            hook(current, action, actor)
     return current
 
 

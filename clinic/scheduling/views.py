@@ -28,7 +28,8 @@ from .states import DONE, TRANSITIONS, allowed_actions
 def get_appointment_for(pk: int) -> Appointment:
     """An appointment of this clinic; any other id is a 404."""
     return get_object_or_404(
-        Appointment.objects.select_related("patient", "practitioner", "location", "booked_by").prefetch_related(
+        Appointment.objects.select_related("patient", "practitioner", "location", "booked_by",
+                                           "partner_booking").prefetch_related(
             "services", "patient__flags"
         ),
         pk=pk,
@@ -182,6 +183,7 @@ def appointment_detail(request, pk):
     local_start = appointment.starts_at.astimezone(clinic_zone())
     context = {
         "appointment": appointment,
+        "partner_booking": getattr(appointment, "partner_booking", None),
         "actions": actions,
         "can_change": request.user.has_perm("scheduling.change_appointment"),
         "can_cancel": "cancel" in allowed_actions(appointment.status),
@@ -243,7 +245,7 @@ def reception(request):
         start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
         appointments = (
             Appointment.objects.filter(location=location, starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
-            .select_related("patient", "practitioner")
+            .select_related("patient", "practitioner", "partner_booking")
             .prefetch_related("services", "patient__flags")
             .order_by("starts_at", "practitioner__full_name")
         )
@@ -252,6 +254,8 @@ def reception(request):
                 appointments = appointments.filter(status=filters.cleaned_data["status"])
             if filters.cleaned_data["practitioner"]:
                 appointments = appointments.filter(practitioner=filters.cleaned_data["practitioner"])
+            if filters.cleaned_data["source"]:
+                appointments = appointments.filter(source=filters.cleaned_data["source"])
     now = timezone.now()
     desk_actions = {"arrive", "revert_arrival", "no_show", "start", "complete"}
     rows = [

@@ -35,9 +35,10 @@ def partner(committed_public, unique):
         from auditlog.context import disable_auditlog
 
         from clinic.accounts.models import User
-        from partners.organisations.models import PartnerOrganisation, PartnerUser
+        from partners.organisations.models import PartnerOrganisation, PartnerUser, TermsAcceptance
 
         with disable_auditlog():
+            TermsAcceptance.objects.filter(organisation_id=created.organisation.pk).delete()
             PartnerUser.objects.filter(organisation_id=created.organisation.pk).delete()
             # Not .delete(): its cascade would look for clinic-only tables in the public schema.
             User.objects.filter(pk=created.member.user_id)._raw_delete("default")
@@ -72,12 +73,20 @@ def test_a_partner_user_logs_in_to_the_portal_and_replaces_the_one_time_password
         page.get_by_label("New password confirmation").fill(PASSWORD)
         page.get_by_role("button", name="Change password").click()
 
-        expect(page).to_have_url(re.compile(r"/portal/$"))
+        # The company has not accepted the terms yet: its first user, who manages its users, does.
+        expect(page).to_have_url(re.compile(r"/portal/terms/$"))
         expect(page.get_by_role("alert")).to_contain_text("Your password was changed.")
+        expect(page.get_by_role("heading", level=1, name="Terms and conditions")).to_be_visible()
+        page.get_by_label(re.compile(r"I accept the terms and conditions")).check()
+        screenshot(page, "portal-terms.png")
+        page.get_by_role("button", name="Accept the terms").click()
+
+        expect(page).to_have_url(re.compile(r"/portal/$"))
+        expect(page.get_by_role("alert")).to_contain_text("accepted the terms and conditions")
         expect(page.get_by_role("heading", level=1, name=partner.organisation.name)).to_be_visible()
         expect(page.get_by_text(partner.organisation.registration_number)).to_be_visible()
         expect(page.locator("#portal-permissions")).to_contain_text("can book at partner clinics")
-        screenshot(page, "portal-home.png")
+        expect(page.get_by_text("not linked to any clinic yet")).to_be_visible()
 
         page.get_by_role("button", name=re.compile("Irina Lungu")).click()
         page.get_by_role("button", name="Log out").click()

@@ -106,6 +106,16 @@ MATRIX = {
     "barter_agreement_create": ("get", {Role.MANAGER, Role.MARKETING}),
     "barter_agreement_edit": ("get", {Role.MANAGER, Role.MARKETING}),
     "barter_agreement_document": ("get", ALL),
+    "partner_list": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
+    "partner_create": ("get", MANAGER),
+    "partner_edit": ("get", MANAGER),
+    "partner_remove": ("post", MANAGER),
+    "traffic_channels": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
+    "partner_statistics": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
+    "partner_booking_cancel": ("post", MANAGER),
+    "partner_account": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
+    "partner_account_pdf": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
+    "partner_account_xlsx": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
     "cash_report": ("get", DESK | {Role.FINANCE}),
     "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}),
     "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}),
@@ -160,7 +170,21 @@ def objects(tenant):
     from billing.barter.services import write_off
 
     write_off(policy, actor=cashier, note="closed for the matrix")
+    from partners.services import PartnerData, PartnerTerms, add_partner
+
+    partnership = add_partner(PartnerData(name="Matrix Partner", registration_number="MX-1", kind="call_centre",
+                                          contact_name="Mx", contact_email="mx@partner.example"),
+                              PartnerTerms(location_ids=[LocationFactory().pk]), actor=cashier)
+    from decimal import Decimal
+
+    from partners.models import PartnerBooking
+
+    partner_booking = PartnerBooking.objects.create(
+        appointment=AppointmentFactory(), partnership=partnership, booked_by_id=0,
+        booked_by_name="Mx", payment_place="clinic", value=Decimal("100.00"), currency="EUR")
     return {
+        "partnership": partnership,
+        "partner_booking": partner_booking,
         "policy": policy,
         "visit": visit,
         "line": line,
@@ -224,6 +248,12 @@ def _path(name, objects):
         "barter_write_off_document": [objects["policy"].pk],
         "barter_agreement_edit": [objects["policy"].agreement_id],
         "barter_agreement_document": [objects["policy"].agreement_id],
+        "partner_edit": [objects["partnership"].pk],
+        "partner_remove": [objects["partnership"].pk],
+        "partner_booking_cancel": [objects["partner_booking"].pk],
+        "partner_account": [objects["partnership"].pk],
+        "partner_account_pdf": [objects["partnership"].pk],
+        "partner_account_xlsx": [objects["partnership"].pk],
         "payment_receipt": [objects["payment"].pk],
         "visit_invoice": [objects["visit"].pk],
         "tax_certificate": [objects["patient"].pk, 2024],

@@ -37,6 +37,13 @@ def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
         from billing.barter.services import figures
 
         # A barter company with two employees (one nearly exhausted) and a public person, all reviewed.
+        from partners.models import PartnerBooking, Partnership
+
+        # Two partners linked, channels ticked, bookings from the portal (one cancelled).
+        assert Partnership.objects.count() == 2
+        assert all(p.services.exists() and p.locations.exists() for p in Partnership.objects.all())
+        bookings = list(PartnerBooking.objects.all())
+        assert len(bookings) == 6 and sum(b.cancelled_at is not None for b in bookings) == 2
         policies = list(Policy.objects.select_related("agreement"))
         assert {p.agreement.kind for p in policies} == {"company", "public_person"} and len(policies) == 3
         assert all(p.review == "approved" for p in policies)

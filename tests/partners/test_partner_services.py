@@ -147,3 +147,18 @@ def test_patient_search_needs_access_three_characters_and_is_logged(world, add_p
     booking = book(world, member, patient=world["patient"], new_patient=None)
     assert booking.appointment.patient == world["patient"]
     assert partnership_for(member) == partnership
+
+
+def test_a_partner_booking_cancelled_at_the_front_desk_is_cancelled_in_the_partners_account(
+        world, add_partner, tenant, django_capture_on_commit_callbacks):
+    from clinic.scheduling.services import change_status
+
+    _partnership, member = add_partner()
+    booking = book(world, member)
+    mail.outbox.clear()
+    desk = world["manager"]
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(booking.appointment, "cancel", actor=desk, reason="Patient called the clinic")
+    booking.refresh_from_db()
+    assert booking.cancelled_at is not None and booking.cancelled_by_name == (desk.full_name or desk.email)
+    assert len(mail.outbox) == 1 and booking.code in mail.outbox[0].subject

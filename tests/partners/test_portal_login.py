@@ -34,6 +34,10 @@ def log_in(client, email, password):
 def test_a_partner_user_logs_in_and_sees_the_company(client, partner):
     response = log_in(client, "irina@medasist.example", PASSWORD)
     assert response.status_code == 302 and response["Location"] == "/portal/"
+    # The company has not accepted the terms yet: its administrator does so first.
+    assert client.get("/portal/", HTTP_HOST="localhost")["Location"] == "/portal/terms/"
+    accepted = client.post("/portal/terms/", {"accept_terms": "on"}, HTTP_HOST="localhost")
+    assert accepted.status_code == 302 and accepted["Location"] == "/portal/"
     page = client.get("/portal/", HTTP_HOST="localhost")
     assert page.status_code == 200
     assert b"MedAsist SRL" in page.content and b"RO123" in page.content
@@ -98,7 +102,8 @@ def test_a_one_time_password_must_be_changed_first(client, capsys):
         HTTP_HOST="localhost",
     )
     assert response.status_code == 302 and response["Location"] == "/portal/"
-    assert client.get("/portal/", HTTP_HOST="localhost").status_code == 200
+    # Next come the terms, which the company has not accepted yet.
+    assert client.get("/portal/", HTTP_HOST="localhost")["Location"] == "/portal/terms/"
     assert not User.objects.get(email="victor@rusu.example").must_change_password
 
 

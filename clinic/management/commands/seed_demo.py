@@ -128,6 +128,14 @@ class Command(BaseCommand):
             raise CommandError(f"No clinic with short name {options['clinic']!r}.")
         with tenant_context(clinic), transaction.atomic(), disable_auditlog():
             seed_clinic()
+        # The partner companies (public) and their links to this clinic, with bookings made from
+        # the portal: each booking is a transaction of its own, after the clinic's data.
+        from partners.demo import seed_partner_links
+        from partners.organisations.demo import seed_partners
+
+        seed_partners(DEMO_PASSWORD)
+        with tenant_context(clinic):
+            seed_partner_links()
         self.stdout.write(f"Demo data ready in {clinic.name}.")
 
 

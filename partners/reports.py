@@ -1,0 +1,616 @@
+"""What partners sent, and what the clinic and a partner owe each other.
+
+- **Statistics sent by partners**: the partner bookings made in a period (by the day they were
+  booked, in the clinic's time zone), optionally of one partner; a page of rows at a time, the
+  totals summed in the database. Each booking shows two commissions, at the percent agreed
+  when it was booked: on its **booked value** (the price-list value of the booked services,
+  fixed at booking) and on its **charged value** (what the visit of that appointment actually
+  charged: its lines that were not voided, after discounts; empty until the visit is billed).
+  Totals count the bookings still live (not cancelled).
+- **Partner account** of a month: a line per booking made in the month, and a negative line
+  per cancellation in the month (dated when it was cancelled). Per line: what the partner
+  collected and owes the clinic (the booked value, for bookings paid at the partner) and the
+  commission the clinic owes the partner (on the booked value); the net is the first less the
+  second. The statement (page, PDF, workbook) is what the clinic and the partner's finance
+  users both read; its documents never name a patient.
+
+The statistics' workbook is a background export (``partner_statistics`` in
+``clinic/exports/registry.py``); the account's PDF and workbook are small and built on request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import connection
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from billing.models import Visit, VisitLine
+from billing.reports import clinic_today, parse_period, period_bounds
+from clinic.errors import DomainError
+from clinic.money import ZERO, minor_unit, round_money
+from clinic.scheduling.availability import clinic_zone
+from clinic.scheduling.models import Appointment, AppointmentService, Status
+
+from .models import PartnerBooking, Partnership, PaymentPlace, reference_code
+
+HUNDRED = Decimal(100)
+PAGE_SIZE = 50
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+# Only these can still be cancelled (the appointment's state machine says so).
+CANCELLABLE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.NO_SHOW)
+
+
+def commission_on(amount: Decimal | None, percent: Decimal, currency: str) -> Decimal | None:
+    """The commission at ``percent`` of ``amount``, rounded half up to the currency's minor unit."""
+    if amount is None:
+        return None
+    return round_money(amount * percent / HUNDRED, currency)
+
+
+def _line_net(prefix: str = ""):
+    """A visit line's amount: unit price × quantity − discount."""
+    return ExpressionWrapper(
+        F(f"{prefix}unit_price") * F(f"{prefix}quantity") - F(f"{prefix}discount"), output_field=MONEY_FIELD)
+
+
+def _charged():
+    """What the visit of the booking's appointment charged (lines not voided); None before billing."""
+    lines = (VisitLine.objects.filter(visit__appointment_id=OuterRef("appointment_id"), voided_at__isnull=True)
+             .order_by().values("visit__appointment_id").annotate(total=Sum(_line_net())).values("total"))
+    return Subquery(lines, output_field=MONEY_FIELD)
+
+
+def _service_names():
+    names = (AppointmentService.objects.filter(appointment_id=OuterRef("appointment_id")).order_by()
+             .values("appointment_id")
+             .annotate(names=StringAgg("service__name", ", ", order_by=("position", "id"))).values("names"))
+    return Subquery(names)
+
+
+# --- statistics sent by partners ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatisticsFilter:
+    first: date
+    last: date
+    partnership_id: int | None = None
+
+    def params(self) -> dict:
+        """As an export's (JSON) params."""
+        return {"first": self.first.isoformat(), "last": self.last.isoformat(), "partner": self.partnership_id}
+
+
+def default_period() -> tuple[date, date]:
+    """This month so far, in the clinic's time zone."""
+    today = clinic_today()
+    return today.replace(day=1), today
+
+
+def clean_statistics(data: Mapping) -> StatisticsFilter:
+    """The filter asked for in a query dict (``first``, ``last``, ``partner``), or a DomainError."""
+    first, last = parse_period(data, default=default_period())
+    text = (data.get("partner") or "").strip()
+    partnership_id = None
+    if text:
+        try:
+            partnership_id = int(text)
+        except ValueError:
+            partnership_id = None
+        if partnership_id is None or not Partnership.objects.filter(pk=partnership_id).exists():
+            raise DomainError(_("Choose a partner from the list."), field="partner")
+    return StatisticsFilter(first, last, partnership_id)
+
+
+def _from_params(params: Mapping) -> StatisticsFilter:
+    return StatisticsFilter(date.fromisoformat(params["first"]), date.fromisoformat(params["last"]),
+                            params.get("partner"))
+
+
+def _bookings(filters: StatisticsFilter):
+    starts, ends = period_bounds(filters.first, filters.last)
+    bookings = PartnerBooking.objects.filter(created__gte=starts, created__lt=ends)
+    if filters.partnership_id is not None:
+        bookings = bookings.filter(partnership_id=filters.partnership_id)
+    return bookings
+
+
+def statistics_rows(filters: StatisticsFilter):
+    """The bookings of the filter, newest first, each with what the page shows (its charged
+    value and service names as subqueries): one query, whatever the number of rows."""
+    return (
+        _bookings(filters)
+        .select_related("appointment__location", "appointment__practitioner", "appointment__patient",
+                        "partnership__organisation")
+        .annotate(charged=_charged(), service_names=_service_names())
+        .order_by("-created", "-id")
+    )
+
+
+@dataclass
+class StatisticsRow:
+    """One booking as the statistics show it."""
+
+    booking: PartnerBooking
+    charged: Decimal | None
+    services: str
+    commission_booked: Decimal
+    commission_charged: Decimal | None
+    is_live: bool
+    can_cancel: bool
+
+    @property
+    def status(self) -> str:
+        if self.booking.cancelled_at is not None:
+            return str(Status.CANCELLED.label)
+        return self.booking.appointment.get_status_display()
+
+
+def statistics_row(booking: PartnerBooking) -> StatisticsRow:
+    appointment = booking.appointment
+    is_live = booking.cancelled_at is None and appointment.status != Status.CANCELLED
+    return StatisticsRow(
+        booking=booking,
+        charged=booking.charged,
+        services=booking.service_names or "",
+        commission_booked=commission_on(booking.value, booking.commission_percent, booking.currency),
+        commission_charged=commission_on(booking.charged, booking.commission_percent, booking.currency),
+        is_live=is_live,
+        can_cancel=is_live and appointment.status in CANCELLABLE_STATUSES,
+    )
+
+
+@dataclass
+class StatisticsTotals:
+    currency: str
+    bookings: int = 0
+    cancelled: int = 0
+    billed: int = 0  # live bookings whose visit was billed
+    booked: Decimal = ZERO
+    charged: Decimal = ZERO
+    commission_booked: Decimal = ZERO
+    commission_charged: Decimal = ZERO
+    owed_by_partners: Decimal = ZERO  # booked value of live bookings paid at the partner
+
+    @property
+    def live(self) -> int:
+        return self.bookings - self.cancelled
+
+
+# The totals in SQL: two aggregates over the filtered bookings (a derived table made by the
+# ORM). A booking is live unless it or its appointment was cancelled (an anti-join on the few
+# cancelled appointments, cheaper than joining every appointment). What was charged is summed
+# per visit (a visit is one appointment's, so one booking's): each booking's commission is
+# rounded as its row shows it, so the totals are the sums of the rows. Written out because the
+# ORM would join every appointment on the way from a booking to its visit.
+_OWN_TOTALS = """
+SELECT COUNT(*), COUNT(*) FILTER (WHERE live),
+       COALESCE(SUM(value) FILTER (WHERE live), 0),
+       COALESCE(SUM(ROUND(value * percent / 100, %s)) FILTER (WHERE live), 0),
+       COALESCE(SUM(value) FILTER (WHERE live AND payment_place = %s), 0)
+FROM (SELECT b.value, b.percent, b.payment_place, b.cancelled_at IS NULL AND a.id IS NULL AS live
+      FROM ({bookings}) AS b (appointment_id, value, percent, payment_place, cancelled_at)
+      LEFT JOIN {appointment} a ON a.id = b.appointment_id AND a.status = %s) AS booking
+"""
+_CHARGED_TOTALS = """
+SELECT COUNT(*), COALESCE(SUM(charged), 0), COALESCE(SUM(ROUND(charged * percent / 100, %s)), 0)
+FROM (SELECT MAX(b.percent) AS percent, SUM(l.unit_price * l.quantity - l.discount) AS charged
+      FROM ({bookings}) AS b (appointment_id, value, percent, payment_place, cancelled_at)
+      JOIN {visit} v ON v.appointment_id = b.appointment_id
+      JOIN {line} l ON l.visit_id = v.id
+      WHERE b.cancelled_at IS NULL AND l.voided_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM {appointment} a WHERE a.id = b.appointment_id AND a.status = %s)
+      GROUP BY v.id) AS per_visit
+"""
+
+
+def statistics_totals(filters: StatisticsFilter) -> StatisticsTotals:
+    """The filter's totals in two aggregate queries, whatever the number of bookings."""
+    from clinic.services import clinic_currency
+
+    currency = clinic_currency()
+    places = minor_unit(currency)
+    bookings, params = (_bookings(filters).order_by()
+                        .values_list("appointment_id", "value", "commission_percent", "payment_place", "cancelled_at")
+                        .query.sql_with_params())
+    tables = {"bookings": bookings, "appointment": Appointment._meta.db_table, "visit": Visit._meta.db_table,
+              "line": VisitLine._meta.db_table}
+    with connection.cursor() as cursor:
+        cursor.execute(_OWN_TOTALS.format(**tables), [places, PaymentPlace.PARTNER, *params, Status.CANCELLED])
+        count, live, booked, commission_booked, owed_by_partners = cursor.fetchone()
+        cursor.execute(_CHARGED_TOTALS.format(**tables), [places, *params, Status.CANCELLED])
+        billed, charged, commission_charged = cursor.fetchone()
+
+    def amount(value) -> Decimal:
+        return round_money(value, currency)
+
+    return StatisticsTotals(
+        currency=currency, bookings=count, cancelled=count - live, billed=billed, booked=amount(booked),
+        charged=amount(charged), commission_booked=amount(commission_booked),
+        commission_charged=amount(commission_charged), owed_by_partners=amount(owed_by_partners),
+    )
+
+
+@dataclass
+class StatisticsPage:
+    """One page of the statistics: its rows, the totals (with the count) and the page numbers."""
+
+    filters: StatisticsFilter
+    totals: StatisticsTotals
+    rows: list[StatisticsRow]
+    number: int
+    pages: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def statistics_page(filters: StatisticsFilter, page: object = 1) -> StatisticsPage:
+    """Three queries whatever the size: the totals (two, which count the rows) and the page's
+    rows. The page's bookings are chosen first, so a far page does not compute the charged
+    value and the services of every booking it skips."""
+    totals = statistics_totals(filters)
+    pages = max(1, -(-totals.bookings // PAGE_SIZE))
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    number = min(max(number, 1), pages)
+    offset = (number - 1) * PAGE_SIZE
+    chosen = _bookings(filters).order_by("-created", "-id").values("pk")[offset:offset + PAGE_SIZE]
+    rows = [statistics_row(booking) for booking in statistics_rows(filters).filter(pk__in=chosen)]
+    return StatisticsPage(filters=filters, totals=totals, rows=rows, number=number, pages=pages)
+
+
+def partner_choices() -> list[tuple[int, str]]:
+    """Every partner the clinic has had (removed ones too: their bookings stay), by name."""
+    partnerships = Partnership.objects.select_related("organisation").order_by("organisation__name", "pk")
+    return [(p.pk, p.organisation.name + (f" ({_('removed')})" if p.is_removed else "")) for p in partnerships]
+
+
+# --- the statistics' workbook (a background export) ------------------------------------------
+
+
+def statistics_export_params(data: Mapping) -> dict:
+    return clean_statistics(data).params()
+
+
+def _local(moment: datetime | None, zone) -> datetime | None:
+    """A time as Excel takes it: the clinic's wall clock, without a zone."""
+    return moment.astimezone(zone).replace(tzinfo=None, microsecond=0) if moment else None
+
+
+def statistics_export_rows(params: Mapping) -> Iterator[list]:
+    """The statistics as a sheet: a header, a row per booking (streamed from the database in
+    chunks), the totals, and the filter."""
+    filters = _from_params(params)
+    zone = clinic_zone()
+    yield [_("Reference"), _("Booked at"), _("Appointment"), _("Location"), _("Practitioner"), _("Services"),
+           _("Patient"), _("Partner"), _("Booked by"), _("Status"), _("Place of payment"), _("Currency"),
+           _("Booked value"), _("Charged value"), _("Commission (%)"), _("Commission on the booked value"),
+           _("Commission on the charged value")]
+    # The labels translated once, not once a row.
+    places = {value: str(label) for value, label in PaymentPlace.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    cancelled = statuses[Status.CANCELLED]
+    rows = (
+        statistics_rows(filters)
+        .values_list("reference", "created", "appointment__starts_at", "appointment__location__name",
+                     "appointment__practitioner__full_name", "service_names", "appointment__patient__first_name",
+                     "appointment__patient__last_name", "partnership__organisation__name", "booked_by_name",
+                     "cancelled_at", "appointment__status", "payment_place", "currency", "value", "charged",
+                     "commission_percent")
+    )
+    for (reference, created, starts_at, location, practitioner, services, first_name, last_name, partner,
+         booked_by, cancelled_at, status, payment_place, currency, value, charged, percent) in rows.iterator(
+            chunk_size=2000):
+        yield [reference_code(reference), _local(created, zone), _local(starts_at, zone), location, practitioner,
+               services or "", f"{first_name} {last_name}".strip(), partner, booked_by,
+               cancelled if cancelled_at else statuses.get(status, status),
+               places.get(payment_place, payment_place), currency, value, charged, percent,
+               commission_on(value, percent, currency), commission_on(charged, percent, currency)]
+    totals = statistics_totals(filters)
+    yield []
+    yield [_("Bookings"), totals.bookings, _("Cancelled"), totals.cancelled]
+    yield [_("Totals of the bookings not cancelled"), "", "", "", "", "", "", "", "", "", "", totals.currency,
+           totals.booked, totals.charged, "", totals.commission_booked, totals.commission_charged]
+    yield [_("Period"), filters.first, filters.last]
+
+
+def statistics_export_count(params: Mapping) -> int:
+    return _bookings(_from_params(params)).count() + 5
+
+
+def build_statistics_workbook(params: dict, handle, progress) -> None:
+    """The statistics' .xlsx, streamed row by row (the export's ``build``)."""
+    total = max(statistics_export_count(params), 1)
+    step = max(total // 20, 500)
+    with StreamingSheet(handle, str(_("Statistics sent by partners"))) as sheet:
+        for index, row in enumerate(statistics_export_rows(params), start=1):
+            sheet.append(row)
+            if index % step == 0:
+                progress(index * 100 // total)
+
+
+class StreamingSheet:
+    """An .xlsx workbook of one sheet, its rows written as they come, in constant memory.
+
+    XlsxWriter's constant-memory mode: openpyxl's write-only mode builds an object per cell and
+    took 12-16 s for the 1.7 million cells of a year of partner bookings (target: under 10 s).
+    Text is always a string cell, never a formula; control characters (not allowed in XML) are
+    dropped.
+    """
+
+    _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+
+    def __init__(self, handle, title: str):
+        import xlsxwriter
+
+        self.workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
+                                                     "strings_to_numbers": False, "strings_to_urls": False})
+        # Excel refuses a sheet name longer than 31 characters or with any of []:*?/\ in it.
+        name = title.translate(dict.fromkeys(map(ord, "[]:*?/\\")))[:31] or "Sheet1"
+        self.sheet = self.workbook.add_worksheet(name)
+        self.moment = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self.day = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.row = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def append(self, row) -> None:
+        sheet, at = self.sheet, self.row
+        for column, value in enumerate(row):
+            kind = type(value)
+            if value is None or value == "":
+                continue
+            if kind is str:
+                sheet.write_string(at, column, value.translate(self._CONTROL))
+            elif kind is Decimal or kind is int or kind is float:
+                sheet.write_number(at, column, value)
+            elif kind is bool:
+                sheet.write_boolean(at, column, value)
+            elif kind is datetime:
+                sheet.write_datetime(at, column, value.replace(tzinfo=None), self.moment)
+            elif kind is date:
+                sheet.write_datetime(at, column, value, self.day)
+            else:
+                sheet.write_string(at, column, str(value).translate(self._CONTROL))
+        self.row += 1
+
+    def close(self) -> None:
+        self.workbook.close()
+
+
+# --- the partner account of a month ------------------------------------------------------------
+
+
+def parse_month(text: str, field_name: str = "month") -> date:
+    """A month typed as YYYY-MM: its first day, or a DomainError naming the field."""
+    try:
+        first = datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        first = None
+    if first is None or not 2000 <= first.year <= 2999:
+        raise DomainError(_("“%(value)s” is not a month (YYYY-MM).") % {"value": text[:20]}, field=field_name)
+    return first
+
+
+def this_month() -> date:
+    return clinic_today().replace(day=1)
+
+
+def account_month(data: Mapping) -> date:
+    """The month asked for (``month=YYYY-MM``), this month by default."""
+    text = (data.get("month") or "").strip()
+    return parse_month(text) if text else this_month()
+
+
+def next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def previous_month(month: date) -> date:
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+@dataclass
+class AccountLine:
+    """A booking made in the month, or its cancellation (negative amounts)."""
+
+    at: datetime  # when it was booked, or cancelled
+    is_cancellation: bool
+    code: str
+    appointment_at: datetime
+    location: str
+    services: str
+    patient: str  # empty where the reader is the partner, and in the documents
+    booked_by: str
+    payment_place: str
+    payment_place_label: str
+    value: Decimal
+    owed_to_clinic: Decimal
+    commission_percent: Decimal
+    commission: Decimal
+
+    @property
+    def kind(self) -> str:
+        return pgettext("partner account line", "Cancellation") if self.is_cancellation else pgettext(
+            "partner account line", "Booking")
+
+
+@dataclass
+class PartnerAccount:
+    partnership: Partnership
+    partner: str
+    month: date
+    currency: str
+    lines: list[AccountLine] = field(default_factory=list)
+
+    @property
+    def last_day(self) -> date:
+        return next_month(self.month) - timedelta(days=1)
+
+    @property
+    def value(self) -> Decimal:
+        return sum((line.value for line in self.lines), ZERO)
+
+    @property
+    def owed_to_clinic(self) -> Decimal:
+        return sum((line.owed_to_clinic for line in self.lines), ZERO)
+
+    @property
+    def commission(self) -> Decimal:
+        return sum((line.commission for line in self.lines), ZERO)
+
+    @property
+    def net(self) -> Decimal:
+        """Positive: the partner pays the clinic; negative: the clinic pays the partner."""
+        return self.owed_to_clinic - self.commission
+
+    @property
+    def bookings(self) -> int:
+        return sum(1 for line in self.lines if not line.is_cancellation)
+
+    @property
+    def cancellations(self) -> int:
+        return sum(1 for line in self.lines if line.is_cancellation)
+
+    def net_sentence(self) -> str:
+        from clinic.templatetags.ui import money
+
+        if self.net > 0:
+            return _("%(partner)s pays the clinic %(amount)s.") % {"partner": self.partner,
+                                                                   "amount": money(self.net, self.currency)}
+        if self.net < 0:
+            return _("The clinic pays %(partner)s %(amount)s.") % {"partner": self.partner,
+                                                                   "amount": money(-self.net, self.currency)}
+        return _("Nobody owes anything for this month.")
+
+
+def partner_account(partnership: Partnership, month: date, *, with_patients: bool = False) -> PartnerAccount:
+    """The partner's account of ``month`` (its first day), in the current clinic's schema.
+
+    One query: the partner's bookings made or cancelled in the month (the two indexes on
+    partnership + created and partnership + cancelled_at). A booking made and cancelled in the
+    same month gives two lines that cancel each other out. Without ``with_patients`` the
+    patient is not even read.
+    """
+    from clinic.services import clinic_currency
+
+    zone = clinic_zone()
+    starts = datetime.combine(month, time.min, tzinfo=zone)
+    ends = datetime.combine(next_month(month), time.min, tzinfo=zone)
+    related = ["appointment__location", "partnership__organisation"]
+    if with_patients:
+        related.append("appointment__patient")
+    bookings = (
+        PartnerBooking.objects.filter(partnership=partnership)
+        .filter(Q(created__gte=starts, created__lt=ends) | Q(cancelled_at__gte=starts, cancelled_at__lt=ends))
+        .select_related(*related)
+        .annotate(service_names=_service_names())
+        .order_by("created", "pk")
+    )
+    places = dict(PaymentPlace.choices)
+    account = PartnerAccount(partnership=partnership, partner=partnership.organisation.name, month=month,
+                             currency=clinic_currency())
+    for booking in bookings:
+        owed = booking.value if booking.payment_place == PaymentPlace.PARTNER else ZERO
+        commission = commission_on(booking.value, booking.commission_percent, booking.currency)
+        appointment = booking.appointment
+        common = {
+            "code": booking.code, "appointment_at": appointment.starts_at, "location": appointment.location.name,
+            "services": booking.service_names or "",
+            "patient": appointment.patient.full_name if with_patients else "",
+            "booked_by": booking.booked_by_name, "payment_place": booking.payment_place,
+            "payment_place_label": str(places.get(booking.payment_place, booking.payment_place)),
+            "commission_percent": booking.commission_percent,
+        }
+        if starts <= booking.created < ends:
+            account.lines.append(AccountLine(at=booking.created, is_cancellation=False, value=booking.value,
+                                             owed_to_clinic=owed, commission=commission, **common))
+        if booking.cancelled_at is not None and starts <= booking.cancelled_at < ends:
+            account.lines.append(AccountLine(at=booking.cancelled_at, is_cancellation=True, value=-booking.value,
+                                             owed_to_clinic=-owed, commission=-commission, **common))
+    account.lines.sort(key=lambda line: (line.at, line.code, line.is_cancellation))
+    return account
+
+
+def account_rows(account: PartnerAccount) -> Iterator[list]:
+    """The statement as a sheet (never a patient's name): who, which month, a row per line,
+    the totals and the net."""
+    zone = clinic_zone()
+    yield [_("Partner account"), account.partner]
+    yield [_("Month"), account.month.strftime("%Y-%m"), _("Currency"), account.currency]
+    yield []
+    yield [_("Date"), _("Line"), _("Reference"), _("Appointment"), _("Location"), _("Services"), _("Booked by"),
+           _("Place of payment"), _("Booked value"), _("Owed to the clinic"), _("Commission (%)"),
+           _("Commission owed to the partner")]
+    for line in account.lines:
+        yield [_local(line.at, zone), line.kind, line.code, _local(line.appointment_at, zone), line.location,
+               line.services, line.booked_by, line.payment_place_label, line.value, line.owed_to_clinic,
+               line.commission_percent, line.commission]
+    yield [_("Total"), "", "", "", "", "", "", "", account.value, account.owed_to_clinic, "", account.commission]
+    yield [_("Net (owed to the clinic less commission)"), "", "", "", "", "", "", "", "", account.net]
+    yield [account.net_sentence()]
+
+
+def account_workbook(account: PartnerAccount) -> bytes:
+    """The statement as an .xlsx file (small: built in memory, on request)."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(_("Partner account"))[:31])
+    for row in account_rows(account):
+        cells = []
+        for value in row:
+            # Text that looks like a formula stays text: names typed by people must never run in Excel.
+            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+            cells.append(value)
+        sheet.append(cells)
+    handle = BytesIO()
+    workbook.save(handle)
+    return handle.getvalue()
+
+
+def account_pdf(account: PartnerAccount) -> bytes:
+    """The statement as a PDF, in the clinic's language like its other documents."""
+    from billing.documents import _pdf
+
+    return _pdf("partners/documents/account.html", {"account": account})
+
+
+def account_file_stem(account: PartnerAccount) -> str:
+    from django.utils.text import slugify
+
+    return f"partner-account-{slugify(account.partner)[:40] or account.partnership.pk}-{account.month:%Y-%m}"
+

@@ -1,0 +1,196 @@
+"""Statistics sent by partners and the partner account, used as a person would: a manager
+finds a partner's bookings in the reports with both commissions, cancels one with a reason and
+reads the partner's account of the month; the partner's finance user reads the same account in
+the portal, without the patients' names."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import STAFF_PASSWORD, log_in
+
+PASSWORD = "partner-statistics-pass-1"
+
+
+@pytest.fixture
+def public_url(live_app_server) -> str:
+    return live_app_server.url_for("localhost")
+
+
+@pytest.fixture
+def partner_bookings(committed, unique):
+    """A partner of clinic alpha (commission 10 %, paid at the partner) with two bookings made
+    from the portal: one billed at the visit with an extra service, one still to come. Every
+    partner row is removed afterwards, before clinic alpha's own clean-up (a partner booking
+    protects its appointment)."""
+    from decimal import Decimal
+
+    def build():
+        from django_tenants.utils import schema_context
+
+        from billing.reports import clinic_today
+        from billing.services import add_line, open_visit
+        from clinic.models import OpeningHours
+        from clinic.patients.services import PatientData
+        from clinic.scheduling.availability import aware, clinic_zone
+        from clinic.scheduling.services import change_status
+        from partners.organisations.models import PartnerUser
+        from partners.services import PartnerData, PartnerTerms, accept_terms, add_partner, book_for_partner
+        from tests.factories import (
+            LocationFactory,
+            PractitionerFactory,
+            ServiceFactory,
+            WorkingHoursFactory,
+            make_staff,
+        )
+
+        location = LocationFactory(name=f"Statistics Central {unique}", open_weekdays=False)
+        practitioner = PractitionerFactory(full_name=f"Dr Elena Stat {unique}")
+        for weekday in range(7):
+            OpeningHours.objects.create(location=location, weekday=weekday, opens=time(8), closes=time(20))
+            WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday,
+                                starts=time(9), ends=time(17))
+        consultation = ServiceFactory(code=f"PS-{unique}", name=f"Consultation {unique}", price=Decimal("400.00"),
+                                      duration_minutes=30)
+        ecg = ServiceFactory(code=f"PE-{unique}", name=f"ECG {unique}", price=Decimal("150.00"),
+                             duration_minutes=15)
+        manager = make_staff("manager", email=f"manager-{unique}@partner-statistics.example")
+        partnership = add_partner(
+            PartnerData(name=f"MedAsist {unique}", registration_number=f"RS-{unique}", kind="medical_provider",
+                        contact_name="Irina Lungu", contact_email=f"irina-{unique}@medasist.example"),
+            PartnerTerms(location_ids=[location.pk], commission=True, commission_percent="10",
+                         payment_place="partner"),
+            actor=manager)
+        partnership.services.set([consultation])
+        with schema_context("public"):
+            member = PartnerUser.objects.select_related("user", "organisation").get(
+                organisation_id=partnership.organisation_id)
+            member.user.set_password(PASSWORD)
+            member.user.must_change_password = False
+            member.user.save()
+        accept_terms(member)
+        day = clinic_today() + timedelta(days=2)
+        bookings = []
+        for hour, last_name in ((10, f"Ceban {unique[:4]}"), (11, f"Rusu {unique[:4]}")):
+            bookings.append(book_for_partner(
+                member, location=location, practitioner=practitioner,
+                starts_at=aware(day, time(hour), clinic_zone()), service_ids=[consultation.pk],
+                new_patient=PatientData(first_name="Ana", last_name=last_name, phone=f"+3736912{hour:04d}")))
+        billed = bookings[0]
+        appointment = change_status(billed.appointment, "arrive", actor=manager)
+        visit = open_visit(patient=appointment.patient, location=None, actor=manager, appointment=appointment)
+        add_line(visit, service=ecg, actor=manager)
+        return {"partnership_id": partnership.pk, "organisation_id": partnership.organisation_id,
+                "partner": partnership.organisation.name, "billed": billed.code, "waiting": bookings[1].code,
+                "email": member.user.email}
+
+    made = committed(build)
+    yield made
+
+    def remove_clinic_side():
+        from auditlog.context import disable_auditlog
+
+        from partners.models import PartnerBooking, Partnership, PatientSearch
+
+        with disable_auditlog():
+            PartnerBooking.objects.filter(partnership_id=made["partnership_id"]).delete()
+            PatientSearch.objects.filter(partnership_id=made["partnership_id"]).delete()
+            Partnership.objects.filter(pk=made["partnership_id"]).delete()
+
+    def remove_public_side():
+        from auditlog.context import disable_auditlog
+        from django_tenants.utils import schema_context
+
+        from clinic.accounts.models import User
+        from partners.organisations.models import (
+            ClinicLink,
+            PartnerOrganisation,
+            PartnerUser,
+            TermsAcceptance,
+        )
+
+        with schema_context("public"), disable_auditlog():
+            organisation = made["organisation_id"]
+            ClinicLink.objects.filter(organisation_id=organisation).delete()
+            TermsAcceptance.objects.filter(organisation_id=organisation).delete()
+            users = list(PartnerUser.objects.filter(organisation_id=organisation).values_list("user_id", flat=True))
+            PartnerUser.objects.filter(organisation_id=organisation).delete()
+            # Not .delete(): its cascade would look for clinic-only tables in the public schema.
+            User.objects.filter(pk__in=users)._raw_delete("default")
+            PartnerOrganisation.objects.filter(pk=organisation).delete()
+
+    committed(remove_clinic_side)
+    committed(remove_public_side)
+
+
+def test_a_manager_reads_the_statistics_cancels_a_booking_and_reads_the_partner_account(
+    page, make_alpha_staff, partner_bookings, browser, public_url, unique, screenshot
+):
+    world = partner_bookings
+    manager = make_alpha_staff("manager")
+    log_in(page, manager.email, STAFF_PASSWORD)
+
+    # From the reports area to the statistics, filtered to the partner.
+    page.locator("#main-nav").get_by_role("link", name="Reports").click()
+    page.locator("#report-tabs").get_by_role("link", name="Partners").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Statistics sent by partners")
+    page.get_by_label("Partner", exact=True).select_option(label=world["partner"])
+    page.get_by_role("button", name="Show").click()
+
+    billed = page.locator(f'tr[data-reference="{world["billed"]}"]')
+    expect(billed).to_contain_text(world["partner"])
+    expect(billed.locator(".commission-booked")).to_have_text("40.00 EUR")  # 10 % of the booked 400.00
+    expect(billed.locator(".commission-charged")).to_have_text("55.00 EUR")  # 10 % of the charged 550.00
+    waiting = page.locator(f'tr[data-reference="{world["waiting"]}"]')
+    expect(waiting.locator(".commission-charged")).to_have_text("—")  # not billed yet
+    expect(page.locator("#total-commission-booked")).to_have_text("80.00 EUR")
+    expect(page.locator("#total-commission-charged")).to_have_text("55.00 EUR")
+    expect(page.locator("#commission-footnote")).to_contain_text("commission on the charged value")
+    screenshot(page, "partner-statistics.png")
+
+    # Cancel the booking still to come, with a reason.
+    waiting.get_by_role("button", name="Cancel").click()
+    dialog = page.locator("#cancel-booking")
+    expect(dialog).to_contain_text(world["waiting"])
+    dialog.get_by_label("Reason for cancelling").fill("The practitioner is ill")
+    dialog.get_by_role("button", name="Cancel the booking").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"Booking {world['waiting']} was cancelled")
+    expect(waiting).to_contain_text("Cancelled")
+    expect(waiting.get_by_role("button", name="Cancel")).to_have_count(0)
+    expect(page.locator("#total-commission-booked")).to_have_text("40.00 EUR")
+
+    # The partner's account of the month: booked and cancelled lines, what each side owes.
+    page.get_by_role("link", name="Partner account").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(world["partner"])
+    lines = page.locator("#account-table tbody tr")
+    expect(lines).to_have_count(3)  # two bookings and one cancellation
+    expect(page.locator("#account-owed")).to_have_text("400.00 EUR")
+    expect(page.locator("#account-commission")).to_have_text("40.00 EUR")
+    expect(page.locator("#account-net-sentence")).to_have_text(f"{world['partner']} pays the clinic 360.00 EUR.")
+    expect(page.locator("#account-table")).to_contain_text(f"Rusu {unique[:4]}")  # the clinic's own page
+    screenshot(page, "partner-account.png")
+
+    # The partner's finance user reads the same account in the portal, without patient names.
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=public_url)
+    context.set_default_timeout(10_000)
+    portal = context.new_page()
+    try:
+        portal.goto("/portal/login/")
+        portal.get_by_label("Email address").fill(world["email"])
+        portal.get_by_label("Password").fill(PASSWORD)
+        portal.get_by_role("button", name="Log in").click()
+        expect(portal).to_have_url(re.compile(r"/portal/$"))
+        portal.locator("#main-nav").get_by_role("link", name=re.compile(r"Account$")).click()
+        portal.get_by_label("Clinic").select_option(label="Alpha Clinic")
+        portal.get_by_role("button", name="Show").click()
+        expect(portal.locator("#account-net-sentence")).to_have_text(
+            f"{world['partner']} pays the clinic 360.00 EUR.")
+        expect(portal.locator("#account-table")).to_contain_text(world["waiting"])
+        expect(portal.locator("#account-table")).not_to_contain_text(f"Rusu {unique[:4]}")
+        screenshot(portal, "portal-account.png")
+    finally:
+        context.close()
