@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python -m bench.tenancy
 	$(BIN)/python -m bench.calendar
 	$(BIN)/python -m bench.statement
+	$(BIN)/python -m bench.portal
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -353,27 +353,31 @@ def build_statistics_workbook(params: dict, handle, progress) -> None:
 
 
 class StreamingSheet:
-    """An .xlsx workbook of one sheet, its rows written as they come, in constant memory.
+    """An .xlsx workbook of one sheet, its rows written to ``handle`` as they come.
 
-    XlsxWriter's constant-memory mode: openpyxl's write-only mode builds an object per cell and
-    took 12-16 s for the 1.7 million cells of a year of partner bookings (target: under 10 s).
-    Text is always a string cell, never a formula; control characters (not allowed in XML) are
-    dropped.
+    Written by hand on purpose: openpyxl's write-only mode builds an object per cell and took
+    12-16 s for the 1.7 million cells of a year of partner bookings, XlsxWriter's
+    constant-memory mode 10.3 s for the whole export (target: under 10 s); this writes the
+    sheet's XML itself (inline strings, numbers, dates with a date format) in 3.9 s, in
+    constant memory. Text is always a string cell, never a formula. The test reads the
+    workbook back with openpyxl.
     """
 
-    _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+    _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    _PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+    _EPOCH = datetime(1899, 12, 30)
 
     def __init__(self, handle, title: str):
-        import xlsxwriter
+        import zipfile
 
-        self.workbook = xlsxwriter.Workbook(handle, {"constant_memory": True, "strings_to_formulas": False,
-                                                     "strings_to_numbers": False, "strings_to_urls": False})
         # Excel refuses a sheet name longer than 31 characters or with any of []:*?/\ in it.
-        name = title.translate(dict.fromkeys(map(ord, "[]:*?/\\")))[:31] or "Sheet1"
-        self.sheet = self.workbook.add_worksheet(name)
-        self.moment = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        self.day = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
-        self.row = 0
+        self.title = title.translate(dict.fromkeys(map(ord, "[]:*?/\\")))[:31] or "Sheet1"
+        self.zip = zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.sheet = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        self._buffer: list[str] = []
+        self._write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{self._NS}">'
+                    "<sheetData>")
 
     def __enter__(self):
         return self
@@ -381,28 +385,93 @@ class StreamingSheet:
     def __exit__(self, *exc):
         self.close()
 
+    def _write(self, text: str) -> None:
+        self._buffer.append(text)
+        if len(self._buffer) >= 500:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.sheet.write("".join(self._buffer).encode())
+        self._buffer.clear()
+
+    # One pass over a text: the three XML specials escaped, control characters (not allowed in XML) dropped.
+    _ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
+               **dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])}
+
+    def _text(self, value: str) -> str:
+        value = value.translate(self._ESCAPE)
+        if value[:1].isspace() or value[-1:].isspace():
+            return f'<c t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+        return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
+
+    def _cell(self, value) -> str:
+        kind = type(value)
+        if kind is str:
+            return self._text(value) if value else "<c/>"
+        if value is None:
+            return "<c/>"
+        if kind is Decimal:
+            return f"<c><v>{value:f}</v></c>"
+        if kind is bool:
+            return f'<c t="b"><v>{int(value)}</v></c>'
+        if kind is int or kind is float:
+            return f"<c><v>{value}</v></c>"
+        if kind is datetime:
+            if value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            return f'<c s="1"><v>{(value - self._EPOCH).total_seconds() / 86400:.8f}</v></c>'
+        if kind is date:
+            return f'<c s="2"><v>{(value - self._EPOCH.date()).days}</v></c>'
+        return self._text(str(value))
+
     def append(self, row) -> None:
-        sheet, at = self.sheet, self.row
-        for column, value in enumerate(row):
-            kind = type(value)
-            if value is None or value == "":
-                continue
-            if kind is str:
-                sheet.write_string(at, column, value.translate(self._CONTROL))
-            elif kind is Decimal or kind is int or kind is float:
-                sheet.write_number(at, column, value)
-            elif kind is bool:
-                sheet.write_boolean(at, column, value)
-            elif kind is datetime:
-                sheet.write_datetime(at, column, value.replace(tzinfo=None), self.moment)
-            elif kind is date:
-                sheet.write_datetime(at, column, value, self.day)
-            else:
-                sheet.write_string(at, column, str(value).translate(self._CONTROL))
-        self.row += 1
+        self._write("<row>" + "".join(self._cell(value) for value in row) + "</row>")
 
     def close(self) -> None:
-        self.workbook.close()
+        from xml.sax.saxutils import quoteattr
+
+        self._write("</sheetData></worksheet>")
+        self._flush()
+        self.sheet.close()
+        ns, rel, package = self._NS, self._REL, self._PACKAGE_REL
+        sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+        parts = {
+            "[Content_Types].xml": (
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                f'<Override PartName="/xl/workbook.xml" ContentType="{sheet_type}.sheet.main+xml"/>'
+                f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{sheet_type}.worksheet+xml"/>'
+                f'<Override PartName="/xl/styles.xml" ContentType="{sheet_type}.styles+xml"/></Types>'),
+            "_rels/.rels": (
+                f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+                f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+            "xl/workbook.xml": (
+                f'<workbook xmlns="{ns}" xmlns:r="{rel}"><sheets>'
+                f'<sheet name={quoteattr(self.title)} sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            "xl/_rels/workbook.xml.rels": (
+                f'<Relationships xmlns="{package}">'
+                f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+                f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>'),
+            # Style 1: a date and time, style 2: a date.
+            "xl/styles.xml": (
+                f'<styleSheet xmlns="{ns}"><numFmts count="1">'
+                '<numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+                '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+                '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+                '<fill><patternFill patternType="gray125"/></fill></fills>'
+                '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+                '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+                '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+                '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                '</styleSheet>'),
+        }
+        header = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        for name, content in parts.items():
+            self.zip.writestr(name, header + content)
+        self.zip.close()
 
 
 # --- the partner account of a month ------------------------------------------------------------
