@@ -319,6 +319,74 @@ def committed_public(django_db_blocker):
 
 
 @pytest.fixture
+def public_url(live_app_server) -> str:
+    """The public host (operator console, partner portal): Chromium resolves localhost itself."""
+    return live_app_server.url_for("localhost")
+
+
+@pytest.fixture
+def forget_partners(committed, committed_public):
+    """``forget_partners(registration_numbers)``: remove the partner companies a test made, with
+    all they left — at clinic alpha their bookings, patient searches and partnership (call it
+    before alpha's own clean-up: a partner booking protects its appointment), in the public
+    schema their users, clinic links, terms acceptances and audit entries."""
+
+    def forget(numbers) -> None:
+        def organisation_ids():
+            from partners.organisations.models import PartnerOrganisation
+
+            return list(PartnerOrganisation.objects.filter(registration_number__in=list(numbers))
+                        .values_list("pk", flat=True))
+
+        added = committed_public(organisation_ids)
+        if not added:
+            return
+
+        def clinic_side():
+            from auditlog.context import disable_auditlog
+
+            from partners.models import PartnerBooking, Partnership, PatientSearch
+
+            with disable_auditlog():
+                PartnerBooking.objects.filter(partnership__organisation_id__in=added).delete()
+                PatientSearch.objects.filter(partnership__organisation_id__in=added).delete()
+                Partnership.objects.filter(organisation_id__in=added).delete()
+
+        def public_side():
+            from auditlog.context import disable_auditlog
+            from auditlog.models import LogEntry
+
+            from clinic.accounts.models import User
+            from partners.organisations.models import (
+                ClinicLink,
+                PartnerOrganisation,
+                PartnerUser,
+                TermsAcceptance,
+            )
+
+            members = list(PartnerUser.objects.filter(organisation_id__in=added))
+            users = [member.user_id for member in members]
+            with disable_auditlog():
+                LogEntry.objects.filter(content_type__model="partneruser",
+                                        object_pk__in=[str(member.pk) for member in members]).delete()
+                LogEntry.objects.filter(content_type__model="partnerorganisation",
+                                        object_pk__in=[str(pk) for pk in added]).delete()
+                LogEntry.objects.filter(content_type__model="user", object_pk__in=[str(pk) for pk in users]).delete()
+                LogEntry.objects.filter(actor_id__in=users).delete()
+                ClinicLink.objects.filter(organisation_id__in=added).delete()
+                TermsAcceptance.objects.filter(organisation_id__in=added).delete()
+                PartnerUser.objects.filter(organisation_id__in=added).delete()
+                # Not .delete(): its cascade would look for clinic-only tables in the public schema.
+                User.objects.filter(pk__in=users)._raw_delete("default")
+                PartnerOrganisation.objects.filter(pk__in=added).delete()
+
+        committed(clinic_side)
+        committed_public(public_side)
+
+    return forget
+
+
+@pytest.fixture
 def unique() -> str:
     """A short token for names that must not collide with an earlier run's."""
     return uuid.uuid4().hex[:8]

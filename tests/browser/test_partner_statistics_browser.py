@@ -17,12 +17,7 @@ PASSWORD = "partner-statistics-pass-1"
 
 
 @pytest.fixture
-def public_url(live_app_server) -> str:
-    return live_app_server.url_for("localhost")
-
-
-@pytest.fixture
-def partner_bookings(committed, unique):
+def partner_bookings(committed, unique, forget_partners):
     """A partner of clinic alpha (commission 10 %, paid at the partner) with two bookings made
     from the portal: one billed at the visit with an extra service, one still to come. Every
     partner row is removed afterwards, before clinic alpha's own clean-up (a partner booking
@@ -91,40 +86,7 @@ def partner_bookings(committed, unique):
     made = committed(build)
     yield made
 
-    def remove_clinic_side():
-        from auditlog.context import disable_auditlog
-
-        from partners.models import PartnerBooking, Partnership, PatientSearch
-
-        with disable_auditlog():
-            PartnerBooking.objects.filter(partnership_id=made["partnership_id"]).delete()
-            PatientSearch.objects.filter(partnership_id=made["partnership_id"]).delete()
-            Partnership.objects.filter(pk=made["partnership_id"]).delete()
-
-    def remove_public_side():
-        from auditlog.context import disable_auditlog
-        from django_tenants.utils import schema_context
-
-        from clinic.accounts.models import User
-        from partners.organisations.models import (
-            ClinicLink,
-            PartnerOrganisation,
-            PartnerUser,
-            TermsAcceptance,
-        )
-
-        with schema_context("public"), disable_auditlog():
-            organisation = made["organisation_id"]
-            ClinicLink.objects.filter(organisation_id=organisation).delete()
-            TermsAcceptance.objects.filter(organisation_id=organisation).delete()
-            users = list(PartnerUser.objects.filter(organisation_id=organisation).values_list("user_id", flat=True))
-            PartnerUser.objects.filter(organisation_id=organisation).delete()
-            # Not .delete(): its cascade would look for clinic-only tables in the public schema.
-            User.objects.filter(pk__in=users)._raw_delete("default")
-            PartnerOrganisation.objects.filter(pk=organisation).delete()
-
-    committed(remove_clinic_side)
-    committed(remove_public_side)
+    forget_partners([f"RS-{unique}"])
 
 
 def test_a_manager_reads_the_statistics_cancels_a_booking_and_reads_the_partner_account(

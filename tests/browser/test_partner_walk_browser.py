@@ -26,12 +26,6 @@ from tests.browser.conftest import log_in
 PASSWORD = "partner-walk-pass-1"
 
 
-@pytest.fixture
-def public_url(live_app_server) -> str:
-    """The public host (the partner portal): Chromium resolves localhost itself."""
-    return live_app_server.url_for("localhost")
-
-
 def long_date(day: date) -> str:
     """Django's "l, j F Y" in English, e.g. "Tuesday, 3 June 2025"."""
     return f"{day:%A}, {day.day} {day:%B %Y}"
@@ -51,7 +45,7 @@ def registration_path(message) -> str:
 
 
 @pytest.fixture
-def walk(committed, unique):
+def walk(committed, unique, forget_partners):
     """Clinic alpha (committed): a location open every day, a practitioner working there every
     day 9-17, three services with exact prices in one category, and the day to book (three days
     ahead of today in the clinic's time zone). ``walk["registration_number"]`` names the partner company
@@ -94,60 +88,7 @@ def walk(committed, unique):
     made["registration_number"] = f"RW-{unique}"
     yield made
 
-    def organisations():
-        from django_tenants.utils import schema_context
-
-        from partners.organisations.models import PartnerOrganisation
-
-        with schema_context("public"):
-            return list(PartnerOrganisation.objects.filter(registration_number=made["registration_number"])
-                        .values_list("pk", flat=True))
-
-    added = committed(organisations)
-    if not added:
-        return
-
-    def remove_clinic_side():
-        from auditlog.context import disable_auditlog
-
-        from partners.models import PartnerBooking, Partnership, PatientSearch
-
-        with disable_auditlog():
-            PartnerBooking.objects.filter(partnership__organisation_id__in=added).delete()
-            PatientSearch.objects.filter(partnership__organisation_id__in=added).delete()
-            Partnership.objects.filter(organisation_id__in=added).delete()
-
-    def remove_public_side():
-        from auditlog.context import disable_auditlog
-        from auditlog.models import LogEntry
-        from django_tenants.utils import schema_context
-
-        from clinic.accounts.models import User
-        from partners.organisations.models import (
-            ClinicLink,
-            PartnerOrganisation,
-            PartnerUser,
-            TermsAcceptance,
-        )
-
-        with schema_context("public"), disable_auditlog():
-            members = list(PartnerUser.objects.filter(organisation_id__in=added))
-            users = [member.user_id for member in members]
-            LogEntry.objects.filter(content_type__model="partneruser",
-                                    object_pk__in=[str(member.pk) for member in members]).delete()
-            LogEntry.objects.filter(content_type__model="partnerorganisation",
-                                    object_pk__in=[str(pk) for pk in added]).delete()
-            LogEntry.objects.filter(content_type__model="user", object_pk__in=[str(pk) for pk in users]).delete()
-            LogEntry.objects.filter(actor_id__in=users).delete()
-            ClinicLink.objects.filter(organisation_id__in=added).delete()
-            TermsAcceptance.objects.filter(organisation_id__in=added).delete()
-            PartnerUser.objects.filter(organisation_id__in=added).delete()
-            # Not .delete(): its cascade would look for clinic-only tables in the public schema.
-            User.objects.filter(pk__in=users)._raw_delete("default")
-            PartnerOrganisation.objects.filter(pk__in=added).delete()
-
-    committed(remove_clinic_side)
-    committed(remove_public_side)
+    forget_partners([made["registration_number"]])
 
 
 def test_a_partner_is_added_registers_books_and_the_clinic_sees_the_booking_and_its_commission(

@@ -13,56 +13,13 @@ from tests.browser.conftest import log_in
 
 
 @pytest.fixture
-def partner_names(committed, committed_public, unique):
+def partner_names(unique, forget_partners):
     """The companies this test adds, by registration number; removed afterwards with their
     users, links and partnerships (before the services they may book go)."""
     numbers = [f"RO-{unique}-1", f"RO-{unique}-2"]
     yield numbers
 
-    def organisation_ids():
-        from partners.organisations.models import PartnerOrganisation
-
-        return list(PartnerOrganisation.objects.filter(registration_number__in=numbers).values_list("pk", flat=True))
-
-    organisations = committed_public(organisation_ids)
-
-    def remove_partnerships():
-        from auditlog.context import disable_auditlog
-
-        from partners.models import Partnership
-
-        with disable_auditlog():
-            Partnership.objects.filter(organisation_id__in=organisations).delete()
-
-    def remove_companies():
-        from auditlog.context import disable_auditlog
-        from auditlog.models import LogEntry
-
-        from clinic.accounts.models import User
-        from partners.organisations.models import (
-            ClinicLink,
-            PartnerOrganisation,
-            PartnerUser,
-            TermsAcceptance,
-        )
-
-        members = list(PartnerUser.objects.filter(organisation_id__in=organisations))
-        users = [m.user_id for m in members]
-        with disable_auditlog():
-            LogEntry.objects.filter(content_type__model="partneruser",
-                                    object_pk__in=[str(m.pk) for m in members]).delete()
-            LogEntry.objects.filter(content_type__model="partnerorganisation",
-                                    object_pk__in=[str(pk) for pk in organisations]).delete()
-            LogEntry.objects.filter(content_type__model="user", object_pk__in=[str(pk) for pk in users]).delete()
-            ClinicLink.objects.filter(organisation_id__in=organisations).delete()
-            TermsAcceptance.objects.filter(organisation_id__in=organisations).delete()
-            PartnerUser.objects.filter(organisation_id__in=organisations).delete()
-            # Not .delete(): its cascade would look for clinic-only tables in the public schema.
-            User.objects.filter(pk__in=users)._raw_delete("default")
-            PartnerOrganisation.objects.filter(pk__in=organisations).delete()
-
-    committed(remove_partnerships)
-    committed_public(remove_companies)
+    forget_partners(numbers)
 
 
 def test_a_manager_adds_a_partner_and_opens_two_traffic_channels(

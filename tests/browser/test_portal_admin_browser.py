@@ -18,12 +18,7 @@ PASSWORD = "portal-register-pass-1"
 
 
 @pytest.fixture
-def public_url(live_app_server) -> str:
-    return live_app_server.url_for("localhost")
-
-
-@pytest.fixture
-def added_partner(committed, committed_public, unique):
+def added_partner(committed, unique, forget_partners):
     """Clinic alpha (committed) adds a new partner company; the registration email is sent.
     The company, its users and links, and the partnership are removed afterwards."""
     from partners.services import PartnerData, PartnerTerms, add_partner
@@ -39,42 +34,7 @@ def added_partner(committed, committed_public, unique):
     partnership = committed(build)
     yield partnership
 
-    def remove_partnership():
-        from auditlog.context import disable_auditlog
-
-        from partners.models import Partnership
-
-        with disable_auditlog():
-            Partnership.objects.filter(pk=partnership.pk).delete()
-
-    def remove_company():
-        from auditlog.context import disable_auditlog
-        from auditlog.models import LogEntry
-
-        from clinic.accounts.models import User
-        from partners.organisations.models import (
-            ClinicLink,
-            PartnerOrganisation,
-            PartnerUser,
-            TermsAcceptance,
-        )
-
-        organisation = partnership.organisation_id
-        members = list(PartnerUser.objects.filter(organisation_id=organisation))
-        with disable_auditlog():
-            LogEntry.objects.filter(content_type__model="partneruser",
-                                    object_pk__in=[str(m.pk) for m in members]).delete()
-            LogEntry.objects.filter(content_type__model="partnerorganisation", object_pk=str(organisation)).delete()
-            LogEntry.objects.filter(actor_id__in=[m.user_id for m in members]).delete()
-            ClinicLink.objects.filter(organisation_id=organisation).delete()
-            TermsAcceptance.objects.filter(organisation_id=organisation).delete()
-            PartnerUser.objects.filter(organisation_id=organisation).delete()
-            # Not .delete(): its cascade would look for clinic-only tables in the public schema.
-            User.objects.filter(pk__in=[m.user_id for m in members])._raw_delete("default")
-            PartnerOrganisation.objects.filter(pk=organisation).delete()
-
-    committed(remove_partnership)
-    committed_public(remove_company)
+    forget_partners([f"RO-{unique}"])
 
 
 def link_in(message) -> str:

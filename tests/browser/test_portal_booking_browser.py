@@ -13,12 +13,7 @@ PASSWORD = "portal-booking-pass-1"
 
 
 @pytest.fixture
-def public_url(live_app_server) -> str:
-    return live_app_server.url_for("localhost")
-
-
-@pytest.fixture
-def partner_at_alpha(committed, committed_public, unique):
+def partner_at_alpha(committed, committed_public, unique, forget_partners):
     """Clinic alpha (committed) with a location of its own, a practitioner working there every
     day 9-17 and one service; a partner added by its manager, the service ticked, the terms
     accepted by its user. Every partner row is removed afterwards, before clinic alpha's
@@ -83,39 +78,7 @@ def partner_at_alpha(committed, committed_public, unique):
     made["member"] = committed_public(member)
     yield made
 
-    def remove_clinic_side():
-        from auditlog.context import disable_auditlog
-
-        from partners.models import PartnerBooking, Partnership, PatientSearch
-
-        with disable_auditlog():
-            PartnerBooking.objects.filter(partnership_id=made["partnership_id"]).delete()
-            PatientSearch.objects.filter(partnership_id=made["partnership_id"]).delete()
-            Partnership.objects.filter(pk=made["partnership_id"]).delete()
-
-    def remove_public_side():
-        from auditlog.context import disable_auditlog
-
-        from clinic.accounts.models import User
-        from partners.organisations.models import (
-            ClinicLink,
-            PartnerOrganisation,
-            PartnerUser,
-            TermsAcceptance,
-        )
-
-        with disable_auditlog():
-            organisation = made["organisation_id"]
-            ClinicLink.objects.filter(organisation_id=organisation).delete()
-            TermsAcceptance.objects.filter(organisation_id=organisation).delete()
-            users = list(PartnerUser.objects.filter(organisation_id=organisation).values_list("user_id", flat=True))
-            PartnerUser.objects.filter(organisation_id=organisation).delete()
-            # Not .delete(): its cascade would look for clinic-only tables in the public schema.
-            User.objects.filter(pk__in=users)._raw_delete("default")
-            PartnerOrganisation.objects.filter(pk=organisation).delete()
-
-    committed(remove_clinic_side)
-    committed_public(remove_public_side)
+    forget_partners([f"RB-{unique}"])
 
 
 def test_a_partner_user_books_a_free_slot_sees_it_and_cancels_it(

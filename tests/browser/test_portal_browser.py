@@ -11,12 +11,7 @@ PASSWORD = "portal-browser-pass-1"
 
 
 @pytest.fixture
-def public_url(live_app_server) -> str:
-    return live_app_server.url_for("localhost")
-
-
-@pytest.fixture
-def partner(committed_public, unique):
+def partner(committed_public, unique, forget_partners):
     """A committed partner company with a one-time-password user; removed afterwards."""
     from partners.organisations.services import create_partner
 
@@ -31,20 +26,7 @@ def partner(committed_public, unique):
     )
     yield created
 
-    def remove():
-        from auditlog.context import disable_auditlog
-
-        from clinic.accounts.models import User
-        from partners.organisations.models import PartnerOrganisation, PartnerUser, TermsAcceptance
-
-        with disable_auditlog():
-            TermsAcceptance.objects.filter(organisation_id=created.organisation.pk).delete()
-            PartnerUser.objects.filter(organisation_id=created.organisation.pk).delete()
-            # Not .delete(): its cascade would look for clinic-only tables in the public schema.
-            User.objects.filter(pk=created.member.user_id)._raw_delete("default")
-            PartnerOrganisation.objects.filter(pk=created.organisation.pk).delete()
-
-    committed_public(remove)
+    forget_partners([f"RO-{unique}"])
 
 
 def test_a_partner_user_logs_in_to_the_portal_and_replaces_the_one_time_password(
