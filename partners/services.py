@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 
 from clinic.accounts.services import clinic_url
@@ -38,6 +39,7 @@ from .models import PartnerBooking, Partnership, PatientSearch, PaymentPlace
 HUNDRED = Decimal(100)
 SEARCH_MIN_CHARS = 3
 SEARCH_MAX_RESULTS = 10
+NO_PATIENT_ACCESS = gettext_lazy("Enter the patient's details: your company does not search the clinic's patients.")
 
 
 # --- adding and changing partners (clinic side) ---------------------------------------
@@ -241,15 +243,19 @@ def set_channels(partnership_services: dict[int, set[int]], *, actor) -> None:
 
 
 def accept_terms(member: PartnerUser) -> TermsAcceptance:
-    """A partner user accepts the terms for the company (public schema); invitations pending
-    at that moment become active links (registering was the answer to them)."""
+    """A partner user accepts the terms for the company (public schema). At the company's first
+    acceptance (its registration), invitations pending at that moment become active links
+    (registering was the answer to them); accepting a later version answers no invitation:
+    those are approved one by one in the portal."""
     from partners.organisations.models import TERMS_VERSION
 
     with schema_context("public"), transaction.atomic():
+        first = not TermsAcceptance.objects.filter(organisation_id=member.organisation_id).exists()
         acceptance, _created = TermsAcceptance.objects.get_or_create(
             organisation=member.organisation, version=TERMS_VERSION, defaults={"accepted_by": member.user})
-        ClinicLink.objects.filter(organisation=member.organisation, status=ClinicLink.Status.INVITED).update(
-            status=ClinicLink.Status.ACTIVE, responded_at=timezone.now(), responded_by=member.user)
+        if first:
+            ClinicLink.objects.filter(organisation=member.organisation, status=ClinicLink.Status.INVITED).update(
+                status=ClinicLink.Status.ACTIVE, responded_at=timezone.now(), responded_by=member.user)
         return acceptance
 
 
@@ -326,8 +332,7 @@ def book_for_partner(
     partnership = partnership_for(member)
     _check_booking(member, partnership, location=location, service_ids=service_ids)
     if patient is not None and not partnership.patient_data_access:
-        raise DomainError(_("Enter the patient's details: your company does not search the clinic's patients."),
-                          field="patient")
+        raise DomainError(str(NO_PATIENT_ACCESS), field="patient")
     if patient is None and new_patient is not None:
         new_patient.source = Source.PARTNER
     organisation = member.organisation
@@ -355,12 +360,18 @@ def book_for_partner(
 
 
 def _confirm(booking: PartnerBooking, organisation, subject: str) -> None:
+    from clinic.scheduling.availability import clinic_zone
+
     appointment = booking.appointment
+    zone = clinic_zone()
     context = {"booking": booking, "appointment": appointment, "organisation": organisation,
                "clinic": connection.tenant.name, "reference": booking.code,
-               "starts": timezone.localtime(appointment.starts_at, appointment.starts_at.tzinfo)}
-    send_email_after_commit(subject % {"reference": booking.code},
-                            render_to_string("partners/email/booking.txt", context), [organisation.contact_email])
+               "starts": timezone.localtime(appointment.starts_at, zone)}
+    # The clinic's wall clock: the template's date filter shows the active zone's time, and on
+    # the portal's (public) host that is UTC, not the clinic's.
+    with timezone.override(zone):
+        body = render_to_string("partners/email/booking.txt", context)
+    send_email_after_commit(subject % {"reference": booking.code}, body, [organisation.contact_email])
 
 
 def get_booking_for(member: PartnerUser, pk: int) -> PartnerBooking:
@@ -418,8 +429,16 @@ def search_patients_for_partner(member: PartnerUser, query: str) -> list[dict]:
     query = (query or "").strip()[:100]
     if not partnership.patient_data_access or len(query) < SEARCH_MIN_CHARS:
         return []
-    found = [{"id": p.pk, "name": p.full_name, "birth_year": p.birth_date.year if p.birth_date else None}
-             for p in search_patients(query).order_by("last_name", "first_name")[:SEARCH_MAX_RESULTS]]
+    # By name only: the clinic's search also matches phones, patient numbers and birth dates,
+    # which would let a partner learn who has a phone number. Those are all digits and a name
+    # word has a letter, so the words without a letter, or with a digit, are left out.
+    words = [word for word in query.split()
+             if any(ch.isalpha() for ch in word) and not any(ch.isdigit() for ch in word)]
+    name_query = " ".join(words)
+    found = []
+    if len(name_query) >= SEARCH_MIN_CHARS:
+        found = [{"id": p.pk, "name": p.full_name, "birth_year": p.birth_date.year if p.birth_date else None}
+                 for p in search_patients(name_query).order_by("last_name", "first_name")[:SEARCH_MAX_RESULTS]]
     PatientSearch.objects.create(partnership=partnership, user_id=member.user_id, user_name=_name(member.user),
                                  query=query, results=len(found))
     return found

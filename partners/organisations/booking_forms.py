@@ -18,11 +18,13 @@ START_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def parse_start(value: str, zone: ZoneInfo) -> datetime | None:
-    """A slot's start as the calendar writes it (the clinic's local time), or None."""
+    """A slot's start as the calendar writes it (the clinic's local time), or None; only in the
+    calendar's years (at the ends of Python's dates, adding the services' length overflows)."""
     try:
-        return datetime.strptime(value or "", START_FORMAT).replace(tzinfo=zone)
+        starts = datetime.strptime(value or "", START_FORMAT).replace(tzinfo=zone)
     except ValueError:
         return None
+    return starts if 2000 <= starts.year <= 2999 else None
 
 
 class CalendarFilterForm(forms.Form):
@@ -82,6 +84,12 @@ class PartnerBookingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # The slot's fields are hidden: an error of theirs is shown above the form, once.
+        slot_errors = [name for name in ("location", "practitioner", "starts_at") if name in self.errors]
+        if slot_errors:
+            for name in slot_errors:
+                del self.errors[name]
+            self.add_error(None, _("Choose a free slot in the calendar."))
         if not cleaned.get("patient") and not (cleaned.get("first_name", "").strip()
                                                and cleaned.get("last_name", "").strip()):
             self.add_error("first_name", _("Enter the new patient's first and last name."))

@@ -34,6 +34,7 @@ from clinic.templatetags.ui import money
 from partners.models import PartnerBooking
 from partners.portal_calendar import PORTAL_SLOT_MINUTES, monday_of, week_grid
 from partners.services import (
+    NO_PATIENT_ACCESS,
     active_clinics,
     book_for_partner,
     bookings_for,
@@ -55,6 +56,10 @@ from .booking_forms import (
 from .views import portal_view
 
 BOOKINGS_PER_PAGE = 50
+# The session remembers, per clinic, the patients the user's (logged) searches showed: only
+# those can be booked, so an id typed into the form names no other patient, unlogged.
+FOUND_PATIENTS = "portal_found_patients"
+FOUND_PATIENTS_KEPT = 50
 # Errors of the booking form shown next to a visible field; the rest go above the form.
 VISIBLE_FIELDS = {"services", "first_name", "last_name", "phone", "birth_date", "note"}
 
@@ -230,8 +235,9 @@ def booking_new(request):
     member = _booker(request)
     source = request.POST if request.method == "POST" else request.GET
     selected = _clinic_or_404(member, source.get("clinic"))
+    found = _found_patients(request, selected)  # the session is read in the public schema
     with tenant_context(selected):
-        context, booking = _booking(request, member, selected)
+        context, booking = _booking(request, member, selected, found)
     if booking is not None:
         messages.success(request, _("Booked. Your reference is %(reference)s.") % {"reference": booking.code})
         return _htmx_redirect(request, reverse("portal_booking", args=[selected.slug, booking.pk]))
@@ -245,7 +251,21 @@ def _number(value) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def _booking(request, member, selected):
+def _found_patients(request, clinic) -> set[int]:
+    return set(request.session.get(FOUND_PATIENTS, {}).get(clinic.slug, []))
+
+
+def _remember_found(request, clinic, found: list[dict]) -> None:
+    if not found:
+        return
+    remembered = request.session.get(FOUND_PATIENTS, {})
+    ids = [patient["id"] for patient in found]
+    kept = [pk for pk in remembered.get(clinic.slug, []) if pk not in ids] + ids
+    remembered[clinic.slug] = kept[-FOUND_PATIENTS_KEPT:]
+    request.session[FOUND_PATIENTS] = remembered
+
+
+def _booking(request, member, selected, found: set[int]):
     zone = clinic_zone()
     context = {"selected_clinic": selected, "in_dialog": bool(request.htmx)}
     try:
@@ -284,7 +304,10 @@ def _booking(request, member, selected):
     data = form.cleaned_data
     patient, new_patient = None, None
     if data["patient"]:
-        patient = Patient.objects.filter(pk=data["patient"]).first()
+        if not partnership.patient_data_access:
+            form.add_error(None, str(NO_PATIENT_ACCESS))
+            return context, None
+        patient = Patient.objects.filter(pk=data["patient"]).first() if data["patient"] in found else None
         if patient is None:
             form.add_error(None, _("Choose a patient from the search results."))
             return context, None
@@ -329,6 +352,7 @@ def patient_search(request):
             found = search_patients_for_partner(member, query)
         except DomainError:
             found = []
+    _remember_found(request, selected, found)
     return render(request, "portal/_patient_results.html",
                   {"patients": found, "query": query, "too_short": len(query) < 3})
 
