@@ -291,6 +291,17 @@ def active_clinics(organisation):
                                           partner_links__status=ClinicLink.Status.ACTIVE).order_by("name"))
 
 
+def account_clinics(organisation):
+    """The clinics whose partner account the company may read: those it works with, and those
+    that removed it (the months it worked there stay readable for both sides)."""
+    from clinic.tenants.models import Clinic
+
+    with schema_context("public"):
+        return list(Clinic.objects.filter(
+            partner_links__organisation=organisation,
+            partner_links__status__in=[ClinicLink.Status.ACTIVE, ClinicLink.Status.REMOVED]).order_by("name"))
+
+
 def partnership_for(member: PartnerUser) -> Partnership:
     """The current clinic's partnership with the member's company; refused unless the link is
     active, the terms accepted and the partner not removed (call inside the clinic's schema)."""
@@ -341,10 +352,16 @@ def book_for_partner(
     made = []
 
     def record(appointment):
+        # The terms as they are at the commit: the partnership is locked (removing the partner,
+        # changing its terms or channels lock it too), then checked again.
+        locked = Partnership.objects.select_for_update().get(pk=partnership.pk)
+        if locked.is_removed:
+            raise DomainError(_("Your company cannot book at this clinic."))
+        _check_booking(member, locked, location=location, service_ids=service_ids)
         booking = PartnerBooking.objects.create(
-            appointment=appointment, partnership=partnership, booked_by_id=member.user_id,
-            booked_by_name=_name(member.user), payment_place=partnership.payment_place, value=value,
-            commission_percent=partnership.percent, currency=currency,
+            appointment=appointment, partnership=locked, booked_by_id=member.user_id,
+            booked_by_name=_name(member.user), payment_place=locked.payment_place, value=value,
+            commission_percent=locked.percent, currency=currency,
         )
         booking.refresh_from_db(fields=["reference"])
         _confirm(booking, organisation, _("Booking %(reference)s confirmed"))
@@ -402,8 +419,24 @@ def cancel_booking(booking: PartnerBooking, *, by_name: str, reason: str, actor=
     return booking
 
 
+def _not_begun(booking: PartnerBooking) -> None:
+    if booking.appointment.starts_at <= timezone.now():
+        raise DomainError(_("This appointment has begun or is over: ask the clinic to change it."))
+
+
+def cancel_booking_for_partner(member: PartnerUser, booking: PartnerBooking, *, reason: str) -> PartnerBooking:
+    """A partner user cancels its company's booking, before the appointment begins."""
+    if not member.can_book:
+        raise DomainError(_("Your user may not book: ask your company's administrator."))
+    if booking.partnership.organisation_id != member.organisation_id:
+        raise PartnerBooking.DoesNotExist
+    _not_begun(booking)
+    return cancel_booking(booking, by_name=_name(member.user), reason=reason)
+
+
 def move_booking(member: PartnerUser, booking: PartnerBooking, *, starts_at: datetime, practitioner=None):
-    """A partner user moves its booking to another free slot; the reference stays."""
+    """A partner user moves its booking to another free slot, before the appointment begins;
+    the reference stays."""
     from clinic.scheduling.services import reschedule_appointment
 
     partnership = partnership_for(member)
@@ -411,6 +444,7 @@ def move_booking(member: PartnerUser, booking: PartnerBooking, *, starts_at: dat
         raise DomainError(_("Your user may not book: ask your company's administrator."))
     if booking.partnership_id != partnership.pk:
         raise PartnerBooking.DoesNotExist
+    _not_begun(booking)
     if not partnership.locations.filter(pk=booking.appointment.location_id).exists():
         raise DomainError(_("Your company may not book at this location."), field="location")
     appointment = reschedule_appointment(booking.appointment, actor=None, starts_at=starts_at,

@@ -1,7 +1,8 @@
 """The partner's account in the portal: per clinic and month, what the company collected and
 owes the clinic, the commission the clinic owes it, and the net; with the statement as PDF and
-workbook. Only users who see the company's finances; only clinics the company is actively
-linked to (any other clinic is a 404, the same as one that does not exist). The statement never
+workbook. Only users who see the company's finances; only clinics the company works with or
+worked with until the clinic removed it (any other clinic is a 404, the same as one that does
+not exist). The statement never
 names a patient.
 """
 
@@ -19,7 +20,7 @@ from django_tenants.utils import tenant_context
 from clinic.errors import DomainError
 from partners import reports
 from partners.report_views import pdf_response, xlsx_response
-from partners.services import active_clinics
+from partners.services import account_clinics
 
 from .views import portal_view
 
@@ -70,7 +71,7 @@ def _month_in(clinic, text: str | None):
 @portal_view
 def account(request):
     member = _finance_member(request)
-    clinics = active_clinics(member.organisation)
+    clinics = account_clinics(member.organisation)
     context = {"clinics": clinics, "organisation": member.organisation}
     if not clinics:
         return render(request, "portal/account.html", context)
@@ -89,7 +90,7 @@ def account(request):
 
 def _file_statement(request, clinic_slug: str, month_text: str):
     member = _finance_member(request)
-    clinic = _linked_clinic(active_clinics(member.organisation), clinic_slug)
+    clinic = _linked_clinic(account_clinics(member.organisation), clinic_slug)
     try:
         month = reports.parse_month(month_text)
     except DomainError:

@@ -38,7 +38,7 @@ from partners.services import (
     active_clinics,
     book_for_partner,
     bookings_for,
-    cancel_booking,
+    cancel_booking_for_partner,
     get_booking_for,
     linked_clinic,
     move_booking,
@@ -439,7 +439,8 @@ def booking_detail(request, clinic, pk):
         zone = clinic_zone()
         booking = _booking_or_404(member, pk)
         row = _row(selected, booking, zone)
-        actions = allowed_actions(booking.appointment.status) if booking.cancelled_at is None else []
+        begun = booking.appointment.starts_at <= timezone.now()  # the clinic changes it from then on
+        actions = allowed_actions(booking.appointment.status) if booking.cancelled_at is None and not begun else []
         move_params = {"clinic": selected.slug, "location": booking.appointment.location_id,
                        "practitioner": booking.appointment.practitioner_id, "move": booking.pk,
                        "week": monday_of(row.starts.date()).isoformat()}
@@ -469,8 +470,7 @@ def booking_cancel(request, clinic, pk):
             messages.error(request, _("Give a reason for cancelling."))
         else:
             try:
-                cancel_booking(booking, by_name=member.user.full_name or member.user.email,
-                               reason=form.cleaned_data["reason"])
+                cancel_booking_for_partner(member, booking, reason=form.cleaned_data["reason"])
             except DomainError as error:
                 messages.error(request, error.message)
             else:

@@ -393,6 +393,23 @@ def test_the_portal_account_is_for_finance_users_of_linked_clinics_only(
     assert client.get(portal_url("portal_account_pdf", args=["alpha", "2026-13"])).status_code == 404
 
 
+def test_a_removed_partner_still_reads_its_account_but_books_no_more(world, add_partner, tenant, portal):
+    from django.db import connection
+
+    from partners.services import remove_partner
+
+    partnership, member = add_partner(payment_place="partner")
+    booking = book(world, member)
+    remove_partner(partnership, actor=world["manager"])
+    client = portal(member.user)
+    month = clinic_today().strftime("%Y-%m")
+    page = client.get(portal_url("portal_account"), {"clinic": "alpha", "month": month})
+    assert page.status_code == 200 and booking.code in page.content.decode()
+    assert client.get(portal_url("portal_account_pdf", args=["alpha", month])).status_code == 200
+    assert "cannot book at any clinic" in client.get(portal_url("portal_book")).content.decode()
+    connection.set_tenant(tenant)
+
+
 def test_the_streamed_workbook_keeps_text_as_text_and_numbers_and_dates_as_such():
     from datetime import date as day
 

@@ -162,3 +162,63 @@ def test_a_partner_booking_cancelled_at_the_front_desk_is_cancelled_in_the_partn
     booking.refresh_from_db()
     assert booking.cancelled_at is not None and booking.cancelled_by_name == (desk.full_name or desk.email)
     assert len(mail.outbox) == 1 and booking.code in mail.outbox[0].subject
+
+
+def test_a_partner_removed_while_booking_books_nothing(world, add_partner, tenant, monkeypatch):
+    """The checks are made again under the partnership's lock, in the booking's transaction:
+    a partner removed (or a channel closed) after the first check books nothing."""
+    import partners.services as services
+    from partners.services import remove_partner
+
+    partnership, member = add_partner()
+    stale = services.partnership_for(member)
+    remove_partner(partnership, actor=world["manager"])
+    monkeypatch.setattr(services, "partnership_for", lambda member: stale)
+    with pytest.raises(DomainError, match="cannot book at this clinic"):
+        book(world, member)
+    assert not PartnerBooking.objects.exists() and not Appointment.objects.exists()
+
+
+def test_a_channel_closed_while_booking_books_nothing(world, add_partner, tenant, monkeypatch):
+    import partners.services as services
+
+    partnership, member = add_partner()
+    stale = services.partnership_for(member)
+    monkeypatch.setattr(services, "partnership_for", lambda member: stale)
+    monkeypatch.setattr(services, "_check_booking", _checked_once(services._check_booking))
+    partnership.services.remove(world["consultation"])
+    with pytest.raises(DomainError, match="may not book this service"):
+        book(world, member)
+    assert not PartnerBooking.objects.exists() and not Appointment.objects.exists()
+
+
+def _checked_once(check):
+    """The first check (before the transaction) passes as if the channel were still open."""
+    calls = []
+
+    def checking(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            check(*args, **kwargs)
+
+    return checking
+
+
+def test_a_partner_cannot_cancel_or_move_an_appointment_that_has_begun(world, add_partner, tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from partners.services import cancel_booking_for_partner
+
+    _partnership, member = add_partner()
+    booking = book(world, member)
+    Appointment.objects.filter(pk=booking.appointment_id).update(
+        starts_at=timezone.now() - timedelta(minutes=5), ends_at=timezone.now() + timedelta(minutes=25))
+    booking.refresh_from_db()
+    with pytest.raises(DomainError, match="has begun or is over"):
+        cancel_booking_for_partner(member, booking, reason="Too late")
+    with pytest.raises(DomainError, match="has begun or is over"):
+        move_booking(member, booking, starts_at=next_day_at(15))
+    booking.refresh_from_db()
+    assert booking.cancelled_at is None and booking.appointment.status == "booked"
