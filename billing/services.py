@@ -83,6 +83,19 @@ def patient_account(patient) -> Payer:
         return Payer.objects.get(kind=PayerKind.PATIENT, patient=patient)
 
 
+# Other apps may name who pays a visit's lines unless staff choose otherwise:
+# ``rule(visit) -> Payer | None`` (e.g. partners: a booking paid at the partner).
+DEFAULT_PAYERS: list = []
+
+
+def default_payer(visit) -> Payer | None:
+    for rule in DEFAULT_PAYERS:
+        payer = rule(visit)
+        if payer is not None:
+            return payer
+    return None
+
+
 # --- visits ------------------------------------------------------------------------------
 
 
@@ -110,9 +123,10 @@ def open_visit(*, patient, location, actor, practitioner=None, appointment=None)
             opened_by=actor,
         )
         if appointment is not None:
+            payer = default_payer(visit)
             for link in appointment.service_lines.select_related("service"):
                 if link.service.is_active:
-                    _add_line(visit, service=link.service, quantity=1, actor=actor)
+                    _add_line(visit, service=link.service, quantity=1, actor=actor, payer=payer)
         return visit
 
 

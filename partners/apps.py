@@ -20,3 +20,10 @@ class PartnersConfig(AppConfig):
 
         if appointment_changed not in STATUS_HOOKS:
             STATUS_HOOKS.append(appointment_changed)
+
+        from billing.services import DEFAULT_PAYERS
+
+        from .services import visit_payer
+
+        if visit_payer not in DEFAULT_PAYERS:
+            DEFAULT_PAYERS.append(visit_payer)

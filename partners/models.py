@@ -84,6 +84,9 @@ class PartnerBooking(models.Model):
     value = models.DecimalField(_("value of the booked services"), **MONEY)
     commission_percent = models.DecimalField(_("commission (%)"), max_digits=5, decimal_places=2, default=0)
     currency = models.CharField(_("currency"), max_length=3)
+    # Paid at the partner: the visit's lines are charged to the partner, not to the patient.
+    payer = models.ForeignKey("billing.Payer", verbose_name=_("payer"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(_("booked"), auto_now_add=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, db_index=True)
     cancelled_by_name = models.CharField(_("cancelled by"), max_length=150, blank=True)

@@ -362,6 +362,8 @@ def book_for_partner(
             appointment=appointment, partnership=locked, booked_by_id=member.user_id,
             booked_by_name=_name(member.user), payment_place=locked.payment_place, value=value,
             commission_percent=locked.percent, currency=currency,
+            payer=partner_payer(appointment.patient, organisation) if locked.payment_place == PaymentPlace.PARTNER
+            else None,
         )
         booking.refresh_from_db(fields=["reference"])
         _confirm(booking, organisation, _("Booking %(reference)s confirmed"))
@@ -519,3 +521,21 @@ def appointment_changed(appointment, action: str, actor) -> None:
     booking.refresh_from_db()
     organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
     _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
+
+
+def partner_payer(patient, organisation):
+    """The partner as the payer of a patient's visit lines (the patient paid at the partner)."""
+    from billing.models import Payer, PayerKind
+
+    name = organisation.name[:200]
+    payer = Payer.objects.filter(kind=PayerKind.PARTNER, patient=patient, name=name).first()
+    return payer or Payer.objects.create(kind=PayerKind.PARTNER, patient=patient, name=name)
+
+
+def visit_payer(visit):
+    """Billing's default payer of a visit's lines: the partner, for a booking paid at the partner."""
+    if not visit.appointment_id:
+        return None
+    booking = (PartnerBooking.objects.select_related("payer")
+               .filter(appointment_id=visit.appointment_id, payer__isnull=False, cancelled_at__isnull=True).first())
+    return booking.payer if booking is not None else None

@@ -222,3 +222,27 @@ def test_a_partner_cannot_cancel_or_move_an_appointment_that_has_begun(world, ad
         move_booking(member, booking, starts_at=next_day_at(15))
     booking.refresh_from_db()
     assert booking.cancelled_at is None and booking.appointment.status == "booked"
+
+
+def test_a_booking_paid_at_the_partner_charges_the_visit_to_the_partner(world, add_partner, tenant, client_for):
+    from billing import ledger
+    from billing.forms import LineForm
+    from billing.services import add_line, open_visit
+    from clinic.scheduling.services import change_status
+
+    _partnership, member = add_partner(payment_place="partner")
+    booking = book(world, member)
+    assert booking.payer.kind == "partner" and booking.payer.patient_id == booking.appointment.patient_id
+    appointment = change_status(booking.appointment, "arrive", actor=world["manager"])
+    visit = open_visit(patient=appointment.patient, location=None, actor=world["manager"], appointment=appointment)
+    assert [line.payer for line in visit.lines.all()] == [booking.payer]  # the booked service, to the partner
+    form = LineForm(visit=visit)
+    assert form.fields["payer"].initial == booking.payer  # the front desk sees the partner chosen
+    add_line(visit, service=world["ecg"], payer=form.fields["payer"].initial, actor=world["manager"])
+    assert ledger.visit_due(visit, booking.payer) == Decimal("550.00")
+    assert ledger.balance(appointment.patient) == Decimal("0.00")  # the patient paid at the partner
+    page = client_for(world["manager"]).get(f"/visits/{visit.pk}/").content.decode()
+    assert f'<option value="{booking.payer.pk}" selected>' in page
+
+    _other, clinic_paid = add_partner("Rusu Clinic", "RO-CL", payment_place="clinic")
+    assert book(world, clinic_paid, hour=12).payer is None
