@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from auditlog.context import auditlog_value, set_extra_data
 from django.contrib.auth.tokens import default_token_generator
@@ -94,7 +94,7 @@ def _check_terms(terms: PartnerTerms) -> tuple[list[Location], Decimal]:
     locations = list(Location.objects.filter(pk__in=terms.location_ids, is_active=True))
     if not locations or len(locations) != len(set(terms.location_ids)):
         raise DomainError(_("Choose at least one open location the partner may book at."), field="locations")
-    return locations, percent.quantize(Decimal("0.01"))
+    return locations, percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _check_company(data: PartnerData) -> PartnerData:

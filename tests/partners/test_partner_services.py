@@ -246,3 +246,11 @@ def test_a_booking_paid_at_the_partner_charges_the_visit_to_the_partner(world, a
 
     _other, clinic_paid = add_partner("Rusu Clinic", "RO-CL", payment_place="clinic")
     assert book(world, clinic_paid, hour=12).payer is None
+
+
+def test_the_commission_percent_is_rounded_half_up(world, tenant):
+    from partners.services import _check_terms
+
+    _locations, percent = _check_terms(PartnerTerms(location_ids=[world["here"].pk], commission=True,
+                                                    commission_percent="12.345"))
+    assert percent == Decimal("12.35")
