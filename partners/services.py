@@ -410,8 +410,7 @@ def cancel_booking(booking: PartnerBooking, *, by_name: str, reason: str, actor=
     reason = (reason or "").strip() or _("Cancelled by the partner")
 
     def record(appointment):
-        PartnerBooking.objects.filter(pk=booking.pk).update(cancelled_at=timezone.now(),
-                                                            cancelled_by_name=by_name[:150])
+        _mark_cancelled(booking.pk, by_name)
         booking.refresh_from_db()
         organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
         _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
@@ -506,6 +505,14 @@ def bookings_for(member: PartnerUser, *, upcoming: bool, now: datetime, limit: i
     return list(bookings[:limit])
 
 
+def _mark_cancelled(pk: int, by_name: str) -> None:
+    """The booking's cancellation, saved on the locked row (so the audit trail has it)."""
+    booking = PartnerBooking.objects.select_for_update().get(pk=pk)
+    if booking.cancelled_at is None:
+        booking.cancelled_at, booking.cancelled_by_name = timezone.now(), by_name[:150]
+        booking.save(update_fields=["cancelled_at", "cancelled_by_name"])
+
+
 def appointment_changed(appointment, action: str, actor) -> None:
     """Scheduling's status hook: a partner booking cancelled at the clinic (front desk, a
     manager) is cancelled in the partner's account too, and the partner's contact is told."""
@@ -516,8 +523,7 @@ def appointment_changed(appointment, action: str, actor) -> None:
     if booking is None:  # not a partner booking, or cancelled from the portal (already recorded)
         return
     by_name = (getattr(actor, "full_name", "") or getattr(actor, "email", "") or _("The clinic"))[:150]
-    PartnerBooking.objects.filter(pk=booking.pk, cancelled_at__isnull=True).update(
-        cancelled_at=timezone.now(), cancelled_by_name=by_name)
+    _mark_cancelled(booking.pk, by_name)
     booking.refresh_from_db()
     organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
     _confirm(booking, organisation, _("Booking %(reference)s cancelled"))

@@ -83,6 +83,15 @@ def _services(service_ids: list[int]) -> list[Service]:
     return services
 
 
+def _ends(starts_at: datetime, duration: timedelta) -> datetime:
+    """When an appointment starting then ends; a start at the end of the calendar (a crafted
+    year 9999) is refused with a message, not an overflow."""
+    try:
+        return starts_at + duration
+    except OverflowError:
+        raise DomainError(_("Choose a free slot in the calendar."), field="starts_at") from None
+
+
 def duration_of(services: list[Service]) -> timedelta:
     return timedelta(minutes=sum(s.duration_minutes for s in services))
 
@@ -127,7 +136,7 @@ def book_appointment(
     if patient is not None:
         for rule in DURATION_RULES:
             duration = rule(patient, duration)
-    ends_at = starts_at + duration
+    ends_at = _ends(starts_at, duration)
     if source not in Source.values:
         raise DomainError(_("Unknown source."), field="source")
     _check_slot(location=location, practitioner=practitioner, starts_at=starts_at, ends_at=ends_at)
@@ -198,7 +207,8 @@ def reschedule_appointment(
         raise DomainError(
             _("An appointment that is “%(status)s” cannot be moved.") % {"status": appointment.get_status_display()}
         )
-    _check_slot(location=location, practitioner=practitioner, starts_at=starts_at, ends_at=starts_at + duration)
+    _check_slot(location=location, practitioner=practitioner, starts_at=starts_at,
+                ends_at=_ends(starts_at, duration))
     with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
         current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if current.status not in sources:

@@ -254,3 +254,13 @@ def test_the_commission_percent_is_rounded_half_up(world, tenant):
     _locations, percent = _check_terms(PartnerTerms(location_ids=[world["here"].pk], commission=True,
                                                     commission_percent="12.345"))
     assert percent == Decimal("12.35")
+
+
+def test_a_cancellation_is_in_the_audit_trail(world, add_partner, tenant):
+    from auditlog.models import LogEntry
+
+    _partnership, member = add_partner()
+    booking = book(world, member)
+    cancel_booking(booking, by_name="Irina", reason="")
+    entry = LogEntry.objects.get_for_object(booking).filter(action=LogEntry.Action.UPDATE).get()
+    assert "cancelled_at" in entry.changes_dict and entry.actor is None  # a partner user is not a clinic user

@@ -60,3 +60,16 @@ def test_home_shows_a_practitioner_with_absences_on_other_days(tenant, front_des
     Absence.objects.create(practitioner=hours.practitioner, starts_on=date(2000, 1, 1), ends_on=today.replace(day=1) if today.day > 1 else date(2000, 1, 2))
     Absence.objects.create(practitioner=hours.practitioner, starts_on=date(2999, 1, 1), ends_on=date(2999, 1, 2))
     assert hours.practitioner.full_name.encode() in client_for(front_desk).get("/").content
+
+
+@pytest.mark.parametrize("start", ["9999-12-31T23:30", "0001-01-01T00:00"])
+def test_a_start_at_the_ends_of_the_calendar_is_refused_with_a_message(clinic_day, front_desk, client_for, start):
+    from clinic.scheduling.models import Appointment
+
+    response = client_for(front_desk).post("/appointments/new/", {
+        "location": clinic_day["location"].pk, "practitioner": clinic_day["practitioner"].pk, "starts_at": start,
+        "patient": clinic_day["patient"].pk, "services": [clinic_day["service"].pk], "source": "phone"})
+    assert response.status_code in (200, 422)
+    page = response.content.decode()
+    assert "Choose a free slot in the calendar." in page or "This time is in the past." in page
+    assert not Appointment.objects.filter(patient=clinic_day["patient"], starts_at__year__in=[1, 9999]).exists()
