@@ -72,9 +72,6 @@ class LineForm(forms.Form):
         self.fields["service"].label_from_instance = lambda s: f"{s.code} · {s.name} · {s.price}"
         self.fields["unit_price"].help_text = _("Leave empty for the price-list price.")
         self.fields["payer"].queryset = Payer.objects.filter(patient=visit.patient).exclude(kind="patient")
-        from billing.services import default_payer
-
-        self.fields["payer"].initial = default_payer(visit)
         self.fields["payer"].label_from_instance = lambda p: f"{p.get_kind_display()} · {p.name}"
 
 

@@ -83,8 +83,9 @@ def patient_account(patient) -> Payer:
         return Payer.objects.get(kind=PayerKind.PATIENT, patient=patient)
 
 
-# Other apps may name who pays a visit's lines unless staff choose otherwise:
-# ``rule(visit) -> Payer | None`` (e.g. partners: a booking paid at the partner).
+# Other apps may name who pays the booked services of a visit opened from its appointment:
+# ``rule(visit) -> Payer | None`` (e.g. partners: a booking paid at the partner). Lines added
+# at the clinic are the patient's unless staff choose another payer.
 DEFAULT_PAYERS: list = []
 
 

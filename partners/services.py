@@ -385,7 +385,9 @@ def _confirm(booking: PartnerBooking, organisation, subject: str) -> None:
     zone = clinic_zone()
     context = {"booking": booking, "appointment": appointment, "organisation": organisation,
                "clinic": connection.tenant.name, "reference": booking.code,
-               "starts": timezone.localtime(appointment.starts_at, zone)}
+               "starts": timezone.localtime(appointment.starts_at, zone),
+               "services": ", ".join(line.service.name for line in appointment.service_lines.select_related(
+                   "service").order_by("position"))}
     # The clinic's wall clock: the template's date filter shows the active zone's time, and on
     # the portal's (public) host that is UTC, not the clinic's.
     with timezone.override(zone):

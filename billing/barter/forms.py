@@ -60,7 +60,8 @@ class PolicyForm(forms.Form):
 class EmployeesForm(forms.Form):
     """Several employees of a company recorded in one go: one line each."""
 
-    agreement = forms.ModelChoiceField(label=_("Agreement"), queryset=Agreement.objects.all())
+    agreement = forms.ModelChoiceField(label=_("Agreement"),
+                                       queryset=Agreement.objects.filter(kind=Agreement.Kind.COMPANY))
     limit = forms.DecimalField(label=_("Limit"), max_digits=14, decimal_places=2, min_value=0, required=False,
                                help_text=_("For every line that names no limit of its own."))
     employees = forms.CharField(

@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Location, Practitioner, Service
@@ -13,7 +14,7 @@ from .models import Source, Status
 
 class ServiceChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name} · {obj.duration_minutes} min"
+        return f"{obj.name} · {gettext('%(minutes)s min') % {'minutes': obj.duration_minutes}}"
 
 
 class BookingForm(forms.Form):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from clinic.errors import DomainError
 from clinic.models import Location, OpeningHours, Practitioner, Service, WorkingHours
 
-from .availability import aware, clinic_zone, load_days
-from .models import Appointment, AppointmentService, Source, Status
+from .availability import Interval, aware, clinic_zone, load_days
+from .models import LIVE_STATUSES, Appointment, AppointmentService, Source, Status
 from .states import TRANSITIONS
 
 
@@ -34,7 +34,8 @@ def _refusing_taken_slots():
         raise
 
 
-def _check_slot(*, location: Location, practitioner: Practitioner, starts_at: datetime, ends_at: datetime) -> None:
+def _check_slot(*, location: Location, practitioner: Practitioner, starts_at: datetime, ends_at: datetime,
+                moving: int | None = None) -> None:
     if not location.is_active:
         raise DomainError(_("This location is closed for bookings."), field="location")
     if not practitioner.is_active:
@@ -66,6 +67,16 @@ def _check_slot(*, location: Location, practitioner: Practitioner, starts_at: da
         raise DomainError(_("This time is outside the practitioner's working hours."), field="starts_at")
     if any(b.overlaps(starts_at, ends_at) for b in loaded.breaks):
         raise DomainError(_("This time falls in the practitioner's break."), field="starts_at")
+    # Read now, not locked: the exclusion constraint is what guarantees no double booking;
+    # this only says why a time that looked free does not work.
+    for booked in loaded.appointments:
+        if booked.pk != moving and booked.status in LIVE_STATUSES and Interval(
+                booked.starts_at, booked.ends_at).overlaps(starts_at, ends_at):
+            if booked.starts_at > starts_at:
+                raise SlotTaken(_("The chosen services take %(minutes)s minutes and do not fit before the next "
+                                  "appointment: choose fewer services or another time.")
+                                % {"minutes": int((ends_at - starts_at).total_seconds() // 60)})
+            raise SlotTaken(_("This time was just taken. Please choose another slot."))
 
 
 def _services(service_ids: list[int]) -> list[Service]:
@@ -208,7 +219,7 @@ def reschedule_appointment(
             _("An appointment that is “%(status)s” cannot be moved.") % {"status": appointment.get_status_display()}
         )
     _check_slot(location=location, practitioner=practitioner, starts_at=starts_at,
-                ends_at=_ends(starts_at, duration))
+                ends_at=_ends(starts_at, duration), moving=appointment.pk)
     with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
         current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if current.status not in sources:

@@ -104,7 +104,8 @@ def _services(partnership, currency: str) -> tuple[list[tuple[int, str]], dict[i
     and their minutes."""
     rows = list(partnership.services.filter(is_active=True).order_by("name")
                 .values_list("pk", "name", "duration_minutes", "price"))
-    choices = [(pk, f"{name} · {minutes} min · {money(price, currency)}") for pk, name, minutes, price in rows]
+    choices = [(pk, f"{name} · {_('%(minutes)s min') % {'minutes': minutes}} · {money(price, currency)}")
+               for pk, name, minutes, price in rows]
     return choices, {pk: minutes for pk, _name, minutes, _price in rows}
 
 

@@ -162,6 +162,8 @@ def test_a_partner_booking_cancelled_at_the_front_desk_is_cancelled_in_the_partn
     booking.refresh_from_db()
     assert booking.cancelled_at is not None and booking.cancelled_by_name == (desk.full_name or desk.email)
     assert len(mail.outbox) == 1 and booking.code in mail.outbox[0].subject
+    body = mail.outbox[0].body  # who cancelled, why, and which appointment with which services
+    assert "Patient called the clinic" in body and "Consultation" in body and "Cancelled by" in body
 
 
 def test_a_partner_removed_while_booking_books_nothing(world, add_partner, tenant, monkeypatch):
@@ -224,7 +226,7 @@ def test_a_partner_cannot_cancel_or_move_an_appointment_that_has_begun(world, ad
     assert booking.cancelled_at is None and booking.appointment.status == "booked"
 
 
-def test_a_booking_paid_at_the_partner_charges_the_visit_to_the_partner(world, add_partner, tenant, client_for):
+def test_a_booking_paid_at_the_partner_charges_the_booked_services_to_the_partner(world, add_partner, tenant):
     from billing import ledger
     from billing.forms import LineForm
     from billing.services import add_line, open_visit
@@ -236,13 +238,14 @@ def test_a_booking_paid_at_the_partner_charges_the_visit_to_the_partner(world, a
     appointment = change_status(booking.appointment, "arrive", actor=world["manager"])
     visit = open_visit(patient=appointment.patient, location=None, actor=world["manager"], appointment=appointment)
     assert [line.payer for line in visit.lines.all()] == [booking.payer]  # the booked service, to the partner
-    form = LineForm(visit=visit)
-    assert form.fields["payer"].initial == booking.payer  # the front desk sees the partner chosen
-    add_line(visit, service=world["ecg"], payer=form.fields["payer"].initial, actor=world["manager"])
-    assert ledger.visit_due(visit, booking.payer) == Decimal("550.00")
+    assert ledger.visit_due(visit, booking.payer) == Decimal("400.00")
     assert ledger.balance(appointment.patient) == Decimal("0.00")  # the patient paid at the partner
-    page = client_for(world["manager"]).get(f"/visits/{visit.pk}/").content.decode()
-    assert f'<option value="{booking.payer.pk}" selected>' in page
+    # A service added at the clinic is not the partner's: the patient's, unless the desk chooses.
+    form = LineForm(visit=visit)
+    assert form.fields["payer"].initial is None and booking.payer in form.fields["payer"].queryset
+    add_line(visit, service=world["ecg"], actor=world["manager"])
+    assert ledger.visit_due(visit, booking.payer) == Decimal("400.00")
+    assert ledger.balance(appointment.patient) == Decimal("150.00")
 
     _other, clinic_paid = add_partner("Rusu Clinic", "RO-CL", payment_place="clinic")
     assert book(world, clinic_paid, hour=12).payer is None

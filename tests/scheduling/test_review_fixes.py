@@ -73,3 +73,21 @@ def test_a_start_at_the_ends_of_the_calendar_is_refused_with_a_message(clinic_da
     page = response.content.decode()
     assert "Choose a free slot in the calendar." in page or "This time is in the past." in page
     assert not Appointment.objects.filter(patient=clinic_day["patient"], starts_at__year__in=[1, 9999]).exists()
+
+
+def test_services_that_do_not_fit_before_the_next_appointment_say_so(clinic_day, front_desk):
+    from clinic.scheduling.services import SlotTaken
+    from tests.factories import ServiceFactory
+
+    book_appointment(actor=front_desk, patient=clinic_day["patient"], location=clinic_day["location"],
+                     practitioner=clinic_day["practitioner"], starts_at=at(clinic_day["monday"], 15),
+                     service_ids=[clinic_day["service"].pk])
+    long = ServiceFactory(duration_minutes=60)
+    with pytest.raises(SlotTaken, match="take 60 minutes and do not fit before the next appointment"):
+        book_appointment(actor=front_desk, patient=clinic_day["patient"], location=clinic_day["location"],
+                         practitioner=clinic_day["practitioner"], starts_at=at(clinic_day["monday"], 14, 30),
+                         service_ids=[long.pk])
+    with pytest.raises(SlotTaken, match="just taken"):
+        book_appointment(actor=front_desk, patient=clinic_day["patient"], location=clinic_day["location"],
+                         practitioner=clinic_day["practitioner"], starts_at=at(clinic_day["monday"], 15),
+                         service_ids=[clinic_day["service"].pk])
