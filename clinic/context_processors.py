@@ -25,6 +25,7 @@ CLINIC_NAVIGATION = [
 PORTAL_NAVIGATION = [
     (_("Clinics"), "portal_home", None, "building"),
     (_("Book"), "portal_book", "can_book", "calendar-plus"),
+    (_("Calendars"), "portal_book", "!can_book", "calendar3"),  # who may not book still sees them
     (_("Bookings"), "portal_bookings", None, "list-check"),
     (_("Account"), "portal_account", "sees_finance", "cash-coin"),
     (_("Users"), "portal_users", "manages_users", "people"),
@@ -39,7 +40,8 @@ def _portal_items(request, user) -> list[dict]:
         return []
     items = []
     for label, name, permission, icon in PORTAL_NAVIGATION:
-        if permission is None or getattr(membership, permission):
+        if permission is None or (not getattr(membership, permission[1:]) if permission.startswith("!")
+                                  else getattr(membership, permission)):
             url = reverse(name)
             items.append({"label": label, "url": url, "icon": icon,
                           "active": request.path == url if name == "portal_home" else request.path.startswith(url)})

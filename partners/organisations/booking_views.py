@@ -124,10 +124,12 @@ def _htmx_redirect(request, url: str):
 def book(request):
     """Filters (clinic, location, practitioner, service, week) and, once shown, a week grid per
     practitioner: free slots open the booking dialog; with ``move=<booking id>`` they move that
-    booking instead."""
-    member = _booker(request)
+    booking instead. A user who may not book sees the same calendars, without the links."""
+    member = _member(request)  # users without the booking permission see the calendars
+    if request.GET.get("move") and not member.can_book:
+        raise PermissionDenied
     clinics = active_clinics(member.organisation)
-    context = {"clinics": clinics, "weeks": None, "form": None}
+    context = {"clinics": clinics, "weeks": None, "form": None, "can_book": member.can_book}
     if clinics:
         slug = request.GET.get("clinic") or clinics[0].slug
         selected = next((c for c in clinics if c.slug == slug), None)
