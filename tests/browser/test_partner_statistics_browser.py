@@ -110,6 +110,9 @@ def test_a_manager_reads_the_statistics_cancels_a_booking_and_reads_the_partner_
     waiting = page.locator(f'tr[data-reference="{world["waiting"]}"]')
     expect(waiting.locator(".commission-charged")).to_have_text("—")  # not billed yet
     expect(page.locator("#total-commission-booked")).to_have_text("80.00 EUR")
+    page.set_viewport_size({"width": 375, "height": 800})  # on a phone only the table scrolls sideways
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 800})
     expect(page.locator("#total-commission-charged")).to_have_text("55.00 EUR")
     expect(page.locator("#commission-footnote")).to_contain_text("commission on the charged value")
     screenshot(page, "partner-statistics.png")
