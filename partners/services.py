@@ -32,7 +32,8 @@ from clinic.money import round_money
 from clinic.patients.services import NEW_SHARING
 from clinic.services import clinic_currency
 from clinic.tasks import send_email_after_commit
-from partners.organisations.models import ClinicLink, PartnerOrganisation, PartnerUser, TermsAcceptance
+from partners.organisations.models import ClinicLink, PartnerOrganisation, PartnerUser
+from partners.organisations.services import terms_accepted
 
 from .models import PartnerBooking, Partnership, PatientSearch, PaymentPlace
 
@@ -242,64 +243,25 @@ def set_channels(partnership_services: dict[int, set[int]], *, actor) -> None:
 # --- the portal side: acting for a partner user at a clinic ------------------------------
 
 
-def accept_terms(member: PartnerUser) -> TermsAcceptance:
-    """A partner user accepts the terms for the company (public schema). At the company's first
-    acceptance (its registration), invitations pending at that moment become active links
-    (registering was the answer to them); accepting a later version answers no invitation:
-    those are approved one by one in the portal."""
-    from partners.organisations.models import TERMS_VERSION
+def _linked_clinics(organisation, *statuses):
+    """The clinics whose link with the company is in one of ``statuses`` (public schema), by name."""
+    from clinic.tenants.models import Clinic
 
-    with schema_context("public"), transaction.atomic():
-        first = not TermsAcceptance.objects.filter(organisation_id=member.organisation_id).exists()
-        acceptance, _created = TermsAcceptance.objects.get_or_create(
-            organisation=member.organisation, version=TERMS_VERSION, defaults={"accepted_by": member.user})
-        if first:
-            ClinicLink.objects.filter(organisation=member.organisation, status=ClinicLink.Status.INVITED).update(
-                status=ClinicLink.Status.ACTIVE, responded_at=timezone.now(), responded_by=member.user)
-        return acceptance
-
-
-def has_accepted_terms(organisation) -> bool:
-    from partners.organisations.models import TERMS_VERSION
-
-    with schema_context("public"):
-        return TermsAcceptance.objects.filter(organisation=organisation, version=TERMS_VERSION).exists()
-
-
-def answer_invitation(member: PartnerUser, link_id: int, *, accept: bool) -> ClinicLink:
-    if not member.manages_users:
-        raise DomainError(_("Only a user who manages the company's users may answer invitations."))
-    with schema_context("public"), transaction.atomic():
-        link = ClinicLink.objects.select_for_update().filter(
-            pk=link_id, organisation=member.organisation).select_related("clinic").first()
-        if link is None:
-            raise DomainError(_("This invitation does not exist."))
-        if link.status != ClinicLink.Status.INVITED:
-            raise DomainError(_("This invitation was answered already."))
-        link.status = ClinicLink.Status.ACTIVE if accept else ClinicLink.Status.DECLINED
-        link.responded_at, link.responded_by = timezone.now(), member.user
-        link.save()
-        return link
+    return Clinic.objects.filter(partner_links__organisation=organisation,
+                                 partner_links__status__in=statuses).order_by("name")
 
 
 def active_clinics(organisation):
     """The clinics a partner company may book at now (public schema)."""
-    from clinic.tenants.models import Clinic
-
     with schema_context("public"):
-        return list(Clinic.objects.filter(partner_links__organisation=organisation,
-                                          partner_links__status=ClinicLink.Status.ACTIVE).order_by("name"))
+        return list(_linked_clinics(organisation, ClinicLink.Status.ACTIVE))
 
 
 def account_clinics(organisation):
     """The clinics whose partner account the company may read: those it works with, and those
     that removed it (the months it worked there stay readable for both sides)."""
-    from clinic.tenants.models import Clinic
-
     with schema_context("public"):
-        return list(Clinic.objects.filter(
-            partner_links__organisation=organisation,
-            partner_links__status__in=[ClinicLink.Status.ACTIVE, ClinicLink.Status.REMOVED]).order_by("name"))
+        return list(_linked_clinics(organisation, ClinicLink.Status.ACTIVE, ClinicLink.Status.REMOVED))
 
 
 def partnership_for(member: PartnerUser) -> Partnership:
@@ -309,7 +271,7 @@ def partnership_for(member: PartnerUser) -> Partnership:
     with schema_context("public"):
         active = ClinicLink.objects.filter(organisation_id=member.organisation_id, clinic_id=clinic.pk,
                                            status=ClinicLink.Status.ACTIVE).exists()
-    if not active or not has_accepted_terms(member.organisation):
+    if not active or terms_accepted(member.organisation) is None:
         raise DomainError(_("Your company cannot book at this clinic."))
     partnership = Partnership.objects.filter(organisation_id=member.organisation_id,
                                              removed_at__isnull=True).first()
@@ -487,11 +449,8 @@ def search_patients_for_partner(member: PartnerUser, query: str) -> list[dict]:
 def linked_clinic(organisation, slug: str):
     """One of the clinics the company may book at now, by its slug; None for any other slug
     (a clinic never linked, invited, declined or removed looks the same: a 404 for views)."""
-    from clinic.tenants.models import Clinic
-
     with schema_context("public"):
-        return Clinic.objects.filter(slug=slug, partner_links__organisation=organisation,
-                                     partner_links__status=ClinicLink.Status.ACTIVE).first()
+        return _linked_clinics(organisation, ClinicLink.Status.ACTIVE).filter(slug=slug).first()
 
 
 def bookings_for(member: PartnerUser, *, upcoming: bool, now: datetime, limit: int) -> list[PartnerBooking]:

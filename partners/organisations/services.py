@@ -12,6 +12,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -136,8 +137,6 @@ def register_partner_user(member: PartnerUser, *, token: str, password: str, acc
     """A partner user opens the registration link: sets the password and, for a company that
     has not accepted the current terms, accepts them (who, when, which version) — together.
     Returns the member as saved (log in with its user: the session keeps the new password's hash)."""
-    from partners.services import accept_terms
-
     with schema_context("public"), transaction.atomic(durable=True), set_actor(member.user):
         # Locked, so that two submissions of one link cannot both pass the token check.
         user = User.objects.select_for_update().get(pk=member.user_id)
@@ -156,6 +155,27 @@ def register_partner_user(member: PartnerUser, *, token: str, password: str, acc
     return member
 
 
+def _record_acceptance(member: PartnerUser) -> TermsAcceptance:
+    """The company accepts the current terms through ``member`` (once per version)."""
+    acceptance, _created = TermsAcceptance.objects.get_or_create(
+        organisation=member.organisation, version=TERMS_VERSION, defaults={"accepted_by": member.user})
+    return acceptance
+
+
+def accept_terms(member: PartnerUser) -> TermsAcceptance:
+    """A partner user accepts the terms for the company (registration). At the company's first
+    acceptance, invitations pending at that moment become active links (registering was the
+    answer to them); accepting a later version answers no invitation: those are approved one by
+    one in the portal."""
+    with schema_context("public"), transaction.atomic():
+        first = not TermsAcceptance.objects.filter(organisation_id=member.organisation_id).exists()
+        acceptance = _record_acceptance(member)
+        if first:
+            ClinicLink.objects.filter(organisation=member.organisation, status=ClinicLink.Status.INVITED).update(
+                status=ClinicLink.Status.ACTIVE, responded_at=timezone.now(), responded_by=member.user)
+        return acceptance
+
+
 def accept_current_terms(member: PartnerUser) -> TermsAcceptance:
     """A user who manages the company's users accepts the current terms for it (a new version).
 
@@ -165,9 +185,24 @@ def accept_current_terms(member: PartnerUser) -> TermsAcceptance:
     if not member.manages_users:
         raise DomainError(_("Only a user who manages the company's users may accept the terms."))
     with schema_context("public"), transaction.atomic(durable=True):
-        acceptance, _created = TermsAcceptance.objects.get_or_create(
-            organisation=member.organisation, version=TERMS_VERSION, defaults={"accepted_by": member.user})
-        return acceptance
+        return _record_acceptance(member)
+
+
+def answer_invitation(member: PartnerUser, link_id: int, *, accept: bool) -> ClinicLink:
+    """Approve or decline a clinic's invitation (the link is locked: answered once)."""
+    if not member.manages_users:
+        raise DomainError(_("Only a user who manages the company's users may answer invitations."))
+    with schema_context("public"), transaction.atomic():
+        link = ClinicLink.objects.select_for_update().filter(
+            pk=link_id, organisation=member.organisation).select_related("clinic").first()
+        if link is None:
+            raise DomainError(_("This invitation does not exist."))
+        if link.status != ClinicLink.Status.INVITED:
+            raise DomainError(_("This invitation was answered already."))
+        link.status = ClinicLink.Status.ACTIVE if accept else ClinicLink.Status.DECLINED
+        link.responded_at, link.responded_by = timezone.now(), member.user
+        link.save()
+        return link
 
 
 def clinic_links(organisation: PartnerOrganisation) -> list[ClinicLink]:

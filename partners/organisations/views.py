@@ -17,7 +17,6 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from clinic.accounts.views import PasswordChangeView
 from clinic.errors import DomainError
-from partners.services import answer_invitation
 
 from . import services
 from .forms import (
@@ -166,7 +165,7 @@ def invitation_answer(request, pk):
         return HttpResponseBadRequest()
     accept = form.cleaned_data["accept"]
     try:
-        link = answer_invitation(member, link.pk, accept=accept)
+        link = services.answer_invitation(member, link.pk, accept=accept)
     except DomainError as error:
         messages.error(request, error.message)
     else:

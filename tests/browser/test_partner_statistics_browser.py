@@ -34,7 +34,8 @@ def partner_bookings(committed, unique, forget_partners):
         from clinic.scheduling.availability import aware, clinic_zone
         from clinic.scheduling.services import change_status
         from partners.organisations.models import PartnerUser
-        from partners.services import PartnerData, PartnerTerms, accept_terms, add_partner, book_for_partner
+        from partners.organisations.services import accept_terms
+        from partners.services import PartnerData, PartnerTerms, add_partner, book_for_partner
         from tests.factories import (
             LocationFactory,
             PractitionerFactory,

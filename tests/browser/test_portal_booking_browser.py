@@ -65,7 +65,7 @@ def partner_at_alpha(committed, committed_public, unique, forget_partners):
 
     def member():
         from partners.organisations.models import PartnerUser
-        from partners.services import accept_terms
+        from partners.organisations.services import accept_terms
 
         member = PartnerUser.objects.select_related("user", "organisation").get(
             organisation_id=made["organisation_id"])

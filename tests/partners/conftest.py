@@ -48,7 +48,8 @@ def add_partner(world, django_capture_on_commit_callbacks):
     """``add_partner(name, reg, **terms)``: a partner added by the manager, terms accepted by its
     first user (password "partner-pw-2026"), services ticked; returns (partnership, member)."""
     from partners.organisations.models import PartnerUser
-    from partners.services import PartnerData, PartnerTerms, accept_terms
+    from partners.organisations.services import accept_terms
+    from partners.services import PartnerData, PartnerTerms
     from partners.services import add_partner as add
 
     def build(name="MedAsist SRL", registration="RO123", *, services=("consultation", "ecg"), locations=("here",),

@@ -41,7 +41,7 @@ def test_a_new_partner_registers_and_accepts_the_terms_before_booking(world, add
         assert ClinicLink.objects.get().status == "invited"
     with pytest.raises(DomainError, match="cannot book at this clinic"):
         book(world, member)
-    from partners.services import accept_terms
+    from partners.organisations.services import accept_terms
 
     acceptance = accept_terms(member)
     assert acceptance.version and acceptance.accepted_by_id == member.user_id
@@ -57,8 +57,8 @@ def test_a_new_partner_registers_and_accepts_the_terms_before_booking(world, add
 
 def test_an_existing_partner_gets_an_invitation(world, add_partner, tenant, clinic_b, in_clinic,
                                                 django_capture_on_commit_callbacks):
+    from partners.organisations.services import answer_invitation
     from partners.services import add_partner as add
-    from partners.services import answer_invitation
 
     _partnership, member = add_partner()
     with in_clinic(clinic_b):
