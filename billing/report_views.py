@@ -49,17 +49,13 @@ def cash_report(request):
 def revenue_report(request):
     first, last, error = _period(reports.revenue_period, request.GET)
     report = reports.revenue_report(first, last)
-    today = reports.clinic_today()
-    month_start = today.replace(day=1)
-    last_month_end = month_start - timedelta(days=1)
     context = {
         "tab": "revenue",
         "report": report,
         "first": first,
         "last": last,
         "error": error,
-        "this_month": (month_start, today),
-        "last_month": (last_month_end.replace(day=1), last_month_end),
+        **reports.month_shortcuts(),
     }
     return render(request, "billing/reports/revenue.html", context)
 

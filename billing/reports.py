@@ -101,10 +101,22 @@ def cash_period(data: Mapping) -> tuple[date, date]:
     return parse_period(data, default=(today, today), day_field="day")
 
 
+def month_so_far() -> tuple[date, date]:
+    """This month up to today, in the clinic's time zone."""
+    today = clinic_today()
+    return today.replace(day=1), today
+
+
+def month_shortcuts() -> dict:
+    """The reports' period buttons: this month so far, and the whole of last month."""
+    first, today = month_so_far()
+    last_month_end = first - timedelta(days=1)
+    return {"this_month": (first, today), "last_month": (last_month_end.replace(day=1), last_month_end)}
+
+
 def revenue_period(data: Mapping) -> tuple[date, date]:
     """The revenue report's period: ``first``/``last``; this month so far by default."""
-    today = clinic_today()
-    return parse_period(data, default=(today.replace(day=1), today))
+    return parse_period(data, default=month_so_far())
 
 
 def period_params(first: date, last: date) -> dict:

@@ -6,7 +6,6 @@ partner account is read per month (``?month=YYYY-MM``); its PDF and workbook are
 request (a month of one partner is small) and never name a patient.
 """
 
-from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from billing.reports import month_shortcuts, month_so_far
 from clinic.access import clinic_view
 from clinic.errors import DomainError
 
@@ -37,13 +37,10 @@ def statistics(request):
     try:
         filters = reports.clean_statistics(request.GET)
     except DomainError as refused:
-        filters, error = reports.StatisticsFilter(*reports.default_period()), refused.message
+        filters, error = reports.StatisticsFilter(*month_so_far()), refused.message
     page = reports.statistics_page(filters, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    today = reports.clinic_today()
-    month_start = today.replace(day=1)
-    last_month_end = month_start - timedelta(days=1)
     context = {
         "tab": "partners",
         "page": page,
@@ -54,8 +51,7 @@ def statistics(request):
         "partners": reports.partner_choices(),
         "error": error,
         "query": query.urlencode(),
-        "this_month": (month_start, today),
-        "last_month": (last_month_end.replace(day=1), last_month_end),
+        **month_shortcuts(),
         "account_month": filters.first.replace(day=1),
     }
     return render(request, "partners/statistics.html", context)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from billing.models import Visit, VisitLine
-from billing.reports import clinic_today, parse_period, period_bounds
+from billing.reports import month_so_far, parse_period, period_bounds
 from clinic.errors import DomainError
 from clinic.money import ZERO, minor_unit, round_money
 from clinic.scheduling.availability import clinic_zone
@@ -88,15 +88,9 @@ class StatisticsFilter:
         return {"first": self.first.isoformat(), "last": self.last.isoformat(), "partner": self.partnership_id}
 
 
-def default_period() -> tuple[date, date]:
-    """This month so far, in the clinic's time zone."""
-    today = clinic_today()
-    return today.replace(day=1), today
-
-
 def clean_statistics(data: Mapping) -> StatisticsFilter:
     """The filter asked for in a query dict (``first``, ``last``, ``partner``), or a DomainError."""
-    first, last = parse_period(data, default=default_period())
+    first, last = parse_period(data, default=month_so_far())
     text = (data.get("partner") or "").strip()
     partnership_id = None
     if text:
@@ -489,7 +483,7 @@ def parse_month(text: str, field_name: str = "month") -> date:
 
 
 def this_month() -> date:
-    return clinic_today().replace(day=1)
+    return month_so_far()[0]
 
 
 def account_month(data: Mapping) -> date:
