@@ -78,6 +78,14 @@ class WorkingHoursFactory(factory.django.DjangoModelFactory):
     ends = time(17)
 
 
+def open_every_day(location, practitioner, *, opens=time(8), closes=time(20), starts=time(9), ends=time(17)):
+    """The location open, and the practitioner working there, every day of the week."""
+    for weekday in range(7):
+        OpeningHours.objects.get_or_create(location=location, weekday=weekday,
+                                           defaults={"opens": opens, "closes": closes})
+        WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday, starts=starts, ends=ends)
+
+
 class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "patients.Patient"

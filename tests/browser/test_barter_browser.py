@@ -173,13 +173,12 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
     second visit exhausting the limit, the mark gone and the next appointment noted."""
 
     def build():
-        from datetime import datetime, time, timedelta
+        from datetime import datetime, timedelta
         from decimal import Decimal
         from zoneinfo import ZoneInfo
 
         from billing.barter.services import register_policy, review_policy, save_agreement
         from billing.reports import clinic_today
-        from clinic.models import OpeningHours
         from tests.factories import (
             AppointmentFactory,
             LocationFactory,
@@ -187,18 +186,14 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
             PractitionerFactory,
             ServiceCategoryFactory,
             ServiceFactory,
-            WorkingHoursFactory,
             make_staff,
+            open_every_day,
         )
 
         service = ServiceFactory(name=f"Implant {unique}", category=ServiceCategoryFactory(name=f"Surgery {unique}"),
                                  price=Decimal("7500.00"))
         location, practitioner = LocationFactory(name=f"Barter room {unique}"), PractitionerFactory()
-        for weekday in range(7):  # a free slot any day, for the booking dialog
-            OpeningHours.objects.get_or_create(location=location, weekday=weekday,
-                                               defaults={"opens": time(8), "closes": time(20)})
-            WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday,
-                                starts=time(9), ends=time(17))
+        open_every_day(location, practitioner)  # a free slot any day, for the booking dialog
         patient = PatientFactory(first_name="Marin", last_name=f"Barter {unique[:4]}")
         reviewer = make_staff("manager", email=f"barter-walk-{unique}@browser.example")
         agreement = save_agreement(None, actor=reviewer, data={

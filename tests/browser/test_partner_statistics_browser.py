@@ -29,7 +29,6 @@ def partner_bookings(committed, unique, forget_partners):
 
         from billing.reports import clinic_today
         from billing.services import add_line, open_visit
-        from clinic.models import OpeningHours
         from clinic.patients.services import PatientData
         from clinic.scheduling.availability import aware, clinic_zone
         from clinic.scheduling.services import change_status
@@ -40,16 +39,13 @@ def partner_bookings(committed, unique, forget_partners):
             LocationFactory,
             PractitionerFactory,
             ServiceFactory,
-            WorkingHoursFactory,
             make_staff,
+            open_every_day,
         )
 
         location = LocationFactory(name=f"Statistics Central {unique}", open_weekdays=False)
         practitioner = PractitionerFactory(full_name=f"Dr Elena Stat {unique}")
-        for weekday in range(7):
-            OpeningHours.objects.create(location=location, weekday=weekday, opens=time(8), closes=time(20))
-            WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday,
-                                starts=time(9), ends=time(17))
+        open_every_day(location, practitioner)
         consultation = ServiceFactory(code=f"PS-{unique}", name=f"Consultation {unique}", price=Decimal("400.00"),
                                       duration_minutes=30)
         ecg = ServiceFactory(code=f"PE-{unique}", name=f"ECG {unique}", price=Decimal("150.00"),

@@ -13,7 +13,7 @@ README (the day view).
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import urlparse
 
@@ -53,13 +53,12 @@ def walk(committed, unique, forget_partners):
     left: its bookings and patient searches, its partnership here, and on the public side its
     users, clinic links, terms acceptances and their audit entries. This runs before clinic
     alpha's own clean-up, because a partner booking protects its appointment."""
-    from clinic.models import OpeningHours
     from tests.factories import (
         LocationFactory,
         PractitionerFactory,
         ServiceCategoryFactory,
         ServiceFactory,
-        WorkingHoursFactory,
+        open_every_day,
     )
 
     short = unique[:4]
@@ -69,10 +68,7 @@ def walk(committed, unique, forget_partners):
 
         location = LocationFactory(name=f"Walk Central {short}", open_weekdays=False)
         practitioner = PractitionerFactory(full_name=f"Dr Elena Walk {short}")
-        for weekday in range(7):
-            OpeningHours.objects.create(location=location, weekday=weekday, opens=time(8), closes=time(20))
-            WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday,
-                                starts=time(9), ends=time(17))
+        open_every_day(location, practitioner)
         category = ServiceCategoryFactory(name=f"Cardiology {short}")
         services = {
             name: ServiceFactory(code=f"PW{index}-{unique}", name=f"{name} {short}", category=category,

@@ -22,7 +22,7 @@ def partner_at_alpha(committed, committed_public, unique, forget_partners):
 
     def build():
         from billing.reports import clinic_today
-        from clinic.models import Break, OpeningHours
+        from clinic.models import Break
         from clinic.scheduling.availability import aware, clinic_zone
         from clinic.scheduling.services import book_appointment
         from partners.services import PartnerData, PartnerTerms, add_partner
@@ -31,16 +31,13 @@ def partner_at_alpha(committed, committed_public, unique, forget_partners):
             PatientFactory,
             PractitionerFactory,
             ServiceFactory,
-            WorkingHoursFactory,
             make_staff,
+            open_every_day,
         )
 
         location = LocationFactory(name=f"Portal Central {unique}", open_weekdays=False)
         practitioner = PractitionerFactory(full_name=f"Dr Irina Portal {unique}")
-        for weekday in range(7):
-            OpeningHours.objects.create(location=location, weekday=weekday, opens=time(8), closes=time(20))
-            WorkingHoursFactory(practitioner=practitioner, location=location, weekday=weekday,
-                                starts=time(9), ends=time(17))
+        open_every_day(location, practitioner)
         service = ServiceFactory(code=f"PB-{unique}", name=f"Partner consultation {unique}",
                                  price=Decimal("300.00"), duration_minutes=30)
         manager = make_staff("manager", email=f"manager-{unique}@portal-booking.example")

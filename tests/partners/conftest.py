@@ -13,8 +13,8 @@ from tests.factories import (
     PatientFactory,
     PractitionerFactory,
     ServiceFactory,
-    WorkingHoursFactory,
     make_staff,
+    open_every_day,
 )
 
 
@@ -22,17 +22,12 @@ from tests.factories import (
 def world(tenant):
     """Clinic alpha with two locations, a practitioner working every day 9-17 at each, three
     services and an earlier patient; a manager."""
-    from clinic.models import OpeningHours
 
     here, there = LocationFactory(name="Central"), LocationFactory(name="Riverside")
     practitioner = PractitionerFactory(full_name="Dr Elena Munteanu")
     other = PractitionerFactory(full_name="Dr Andrei Ciobanu")
-    for location, works_there in ((here, practitioner), (there, other)):
-        for weekday in range(7):
-            OpeningHours.objects.get_or_create(location=location, weekday=weekday,
-                                               defaults={"opens": time(8), "closes": time(20)})
-            WorkingHoursFactory(practitioner=works_there, location=location, weekday=weekday,
-                                starts=time(9), ends=time(17))
+    open_every_day(here, practitioner)
+    open_every_day(there, other)
     return {
         "here": here, "there": there, "practitioner": practitioner, "other": other,
         "consultation": ServiceFactory(name="Consultation", price=Decimal("400.00"), duration_minutes=30),
