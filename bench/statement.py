@@ -85,7 +85,10 @@ def load(rng: random.Random, history: History) -> float:
     from django.contrib.auth.models import Group
     from django.db import connection
 
+    from billing.ledger import counter_leg
     from billing.models import (
+        BOOK_SIDE,
+        BUCKET_SIDE,
         Activity,
         BillingSettings,
         Bucket,
@@ -94,6 +97,7 @@ def load(rng: random.Random, history: History) -> float:
         LedgerEntry,
         Payer,
         Payment,
+        Posting,
         Visit,
         VisitLine,
     )
@@ -127,18 +131,40 @@ def load(rng: random.Random, history: History) -> float:
     payers = Payer.objects.bulk_create([Payer(kind="patient", patient=p) for p in patients])
     payer_of = {payer.patient_id: payer for payer in payers}
     currency = connection.tenant.currency
-    ids = {"appointment": 0, "visit": 0, "line": 0, "payment": 0, "deposit": 0, "entry": 0, "activity": 0}
+    ids = {"appointment": 0, "visit": 0, "line": 0, "payment": 0, "deposit": 0, "entry": 0, "activity": 0,
+           "posting": 0}
 
     def next_id(kind):
         ids[kind] += 1
         return ids[kind]
 
     appointments, visits, lines, payments, deposits, entries, activities = [], [], [], [], [], [], []
+    postings = []
 
-    def entry(account, bucket, kind, at, amount=Decimal("0.00"), **extra):
-        entries.append({"id": next_id("entry"), "account_id": account.pk, "bucket": bucket, "kind": kind,
-                        "amount": amount, "currency": currency, "patient_id": account.patient_id,
-                        "created": at, **extra})
+    def entry(account, bucket, kind, at, amount=Decimal("0.00"), posting_id=None, **extra):
+        """A balanced posting as ``billing.ledger.post`` writes it: the entry and its book leg
+        (a payment from a deposit takes the deposit down in the same posting; points join the
+        payment's posting)."""
+        if posting_id is None:
+            posting_id = next_id("posting")
+            postings.append({"id": posting_id, "kind": kind, "created": at, "actor_id": extra.get("actor_id")})
+        entries.append({"id": next_id("entry"), "posting_id": posting_id, "account_id": account.pk,
+                        "bucket": bucket, "side": BUCKET_SIDE[bucket], "kind": kind, "amount": amount,
+                        "currency": currency, "patient_id": account.patient_id, "created": at, **extra})
+        method = extra.get("method", "")
+        book, book_amount = counter_leg(account.kind, bucket, kind, method, amount)
+        common = {k: v for k, v in extra.items() if k in ("method", "visit_id", "line_id", "payment_id",
+                                                              "deposit_id", "actor_id", "note")}
+        if book:
+            entries.append({"id": next_id("entry"), "posting_id": posting_id, "book": book, "bucket": Bucket.BOOK,
+                            "side": BOOK_SIDE[book], "kind": kind, "amount": book_amount, "currency": currency,
+                            "patient_id": account.patient_id, "created": at, **common})
+        elif bucket == Bucket.DEBT and method == "deposit":
+            entries.append({"id": next_id("entry"), "posting_id": posting_id, "account_id": account.pk,
+                            "bucket": Bucket.DEPOSIT, "side": BUCKET_SIDE[Bucket.DEPOSIT],
+                            "kind": Entry.DEPOSIT_APPLIED, "amount": amount, "currency": currency,
+                            "patient_id": account.patient_id, "created": at, **common})
+        return posting_id
 
     # --- the long history: five years of one patient.
     account = payer_of[heavy.pk]
@@ -175,10 +201,10 @@ def load(rng: random.Random, history: History) -> float:
         payments.append({"id": payment_id, "number": payment_id, "patient_id": heavy.pk, "payer_id": account.pk,
                          "visit_id": visit_id, "method": method, "amount": total, "currency": currency,
                          "cashier_id": rng.choice(cashiers).pk, "created": paid_at})
-        entry(account, Bucket.DEBT, Entry.PAYMENT, paid_at, -total, method=method, cash_flow=total,
-              visit_id=visit_id, payment_id=payment_id)
+        paid = entry(account, Bucket.DEBT, Entry.PAYMENT, paid_at, -total, method=method, visit_id=visit_id,
+                     payment_id=payment_id)
         entry(account, Bucket.POINTS, Entry.POINTS_EARNED, paid_at, points=int(total * Decimal("0.05")),
-              visit_id=visit_id, payment_id=payment_id)
+              visit_id=visit_id, payment_id=payment_id, posting_id=paid)
         if n % 3 == 0:  # 200 partial refunds
             refund_id = next_id("payment")
             refund_at = paid_at + timedelta(days=1)
@@ -187,14 +213,14 @@ def load(rng: random.Random, history: History) -> float:
                              "currency": currency, "refund_of_id": payment_id, "reason": "Goodwill",
                              "cashier_id": cashiers[0].pk, "created": refund_at})
             entry(account, Bucket.DEBT, Entry.REFUND, refund_at, Decimal("50.00"), method=method,
-                  cash_flow=Decimal("-50.00"), visit_id=visit_id, payment_id=refund_id, note="Goodwill")
+                  visit_id=visit_id, payment_id=refund_id, note="Goodwill")
         if n % 6 == 0:  # 100 deposits
             deposit_id = next_id("deposit")
             deposits.append({"id": deposit_id, "number": 100_000 + deposit_id, "patient_id": heavy.pk,
                              "amount": Decimal("500.00"), "currency": currency, "method": "card",
                              "received_by_id": cashiers[1].pk, "created": at - timedelta(days=2)})
             entry(account, Bucket.DEPOSIT, Entry.DEPOSIT_RECEIVED, at - timedelta(days=2), Decimal("500.00"),
-                  method="card", cash_flow=Decimal("500.00"), deposit_id=deposit_id)
+                  method="card", deposit_id=deposit_id)
         if n % 2 == 0:  # 300 CRM tasks
             activities.append({"id": next_id("activity"), "patient_id": heavy.pk, "kind": "call",
                                "subject": "Call about the next check-up", "due_date": (at + timedelta(days=30)).date(),
@@ -237,13 +263,12 @@ def load(rng: random.Random, history: History) -> float:
         payments.append({"id": payment_id, "number": payment_id, "patient_id": patient.pk, "payer_id": payer.pk,
                          "method": method, "amount": amount, "currency": currency, "cashier_id": cashier.pk,
                          "created": at})
-        cash = amount if method in ("cash", "card", "transfer") else Decimal("0.00")
-        entry(payer, Bucket.DEBT, Entry.PAYMENT, at, -amount, method=method, cash_flow=cash,
-              payment_id=payment_id, actor_id=cashier.pk)
+        entry(payer, Bucket.DEBT, Entry.PAYMENT, at, -amount, method=method, payment_id=payment_id,
+              actor_id=cashier.pk)
     history.month_payments = 30_000
 
     for model, rows in ((Appointment, appointments), (Visit, visits), (VisitLine, lines), (Deposit, deposits),
-                        (Payment, payments), (LedgerEntry, entries), (Activity, activities)):
+                        (Payment, payments), (Posting, postings), (LedgerEntry, entries), (Activity, activities)):
         copy_objects(model, rows)
         reset_id_sequence(model)
     with connection.cursor() as cursor:
@@ -251,6 +276,62 @@ def load(rng: random.Random, history: History) -> float:
         cursor.execute("SELECT setval('billing_receipt_number_seq', %s)", [200_000])
         cursor.execute("ANALYZE")
     return time.perf_counter() - started
+
+
+def load_counterparty(rng: random.Random, entries_wanted: int = 200_000):
+    """A barter company whose 2,000 policies were charged over 300 days: ``entries_wanted``
+    ledger legs (each charge is a posting of two legs), and a few transfers received."""
+    from django.db import connection
+
+    from billing.models import Counterparty, LedgerEntry, Payer, Posting
+    from clinic.patients.models import Patient
+
+    currency = connection.tenant.currency
+    counterparty = Counterparty.objects.create(kind="barter_company", reference="agreement:bench", name="Bench SRL",
+                                               currency=currency)
+    patients = Patient.objects.bulk_create(
+        [Patient(first_name=f"Employee{i}", last_name="Bench", phone=f"+3737{i:07d}") for i in range(2000)])
+    payers = Payer.objects.bulk_create([Payer(kind="barter_policy", patient=p, counterparty=counterparty,
+                                              name=f"Bench SRL · {p.pk}") for p in patients])
+    top_posting = Posting.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    top_entry = LedgerEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    end = datetime.now(ZONE)
+    postings, entries = [], []
+    for n in range(entries_wanted // 2):
+        posting_id, at = top_posting + n + 1, end - timedelta(minutes=rng.randrange(300 * 24 * 60))
+        payer, amount = rng.choice(payers), Decimal(rng.randrange(50, 900))
+        postings.append({"id": posting_id, "kind": "charge", "created": at})
+        entries.append({"id": top_entry + 2 * n + 1, "posting_id": posting_id, "account_id": payer.pk,
+                        "bucket": "debt", "side": 1, "kind": "charge", "amount": amount, "currency": currency,
+                        "patient_id": payer.patient_id, "created": at})
+        entries.append({"id": top_entry + 2 * n + 2, "posting_id": posting_id, "book": "revenue.barter",
+                        "bucket": "book", "side": -1, "kind": "charge", "amount": amount, "currency": currency,
+                        "patient_id": payer.patient_id, "created": at})
+    copy_objects(Posting, postings)
+    copy_objects(LedgerEntry, entries)
+    reset_id_sequence(Posting)
+    reset_id_sequence(LedgerEntry)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return counterparty
+
+
+def bench_counterparty(counterparty, runs: int) -> dict:
+    """A counterparty's balance and ageing, and how many SQL statements each takes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing import ledger
+
+    balance = time_call(lambda: ledger.counterparty_balance(counterparty), runs)
+    ageing = time_call(lambda: ledger.receivables([counterparty], zone=ZONE), runs)
+    with CaptureQueriesContext(connection) as balance_queries:
+        ledger.counterparty_balance(counterparty)
+    with CaptureQueriesContext(connection) as ageing_queries:
+        [row] = ledger.receivables([counterparty], zone=ZONE)
+    legs = ledger.LedgerEntry.objects.filter(account__counterparty=counterparty).count() * 2
+    return {"balance": balance, "ageing": ageing, "balance_queries": len(balance_queries),
+            "ageing_queries": len(ageing_queries), "legs": legs, "owes": row.owes}
 
 
 def time_call(function, runs: int) -> dict:
@@ -378,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
         connection.set_tenant(clinic)
         log("Building the statement PDF ...")
         pdf = bench_pdf(history, user)
+        connection.set_tenant(clinic)
+        log("Loading a counterparty with 200,000 ledger entries ...")
+        counterparty = load_counterparty(rng)
+        receivable = bench_counterparty(counterparty, args.runs)
 
     figures = {
         "summary_ms_median": round(summary["median"], 1),
@@ -390,6 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         "history_events": history.events,
         "month_payments": history.month_payments,
         "load_s": round(load_s, 1),
+        "counterparty_balance_ms_median": round(receivable["balance"]["median"], 1),
+        "counterparty_ageing_ms_median": round(receivable["ageing"]["median"], 1),
+        "counterparty_ageing_ms_p95": round(receivable["ageing"]["p95"], 1),
+        "counterparty_ageing_queries": receivable["ageing_queries"],
+        "counterparty_entries": receivable["legs"],
     }
     if cash_page:
         figures["cash_report_page_ms_median"] = round(cash_page["median"], 1)
@@ -423,6 +513,14 @@ def main(argv: list[str] | None = None) -> int:
     if cash_page:
         lines.append(f"    {'cash report of the month (page)':<{w}} {cash_page['median']:>10.1f} "
                      f"{cash_page['p95']:>9.1f} {cash_page['queries']:>8}")
+    lines += [
+        f"    {'counterparty balance (' + format(receivable['legs'], ',') + ' entries)':<{w}} "
+        f"{receivable['balance']['median']:>10.1f} {receivable['balance']['p95']:>9.1f} "
+        f"{receivable['balance_queries']:>8}" + verdict(receivable["balance"]["median"] < 100, "< 100 ms"),
+        f"    {'counterparty ageing (same entries)':<{w}} {receivable['ageing']['median']:>10.1f} "
+        f"{receivable['ageing']['p95']:>9.1f} {receivable['ageing_queries']:>8}"
+        + verdict(receivable["ageing"]["median"] < 100, "< 100 ms"),
+    ]
     if pdf:
         lines += [
             "",

@@ -342,3 +342,36 @@ def write_off_pdf(write_off) -> bytes:
              .order_by("created", "id"))
     return _pdf("billing/documents/write_off.html", {"write_off": write_off, "policy": policy, "lines": lines,
                                                      "figures": figures(policy)})
+
+
+# --- a counterparty's statement ----------------------------------------------------------------
+
+
+def counterparty_statement_pdf(statement) -> bytes:
+    """A counterparty's statement for a period: opening balance, entries, closing balance."""
+    return _pdf("billing/documents/counterparty_statement.html", {"statement": statement,
+                                                                  "today": timezone.localdate()})
+
+
+def rows_workbook(rows, title: str) -> bytes:
+    """Small rows as an .xlsx (built in memory, on request); text that looks like a formula is
+    written as text, so nothing a person typed ever runs in a spreadsheet program."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=str(title)[:31])
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                value = cell
+            cells.append(value)
+        sheet.append(cells)
+    handle = BytesIO()
+    workbook.save(handle)
+    return handle.getvalue()

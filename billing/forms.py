@@ -110,3 +110,13 @@ class ClubSettingsForm(forms.Form):
                                          decimal_places=4, min_value=0,
                                          help_text=_("0 switches the customer club off."))
     point_value = _amount_field(_("Value of one point"))
+
+
+class CounterpartyReceiptForm(forms.Form):
+    amount = _amount_field(_("Amount received"))
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("Bank reference"), max_length=100)
+
+
+class UndoAllocationForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)

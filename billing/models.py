@@ -22,6 +22,43 @@ from clinic.fields import SequenceNumberField
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+# --- counterparties ------------------------------------------------------------------
+
+
+class Counterparty(models.Model):
+    """Whoever is not a patient and owes or is owed as a whole: a platform, a barter
+    company, a partner company (DESIGN.md, "Counterparties").
+
+    Its coverage payers point to it by a foreign key; entries of its own (a transfer
+    received, a commission owed, a write-off) sit on it with no patient. Its balance,
+    ageing and statement are ledger sums (``billing.ledger``).
+    """
+
+    class Kind(models.TextChoices):
+        PLATFORM = "platform", _("Platform")
+        BARTER_COMPANY = "barter_company", _("Barter company")
+        PARTNER = "partner", _("Partner company")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # What it stands for in its own app: "agreement:12", "partner:3" (a partner organisation's
+    # id in the public schema), "platform:alipay". Never its name: a name may change.
+    reference = models.CharField(max_length=100, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    currency = models.CharField(_("currency"), max_length=3)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("counterparty")
+        verbose_name_plural = _("counterparties")
+        ordering = ["name", "id"]
+        default_permissions = ("view",)
+        permissions = [("settle_counterparty", _("Can record and allocate money from counterparties"))]
+        constraints = [models.UniqueConstraint(fields=["kind", "reference"], name="billing_counterparty_once")]
+
+    def __str__(self):
+        return self.name
+
+
 # --- payers ------------------------------------------------------------------------
 
 
@@ -71,6 +108,10 @@ class Payer(models.Model):
         "patients.Patient", verbose_name=_("patient"), on_delete=models.PROTECT, related_name="payers"
     )
     name = models.CharField(_("name"), max_length=200, blank=True)
+    # The counterparty a coverage belongs to (a policy's company, a partner); none for the
+    # patient's own account.
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("counterparty"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="payers")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -80,7 +121,9 @@ class Payer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["patient"], condition=Q(kind="patient"), name="billing_one_own_account_per_patient"
-            )
+            ),
+            models.CheckConstraint(condition=~Q(kind="patient") | Q(counterparty__isnull=True),
+                                   name="billing_own_account_has_no_counterparty"),
         ]
 
     def __str__(self):
@@ -365,15 +408,71 @@ class Entry(models.TextChoices):
     POINTS_EARNED = "points_earned", _("Points earned")
     POINTS_REDEEMED = "points_redeemed", _("Points redeemed")
     WRITE_OFF = "write_off", _("Written off")
+    # A counterparty's own entries.
+    RECEIVED = "received", _("Money received")
+    ALLOCATED = "allocated", _("Allocated")
+    UNALLOCATED = "unallocated", _("Allocation undone")
+    COMMISSION = "commission", _("Commission")
 
 
 class Bucket(models.TextChoices):
-    # What the payer owes (+) or has paid in excess (−).
+    # What the payer or counterparty owes (+) or has paid in excess (−).
     DEBT = "debt", _("Balance")
     # Money the patient paid ahead and has not used (+).
     DEPOSIT = "deposit", _("Deposits")
     # Customer-club points (the entry's ``points``; its amount is zero).
     POINTS = "points", _("Customer club")
+    # What the clinic owes a counterparty (+), e.g. a partner's commission.
+    PAYABLE = "payable", _("Owed by the clinic")
+    # A leg on one of the clinic's own accounts (``LedgerEntry.book``).
+    BOOK = "book", _("Clinic account")
+
+
+class Book(models.TextChoices):
+    """The clinic's own accounts: the other side of every payer's or counterparty's entry."""
+
+    REVENUE = "revenue", _("Revenue")
+    REVENUE_BARTER = "revenue.barter", _("Revenue from barter")
+    REVENUE_PARTNER = "revenue.partner", _("Revenue from partners")
+    PLATFORM_CLEARING = "platform.clearing", _("Platform settlement clearing")
+    PLATFORM_RECEIVABLE = "platform.receivable", _("Platform settlement receivable")
+    TILL_CASH = "till.cash", _("Cash")
+    TILL_CARD = "till.card", _("Card clearing")
+    TILL_TRANSFER = "till.transfer", _("Bank")
+    CLUB_CREDIT = "club.credit", _("Customer club credit given")
+    WRITE_OFF = "write_off", _("Written off")
+    COMMISSION = "commission", _("Commission to partners")
+
+
+# The side each account's balance is kept on: +1 an asset or an expense (debit), −1 a
+# liability or revenue (credit). A posting balances when Σ amount × side = 0 over its legs.
+DEBIT, CREDIT = 1, -1
+BUCKET_SIDE = {Bucket.DEBT: DEBIT, Bucket.DEPOSIT: CREDIT, Bucket.POINTS: DEBIT, Bucket.PAYABLE: CREDIT}
+BOOK_SIDE = {
+    Book.REVENUE: CREDIT, Book.REVENUE_BARTER: CREDIT, Book.REVENUE_PARTNER: CREDIT,
+    Book.PLATFORM_CLEARING: CREDIT,
+    Book.PLATFORM_RECEIVABLE: DEBIT, Book.TILL_CASH: DEBIT, Book.TILL_CARD: DEBIT, Book.TILL_TRANSFER: DEBIT,
+    Book.CLUB_CREDIT: DEBIT, Book.WRITE_OFF: DEBIT, Book.COMMISSION: DEBIT,
+}
+
+
+class Posting(models.Model):
+    """One balanced transaction of the ledger: two or more legs whose amounts, each on its
+    account's side, sum to zero. The database refuses an unbalanced one at commit (a
+    deferred constraint trigger, as django-hordak does it)."""
+
+    kind = models.CharField(max_length=20, choices=Entry.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
+        ordering = ["created", "id"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
 
 
 class LedgerEntryQuerySet(models.QuerySet):
@@ -385,25 +484,34 @@ class LedgerEntryQuerySet(models.QuerySet):
 
 
 class LedgerEntry(models.Model):
-    """One line of the append-only ledger. Written only by ``billing.ledger.post``."""
+    """One leg of a posting, on exactly one account: a payer's (a patient's own account or a
+    coverage, in a bucket), a counterparty's, or one of the clinic's books. Written only by
+    ``billing.ledger``; the database refuses changes and deletions."""
 
-    account = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="entries")
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="legs")
+    account = models.ForeignKey(Payer, null=True, on_delete=models.PROTECT, related_name="entries")
+    counterparty = models.ForeignKey(Counterparty, null=True, on_delete=models.PROTECT, related_name="entries")
+    book = models.CharField(max_length=30, choices=Book.choices, blank=True)
     bucket = models.CharField(max_length=10, choices=Bucket.choices)
+    # +1 debit side, −1 credit side: the posting balances on Σ amount × side.
+    side = models.SmallIntegerField()
     kind = models.CharField(max_length=20, choices=Entry.choices)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     points = models.BigIntegerField(default=0)
-    # Money into (+) or out of (−) the till or the bank, in the entry's method.
-    cash_flow = models.DecimalField(default=0, **MONEY)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="ledger_entries")
+    patient = models.ForeignKey("patients.Patient", null=True, on_delete=models.PROTECT,
+                                related_name="ledger_entries")
     visit = models.ForeignKey(Visit, null=True, on_delete=models.PROTECT, related_name="entries")
     line = models.ForeignKey(VisitLine, null=True, on_delete=models.PROTECT, related_name="entries")
     payment = models.ForeignKey(Payment, null=True, on_delete=models.PROTECT, related_name="entries")
     deposit = models.ForeignKey(Deposit, null=True, on_delete=models.PROTECT, related_name="entries")
+    # A counterparty's transfer and what it was allocated to.
+    receipt = models.ForeignKey("CounterpartyReceipt", null=True, on_delete=models.PROTECT, related_name="entries")
+    allocation = models.ForeignKey("Allocation", null=True, on_delete=models.PROTECT, related_name="entries")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     note = models.CharField(max_length=200, blank=True)
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField()
 
     objects = LedgerEntryQuerySet.as_manager()
 
@@ -417,6 +525,21 @@ class LedgerEntry(models.Model):
             models.Index(fields=["account", "bucket"], name="billing_ledger_account"),
             models.Index(fields=["created"], name="billing_ledger_created"),
             models.Index(fields=["deposit"], condition=Q(deposit__isnull=False), name="billing_ledger_deposit"),
+            models.Index(fields=["posting"], name="billing_ledger_posting"),
+            models.Index(fields=["counterparty", "created"], condition=Q(counterparty__isnull=False),
+                         name="billing_ledger_counterparty"),
+            models.Index(fields=["book", "created"], condition=~Q(book=""), name="billing_ledger_book"),
+        ]
+        constraints = [
+            # Exactly one account: a payer's, a counterparty's, or a book.
+            models.CheckConstraint(
+                condition=(Q(account__isnull=False, counterparty__isnull=True, book="")
+                           | Q(account__isnull=True, counterparty__isnull=False, book="")
+                           | (Q(account__isnull=True, counterparty__isnull=True) & ~Q(book=""))),
+                name="billing_ledger_one_account",
+            ),
+            models.CheckConstraint(condition=Q(book="") | Q(bucket="book"), name="billing_ledger_book_bucket"),
+            models.CheckConstraint(condition=Q(side__in=[1, -1]), name="billing_ledger_side"),
         ]
 
     def __str__(self):
@@ -429,6 +552,61 @@ class LedgerEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Ledger entries are never deleted.")
+
+
+# --- settling with counterparties -------------------------------------------------------
+
+
+class CounterpartyReceipt(models.Model):
+    """Money a counterparty sent (a bank transfer); allocated to what it owes, the rest held
+    as its credit."""
+
+    counterparty = models.ForeignKey(Counterparty, verbose_name=_("counterparty"), on_delete=models.PROTECT,
+                                     related_name="receipts")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    received_on = models.DateField(_("received on"))
+    reference = models.CharField(_("bank reference"), max_length=100)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("money received")
+        verbose_name_plural = _("money received")
+        ordering = ["-received_on", "-id"]
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_receipt_positive")]
+
+    def __str__(self):
+        return f"{self.reference} · {self.amount} {self.currency}"
+
+
+class Allocation(models.Model):
+    """A part of a receipt applied to one coverage's debt for one visit (or undone, with a reason)."""
+
+    receipt = models.ForeignKey(CounterpartyReceipt, on_delete=models.PROTECT, related_name="allocations")
+    payer = models.ForeignKey(Payer, verbose_name=_("payer"), on_delete=models.PROTECT, related_name="+")
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    undo_reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["created", "id"]
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="billing_allocation_positive")]
+
+    def __str__(self):
+        return f"{self.amount}"
 
 
 # --- the customer club and CRM ----------------------------------------------------------

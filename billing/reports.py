@@ -1,12 +1,12 @@
 """Money reports: sums over the ledger, so they cannot disagree with a balance.
 
-- the **cash report** counts money that moved into or out of the till or the
-  bank (``cash_flow``): payments and refunds in cash, by card or transfer,
-  deposits received and returned. Deposit use and club credit spend money
+- the **cash report** is the movement of the clinic's till accounts (cash, card
+  clearing, bank): payments and refunds in cash, by card or transfer, deposits
+  received and returned. Deposit use and club credit spend money
   received earlier; a platform settlement is never cash flow (seed 000).
-- the **revenue report** counts what was charged (charges − discounts − voided
-  lines) for payers whose lines are the clinic's revenue: platform-order lines
-  are settled by the platform and left out (seed 000).
+- the **revenue report** is the movement of the clinic's revenue accounts (charges
+  − discounts − voided lines of payers whose lines are revenue): platform-order
+  lines go to the platform clearing account instead (seed 000).
 - **unapplied deposits**: money paid ahead and not used yet, the clinic's liability.
 
 Each report also has what its page and its Excel export need: the period read
@@ -30,9 +30,9 @@ from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.scheduling.availability import clinic_zone
 
-from .models import CASH_FLOW_METHODS, PAYER_RULES, Bucket, Deposit, Entry, LedgerEntry, Method
+from .models import CASH_FLOW_METHODS, Book, Bucket, Deposit, Entry, LedgerEntry, Method
 
-REVENUE_PAYERS = [kind for kind, rules in PAYER_RULES.items() if rules.counts_as_revenue]
+REVENUE_BOOKS = [Book.REVENUE, Book.REVENUE_BARTER, Book.REVENUE_PARTNER]
 NON_CASH_PAYMENT_METHODS = [Method.DEPOSIT, Method.LOYALTY]
 # A longer period is refused: a year (a leap one too) is what people compare.
 MAX_PERIOD_DAYS = 366
@@ -228,26 +228,28 @@ def cash_report(first: date, last: date | None = None) -> CashReport:
     """Money in and out by method and cashier over the days ``first``..``last``; and apart,
     what was paid from deposits and club credit.
 
-    One pass over the period's ledger entries, grouped in the database: the
-    entries that moved money (``cash_flow`` ≠ 0) and the payments and refunds
-    made from money received earlier. Its range scan uses the ``created``
-    index of the ledger.
+    One pass over the period's ledger legs, grouped in the database: the movements
+    on the clinic's till accounts (cash, card clearing, bank), and the payments and
+    refunds made from money received earlier (a deposit, club credit). Its range
+    scan uses the ``created`` index of the ledger.
     """
     from clinic.services import clinic_currency
+
+    from .ledger import TILL
 
     last = last or first
     starts, ends = period_bounds(first, last)
     report = CashReport(first=first, last=last, currency=clinic_currency())
-    moved = ~Q(cash_flow=0)
-    spent = Q(cash_flow=0, bucket=Bucket.DEBT, kind__in=[Entry.PAYMENT, Entry.REFUND])
+    moved = Q(book__in=list(TILL.values()))
+    spent = Q(bucket=Bucket.DEBT, kind__in=[Entry.PAYMENT, Entry.REFUND], method__in=NON_CASH_PAYMENT_METHODS)
     groups = (
         LedgerEntry.objects.filter(created__gte=starts, created__lt=ends,
                                    method__in=[*CASH_FLOW_METHODS, *NON_CASH_PAYMENT_METHODS])
         .filter(moved | spent)
         .values("method", "actor_id", "actor__full_name", "actor__email")
         .annotate(
-            money_in=Coalesce(Sum("cash_flow", filter=Q(cash_flow__gt=0)), ZERO),
-            money_out=Coalesce(Sum("cash_flow", filter=Q(cash_flow__lt=0)), ZERO),
+            money_in=Coalesce(Sum("amount", filter=moved & Q(amount__gt=0)), ZERO),
+            money_out=Coalesce(Sum("amount", filter=moved & Q(amount__lt=0)), ZERO),
             # Counted on ``created`` (never null), which an index on it already holds.
             count=Count("created", filter=moved),
             spent=Coalesce(Sum("amount", filter=spent), ZERO),
@@ -382,10 +384,7 @@ def revenue_report(first: date, last: date) -> RevenueReport:
 
     starts, ends = period_bounds(first, last)
     rows = (
-        LedgerEntry.objects.filter(
-            created__gte=starts, created__lt=ends, bucket=Bucket.DEBT,
-            kind__in=[Entry.CHARGE, Entry.DISCOUNT, Entry.VOID], account__kind__in=REVENUE_PAYERS,
-        )
+        LedgerEntry.objects.filter(created__gte=starts, created__lt=ends, book__in=REVENUE_BOOKS)
         .values(category=F("line__service__category__name"), practitioner=F("line__practitioner__full_name"))
         .annotate(amount=Sum("amount"), lines=Count("line", distinct=True, filter=Q(kind=Entry.CHARGE)))
         .order_by("category", "practitioner")

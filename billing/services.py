@@ -83,15 +83,17 @@ def patient_account(patient) -> Payer:
         return Payer.objects.get(kind=PayerKind.PATIENT, patient=patient)
 
 
-# Other apps may name who pays the booked services of a visit opened from its appointment:
-# ``rule(visit) -> Payer | None`` (e.g. partners: a booking paid at the partner). Lines added
-# at the clinic are the patient's unless staff choose another payer.
+# The payer of a new line is decided per service: coverage apps name the services of a visit they
+# take, ``rule(visit, service) -> Payer | None`` (partners: a booking paid at the partner takes its
+# booked services; barter: a reviewed policy takes what its agreement covers; platform orders: a
+# package its package services). The first rule that answers wins; otherwise the patient pays.
+# The desk may still choose another payer the rules allow.
 DEFAULT_PAYERS: list = []
 
 
-def default_payer(visit) -> Payer | None:
+def default_payer(visit, service) -> Payer | None:
     for rule in DEFAULT_PAYERS:
-        payer = rule(visit)
+        payer = rule(visit, service)
         if payer is not None:
             return payer
     return None
@@ -124,10 +126,10 @@ def open_visit(*, patient, location, actor, practitioner=None, appointment=None)
             opened_by=actor,
         )
         if appointment is not None:
-            payer = default_payer(visit)
             for link in appointment.service_lines.select_related("service"):
                 if link.service.is_active:
-                    _add_line(visit, service=link.service, quantity=1, actor=actor, payer=payer)
+                    _add_line(visit, service=link.service, quantity=1, actor=actor,
+                              payer=default_payer(visit, link.service))
         return visit
 
 
@@ -165,8 +167,35 @@ def add_line(
     """Add a service to an open visit and post its charge (and discount) to the ledger."""
     with transaction.atomic():
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        if payer is None and service.is_active:
+            payer = default_payer(visit, service)
         return _add_line(visit, service=service, actor=actor, quantity=quantity, unit_price=unit_price, payer=payer,
                          practitioner=practitioner, discount=discount)
+
+
+def change_line_payer(line: VisitLine, *, payer: Payer | None, actor) -> VisitLine:
+    """Move a line to another payer the rules allow (e.g. a booked service the barter policy
+    covers, charged to the patient): the line is voided with the reason and entered again for
+    the new payer at the same price and quantity, in one transaction. Returns the new line."""
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update().get(pk=line.visit_id)
+        line = VisitLine.objects.select_for_update().select_related("payer", "service").get(pk=line.pk)
+        if visit.status != Visit.Status.OPEN:
+            raise DomainError(_("This visit is closed; open a new visit to add services."))
+        if line.voided_at is not None or line.split_of_id is not None or line.split_rest.exists():
+            raise DomainError(_("Only a whole line that is not voided can move to another payer."))
+        payer = payer or patient_account(visit.patient)
+        if payer.pk == line.payer_id:
+            raise DomainError(_("This line is already charged to this payer."), field="payer")
+        if line.discount and not payer.rules.allows_discounts:
+            raise DomainError(
+                _("No promotion or discount applies to lines paid by %(payer)s.")
+                % {"payer": payer.get_kind_display().lower()}, field="payer")
+        void_line(line, reason=_("Moved to %(payer)s") % {"payer": payer}, actor=actor)
+        new = _add_line(visit, service=line.service, actor=actor, quantity=line.quantity,
+                        unit_price=line.unit_price if line.price_changed_by_id else None, payer=payer,
+                        practitioner=line.practitioner)
+        return new
 
 
 def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None, practitioner=None,
@@ -414,19 +443,22 @@ def take_payment(
             patient=patient, payer=account, visit=visit, method=method, amount=amount, currency=currency,
             tendered=tendered, change=change, deposit=deposit, points=points_used, cashier=actor,
         )
-        for paid_visit, share in _allocation(patient, account, visit, amount):
-            ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.PAYMENT, amount=-share, currency=currency,
-                        method=method, visit=paid_visit, payment=payment, actor=actor)
-        if deposit is not None:
-            ledger.post(account=account, bucket=Bucket.DEPOSIT, kind=Entry.DEPOSIT_APPLIED, amount=-amount,
-                        currency=currency, method=method, visit=visit, payment=payment, deposit=deposit, actor=actor)
-        if points_used:
-            ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_REDEEMED, points=-points_used,
-                        currency=currency, visit=visit, payment=payment, actor=actor)
-        earned = _points_for(amount, club) if method != Method.LOYALTY else 0
-        if earned:
-            ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_EARNED, points=earned,
-                        currency=currency, visit=visit, payment=payment, actor=actor)
+        # One posting: the debt it pays, and the deposit it uses or the till it goes into.
+        with ledger.posting(Entry.PAYMENT, actor=actor):
+            for paid_visit, share in _allocation(patient, account, visit, amount):
+                ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.PAYMENT, amount=-share,
+                            currency=currency, method=method, visit=paid_visit, payment=payment, actor=actor)
+            if deposit is not None:
+                ledger.post(account=account, bucket=Bucket.DEPOSIT, kind=Entry.DEPOSIT_APPLIED, amount=-amount,
+                            currency=currency, method=method, visit=visit, payment=payment, deposit=deposit,
+                            actor=actor)
+            if points_used:
+                ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_REDEEMED, points=-points_used,
+                            currency=currency, visit=visit, payment=payment, actor=actor)
+            earned = _points_for(amount, club) if method != Method.LOYALTY else 0
+            if earned:
+                ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_EARNED, points=earned,
+                            currency=currency, visit=visit, payment=payment, actor=actor)
         return payment
 
 
@@ -529,21 +561,22 @@ def refund_payment(payment: Payment, *, amount, reason: str, actor) -> Payment:
             refund_of=payment, reason=reason[:200], cashier=actor,
         )
         account = payment.payer
-        for refunded_visit, share in _refund_allocation(payment, amount):
-            ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.REFUND, amount=share, currency=currency,
-                        method=payment.method, visit=refunded_visit, payment=refund, actor=actor,
-                        note=refund.reason)
-        if payment.deposit_id:
-            ledger.post(account=account, bucket=Bucket.DEPOSIT, kind=Entry.DEPOSIT_RETURNED, amount=amount,
-                        currency=currency, method=payment.method, visit=payment.visit, payment=refund,
-                        deposit=payment.deposit, actor=actor, note=refund.reason)
-        if points_back:
-            ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_REDEEMED, points=points_back,
-                        currency=currency, visit=payment.visit, payment=refund, actor=actor, note=refund.reason)
-        earned_back = _earned_back(payment, amount)
-        if earned_back:
-            ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_EARNED, points=-earned_back,
-                        currency=currency, visit=payment.visit, payment=refund, actor=actor, note=refund.reason)
+        with ledger.posting(Entry.REFUND, actor=actor):
+            for refunded_visit, share in _refund_allocation(payment, amount):
+                ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.REFUND, amount=share, currency=currency,
+                            method=payment.method, visit=refunded_visit, payment=refund, actor=actor,
+                            note=refund.reason)
+            if payment.deposit_id:
+                ledger.post(account=account, bucket=Bucket.DEPOSIT, kind=Entry.DEPOSIT_RETURNED, amount=amount,
+                            currency=currency, method=payment.method, visit=payment.visit, payment=refund,
+                            deposit=payment.deposit, actor=actor, note=refund.reason)
+            if points_back:
+                ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_REDEEMED, points=points_back,
+                            currency=currency, visit=payment.visit, payment=refund, actor=actor, note=refund.reason)
+            earned_back = _earned_back(payment, amount)
+            if earned_back:
+                ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_EARNED, points=-earned_back,
+                            currency=currency, visit=payment.visit, payment=refund, actor=actor, note=refund.reason)
         return refund
 
 
@@ -553,9 +586,10 @@ def _refund_allocation(payment: Payment, amount: Decimal) -> list[tuple[Visit | 
 
     from .models import LedgerEntry
 
-    paid = (LedgerEntry.objects.filter(payment=payment, kind=Entry.PAYMENT).order_by().values("visit")
-            .annotate(total=Sum("amount")))
-    refunded = dict(LedgerEntry.objects.filter(payment__refund_of=payment, kind=Entry.REFUND).order_by()
+    paid = (LedgerEntry.objects.filter(payment=payment, kind=Entry.PAYMENT, bucket=Bucket.DEBT).order_by()
+            .values("visit").annotate(total=Sum("amount")))
+    refunded = dict(LedgerEntry.objects.filter(payment__refund_of=payment, kind=Entry.REFUND, bucket=Bucket.DEBT)
+                    .order_by()
                     .values("visit").annotate(total=Sum("amount")).values_list("visit", "total"))
     open_shares = [(row["visit"], -row["total"] - refunded.get(row["visit"], ZERO)) for row in paid]
     visits = Visit.objects.in_bulk([pk for pk, _share in open_shares if pk])

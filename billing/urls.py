@@ -15,6 +15,7 @@ urlpatterns = [
     path("visits/<int:pk>/lines/", views.line_add, name="line_add"),
     path("visits/<int:pk>/close/", views.visit_close, name="visit_close"),
     path("lines/<int:pk>/void/", views.line_void, name="line_void"),
+    path("lines/<int:pk>/payer/", views.line_payer, name="line_payer"),
     path("tasks/", views.my_tasks, name="my_tasks"),
     path("tasks/<int:pk>/finish/", views.activity_finish, name="activity_finish"),
     path("promotions/", views.promotion_list, name="promotion_list"),

@@ -39,7 +39,7 @@ from .forms import (
     VisitForm,
     VoidForm,
 )
-from .models import Activity, BillingSettings, Deposit, Payment, Promotion, Visit, VisitLine
+from .models import Activity, BillingSettings, Deposit, Payer, Payment, Promotion, Visit, VisitLine
 
 # (key, label, permission) of the statement's tabs, shown to those who hold the permission.
 TABS = [
@@ -354,10 +354,13 @@ def _visit_page(request, visit: Visit, *, line_form=None, status: int = 200):
     account = services.patient_account(visit.patient)
     payers = dict.fromkeys(line.payer for line in lines if line.voided_at is None)  # in order, once each
     by_payer = [(payer, ledger.visit_due(visit, payer)) for payer in payers]
+    other_payers = list(Payer.objects.filter(patient=visit.patient).order_by("kind", "pk")) if (
+        visit.status == Visit.Status.OPEN) else []
     context = {
         "visit": visit,
         "patient": visit.patient,
         "lines": lines,
+        "other_payers": other_payers,
         "line_form": line_form or LineForm(visit=visit),
         "void_form": VoidForm(),
         "due": ledger.visit_due(visit, account),
@@ -418,6 +421,25 @@ def line_void(request, pk):
             messages.success(request, _("%(service)s voided.") % {"service": line.description})
     else:
         messages.error(request, _("Give the reason for voiding this line."))
+    return redirect("visit_detail", pk=line.visit_id)
+
+
+@require_POST
+@clinic_view("billing.add_visitline")
+def line_payer(request, pk):
+    """Move a line to another payer of the patient (the line is voided and entered again)."""
+    line = get_object_or_404(VisitLine.objects.select_related("visit"), pk=pk)
+    payer = Payer.objects.filter(pk=request.POST.get("payer") or 0, patient_id=line.visit.patient_id).first()
+    if payer is None:
+        messages.error(request, _("Choose a payer from the list."))
+        return redirect("visit_detail", pk=line.visit_id)
+    try:
+        moved = services.change_line_payer(line, payer=payer, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(service)s is now charged to %(payer)s.")
+                         % {"service": moved.description, "payer": moved.payer})
     return redirect("visit_detail", pk=line.visit_id)
 
 

@@ -38,6 +38,10 @@ class Partnership(models.Model):
     payment_place = models.CharField(_("place of payment"), max_length=10, choices=PaymentPlace.choices,
                                      default=PaymentPlace.CLINIC)
     patient_data_access = models.BooleanField(_("access to patient data"), default=False)
+    # The partner company as the clinic's counterparty: what it collected for the clinic and
+    # the commission the clinic owes it are on it (billing.ledger), found by this key, never by name.
+    counterparty = models.OneToOneField("billing.Counterparty", null=True, editable=False,
+                                        on_delete=models.PROTECT, related_name="partnership")
     added = models.DateTimeField(_("added"), auto_now_add=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
@@ -90,6 +94,12 @@ class PartnerBooking(models.Model):
     created = models.DateTimeField(_("booked"), auto_now_add=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, db_index=True)
     cancelled_by_name = models.CharField(_("cancelled by"), max_length=150, blank=True)
+    # The ledger's postings of the booking (commission owed, what the partner collected) and
+    # of its cancellation (their reversal): the partner's account reads them.
+    posting = models.OneToOneField("billing.Posting", null=True, editable=False, on_delete=models.PROTECT,
+                                   related_name="partner_booking")
+    cancel_posting = models.OneToOneField("billing.Posting", null=True, editable=False, on_delete=models.PROTECT,
+                                          related_name="partner_booking_cancelled")
 
     class Meta:
         verbose_name = _("partner booking")

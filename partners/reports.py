@@ -5,13 +5,14 @@
   totals summed in the database. Each booking shows two commissions, at the percent agreed
   when it was booked: on its **booked value** (the price-list value of the booked services,
   fixed at booking) and on its **charged value** (what the visit of that appointment actually
-  charged: its lines that were not voided, after discounts; empty until the visit is billed).
+  charged: the ledger's charges less discounts and voids on its visit; empty until billed).
   Totals count the bookings still live (not cancelled).
 - **Partner account** of a month: a line per booking made in the month, and a negative line
   per cancellation in the month (dated when it was cancelled). Per line: what the partner
   collected and owes the clinic (the booked value, for bookings paid at the partner) and the
-  commission the clinic owes the partner (on the booked value); the net is the first less the
-  second. The statement (page, PDF, workbook) is what the clinic and the partner's finance
+  commission the clinic owes the partner (posted on the ledger when the booking is made, on its
+  booked value, and reversed when it is cancelled: read back from the partner's counterparty
+  account); the net is the first less the second. The statement (page, PDF, workbook) is what the clinic and the partner's finance
   users both read; its documents never name a patient.
 
 The statistics' workbook is a background export (``partner_statistics`` in
@@ -27,11 +28,13 @@ from decimal import Decimal
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from billing.models import Visit, VisitLine
+from billing import ledger
+from billing.ledger import USE_KINDS
+from billing.models import Bucket, LedgerEntry, Visit
 from billing.reports import month_so_far, parse_period, period_bounds
 from clinic.errors import DomainError
 from clinic.money import ZERO, minor_unit, round_money
@@ -54,17 +57,13 @@ def commission_on(amount: Decimal | None, percent: Decimal, currency: str) -> De
     return round_money(amount * percent / HUNDRED, currency)
 
 
-def _line_net(prefix: str = ""):
-    """A visit line's amount: unit price × quantity − discount."""
-    return ExpressionWrapper(
-        F(f"{prefix}unit_price") * F(f"{prefix}quantity") - F(f"{prefix}discount"), output_field=MONEY_FIELD)
-
-
 def _charged():
-    """What the visit of the booking's appointment charged (lines not voided); None before billing."""
-    lines = (VisitLine.objects.filter(visit__appointment_id=OuterRef("appointment_id"), voided_at__isnull=True)
-             .order_by().values("visit__appointment_id").annotate(total=Sum(_line_net())).values("total"))
-    return Subquery(lines, output_field=MONEY_FIELD)
+    """What the visit of the booking's appointment charged, whoever pays (the ledger's charges
+    less discounts and voided lines on the visit); None before billing."""
+    entries = (LedgerEntry.objects.filter(visit__appointment_id=OuterRef("appointment_id"), bucket=Bucket.DEBT,
+                                          kind__in=USE_KINDS)
+               .order_by().values("visit__appointment_id").annotate(total=Sum("amount")).values("total"))
+    return Subquery(entries, output_field=MONEY_FIELD)
 
 
 def _service_names():
@@ -195,11 +194,11 @@ FROM (SELECT b.value, b.percent, b.payment_place, b.cancelled_at IS NULL AND a.i
 """
 _CHARGED_TOTALS = """
 SELECT COUNT(*), COALESCE(SUM(charged), 0), COALESCE(SUM(ROUND(charged * percent / 100, %s)), 0)
-FROM (SELECT MAX(b.percent) AS percent, SUM(l.unit_price * l.quantity - l.discount) AS charged
+FROM (SELECT MAX(b.percent) AS percent, SUM(e.amount) AS charged
       FROM ({bookings}) AS b (appointment_id, value, percent, payment_place, cancelled_at)
       JOIN {visit} v ON v.appointment_id = b.appointment_id
-      JOIN {line} l ON l.visit_id = v.id
-      WHERE b.cancelled_at IS NULL AND l.voided_at IS NULL
+      JOIN {entry} e ON e.visit_id = v.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
+      WHERE b.cancelled_at IS NULL
         AND NOT EXISTS (SELECT 1 FROM {appointment} a WHERE a.id = b.appointment_id AND a.status = %s)
       GROUP BY v.id) AS per_visit
 """
@@ -215,7 +214,7 @@ def statistics_totals(filters: StatisticsFilter) -> StatisticsTotals:
                         .values_list("appointment_id", "value", "commission_percent", "payment_place", "cancelled_at")
                         .query.sql_with_params())
     tables = {"bookings": bookings, "appointment": Appointment._meta.db_table, "visit": Visit._meta.db_table,
-              "line": VisitLine._meta.db_table}
+              "entry": LedgerEntry._meta.db_table}
     with connection.cursor() as cursor:
         cursor.execute(_OWN_TOTALS.format(**tables), [places, PaymentPlace.PARTNER, *params, Status.CANCELLED])
         count, live, booked, commission_booked, owed_by_partners = cursor.fetchone()
@@ -600,9 +599,9 @@ def partner_account(partnership: Partnership, month: date, *, with_patients: boo
     places = dict(PaymentPlace.choices)
     account = PartnerAccount(partnership=partnership, partner=partnership.organisation.name, month=month,
                              currency=clinic_currency())
+    commissions = ledger.payable_by_posting(partnership.counterparty_id, starts=starts, ends=ends)
     for booking in bookings:
         owed = booking.value if booking.payment_place == PaymentPlace.PARTNER else ZERO
-        commission = commission_on(booking.value, booking.commission_percent, booking.currency)
         appointment = booking.appointment
         common = {
             "code": booking.code, "appointment_at": appointment.starts_at, "location": appointment.location.name,
@@ -614,10 +613,12 @@ def partner_account(partnership: Partnership, month: date, *, with_patients: boo
         }
         if starts <= booking.created < ends:
             account.lines.append(AccountLine(at=booking.created, is_cancellation=False, value=booking.value,
-                                             owed_to_clinic=owed, commission=commission, **common))
+                                             owed_to_clinic=owed, commission=commissions.get(booking.posting_id, ZERO),
+                                             **common))
         if booking.cancelled_at is not None and starts <= booking.cancelled_at < ends:
             account.lines.append(AccountLine(at=booking.cancelled_at, is_cancellation=True, value=-booking.value,
-                                             owed_to_clinic=-owed, commission=-commission, **common))
+                                             owed_to_clinic=-owed,
+                                             commission=commissions.get(booking.cancel_posting_id, ZERO), **common))
     account.lines.sort(key=lambda line: (line.at, line.code, line.is_cancellation))
     return account
 

@@ -173,6 +173,7 @@ def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership
         partnership.commission, partnership.commission_percent = terms.commission, percent
         partnership.payment_place, partnership.patient_data_access = terms.payment_place, terms.patient_data_access
         partnership.save()
+        partner_counterparty(partnership, name=organisation.name)
         partnership.locations.set(locations)
         context = {"clinic": clinic.name, "organisation": organisation, "portal": _public_url(reverse(
             "portal_home", urlconf="clinic.urls_public"))}
@@ -324,10 +325,11 @@ def book_for_partner(
             appointment=appointment, partnership=locked, booked_by_id=member.user_id,
             booked_by_name=_name(member.user), payment_place=locked.payment_place, value=value,
             commission_percent=locked.percent, currency=currency,
-            payer=partner_payer(appointment.patient, organisation) if locked.payment_place == PaymentPlace.PARTNER
+            payer=partner_payer(appointment.patient, locked) if locked.payment_place == PaymentPlace.PARTNER
             else None,
         )
         booking.refresh_from_db(fields=["reference"])
+        _post_commission(booking, sign=1)
         _confirm(booking, organisation, _("Booking %(reference)s confirmed"))
         made.append(booking)
 
@@ -467,11 +469,35 @@ def bookings_for(member: PartnerUser, *, upcoming: bool, now: datetime, limit: i
 
 
 def _mark_cancelled(pk: int, by_name: str) -> None:
-    """The booking's cancellation, saved on the locked row (so the audit trail has it)."""
+    """The booking's cancellation, saved on the locked row (so the audit trail has it), and its
+    commission reversed on the ledger."""
     booking = PartnerBooking.objects.select_for_update().get(pk=pk)
     if booking.cancelled_at is None:
         booking.cancelled_at, booking.cancelled_by_name = timezone.now(), by_name[:150]
-        booking.save(update_fields=["cancelled_at", "cancelled_by_name"])
+        booking.cancel_posting = _post_commission(booking, sign=-1)
+        booking.save(update_fields=["cancelled_at", "cancelled_by_name", "cancel_posting"])
+
+
+def _post_commission(booking: PartnerBooking, *, sign: int):
+    """The commission the clinic owes the partner for a booking (on its booked value, at the
+    percent agreed then), or its reversal: a posting on the partner's counterparty account
+    against the clinic's commission expense. None when there is no commission."""
+    from billing import ledger
+    from billing.models import Book, Bucket, Entry
+
+    from .reports import commission_on
+
+    amount = commission_on(booking.value, booking.commission_percent, booking.currency) * sign
+    if not amount:
+        return None
+    counterparty = partner_counterparty(booking.partnership)
+    with ledger.posting(Entry.COMMISSION) as posting:
+        ledger.post(counterparty=counterparty, bucket=Bucket.PAYABLE, kind=Entry.COMMISSION, amount=amount,
+                    currency=booking.currency, against=Book.COMMISSION, note=booking.code)
+    if sign > 0:
+        PartnerBooking.objects.filter(pk=booking.pk).update(posting=posting)
+        booking.posting = posting
+    return posting
 
 
 def appointment_changed(appointment, action: str, actor) -> None:
@@ -490,19 +516,48 @@ def appointment_changed(appointment, action: str, actor) -> None:
     _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
 
 
-def partner_payer(patient, organisation):
-    """The partner as the payer of a patient's visit lines (the patient paid at the partner)."""
+def partner_counterparty(partnership: Partnership, *, name: str = ""):
+    """The partner company as the clinic's counterparty, keyed by the company's id (never by
+    its name, which may change: the name follows)."""
+    from billing.models import Counterparty
+
+    if partnership.counterparty_id is not None:
+        counterparty = partnership.counterparty
+        if name and counterparty.name != name[:200]:
+            Counterparty.objects.filter(pk=counterparty.pk).update(name=name[:200])
+            counterparty.name = name[:200]
+        return counterparty
+    if not name:
+        with schema_context("public"):
+            name = PartnerOrganisation.objects.get(pk=partnership.organisation_id).name
+    counterparty, _created = Counterparty.objects.get_or_create(
+        kind=Counterparty.Kind.PARTNER, reference=f"partner:{partnership.organisation_id}",
+        defaults={"name": name[:200], "currency": clinic_currency()})
+    Partnership.objects.filter(pk=partnership.pk).update(counterparty=counterparty)
+    partnership.counterparty = counterparty
+    return counterparty
+
+
+def partner_payer(patient, partnership: Partnership):
+    """The partner as the payer of a patient's visit lines (the patient paid at the partner):
+    one per patient and partner, found by the partner's counterparty, never by a name."""
     from billing.models import Payer, PayerKind
 
-    name = organisation.name[:200]
-    payer = Payer.objects.filter(kind=PayerKind.PARTNER, patient=patient, name=name).first()
-    return payer or Payer.objects.create(kind=PayerKind.PARTNER, patient=patient, name=name)
+    counterparty = partner_counterparty(partnership)
+    payer = Payer.objects.filter(kind=PayerKind.PARTNER, patient=patient, counterparty=counterparty).first()
+    return payer or Payer.objects.create(kind=PayerKind.PARTNER, patient=patient, counterparty=counterparty,
+                                         name=counterparty.name)
 
 
-def visit_payer(visit):
-    """Billing's default payer of a visit's lines: the partner, for a booking paid at the partner."""
+def visit_payer(visit, service):
+    """Billing's default payer of a visit's line: the partner, for a service booked through a
+    booking paid at the partner (other services are the patient's)."""
     if not visit.appointment_id:
         return None
     booking = (PartnerBooking.objects.select_related("payer")
                .filter(appointment_id=visit.appointment_id, payer__isnull=False, cancelled_at__isnull=True).first())
-    return booking.payer if booking is not None else None
+    if booking is None or not booking.appointment.service_lines.filter(service=service).exists():
+        return None
+    if visit.lines.filter(service=service, payer=booking.payer, voided_at__isnull=True).exists():
+        return None  # the booked service is on the visit already: another one is the patient's
+    return booking.payer

@@ -26,5 +26,11 @@ class BarterConfig(AppConfig):
 
         if first_visit_duration not in DURATION_RULES:
             DURATION_RULES.append(first_visit_duration)
+        from billing.services import DEFAULT_PAYERS
+
+        from .services import policy_payer
+
+        if policy_payer not in DEFAULT_PAYERS:
+            DEFAULT_PAYERS.append(policy_payer)
         for model in (Agreement, Policy, LimitIncrease):
             auditlog.register(model)

@@ -32,6 +32,10 @@ class Agreement(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     overspend = models.CharField(_("beyond the limit"), max_length=10, choices=Overspend.choices)
+    # The company (or public person) as the clinic's counterparty: its policies' debts and
+    # its transfers are on it.
+    counterparty = models.OneToOneField("billing.Counterparty", null=True, editable=False,
+                                        on_delete=models.PROTECT, related_name="barter_agreement")
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

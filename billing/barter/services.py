@@ -21,7 +21,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Bucket, Entry, LedgerEntry, Payer, PayerKind
+from billing import ledger
+from billing.models import Bucket, Counterparty, Entry, Payer, PayerKind
 from billing.services import _amount, clinic_today, patient_account
 from clinic.errors import DomainError
 from clinic.money import ZERO
@@ -43,11 +44,23 @@ class Figures:
 
 
 def figures(policy: Policy) -> Figures:
+    """A policy's limit (the initial amount and every increase) and what it has spent: the
+    ledger's sum over its payer (``billing.ledger.spent_by``), the one answer the policy page,
+    the barter list, the report and the write-off all read."""
     increases = policy.increases.aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-    spent = LedgerEntry.objects.filter(
-        account_id=policy.payer_id, bucket=Bucket.DEBT, kind__in=[Entry.CHARGE, Entry.DISCOUNT, Entry.VOID]
-    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-    return Figures(limit=policy.initial_limit + increases, spent=spent)
+    return Figures(limit=policy.initial_limit + increases, spent=ledger.spent_by(policy.payer_id))
+
+
+def agreement_counterparty(agreement: Agreement) -> Counterparty:
+    """The agreement's company (or public person) as the clinic's counterparty, made once."""
+    if agreement.counterparty_id is not None:
+        return agreement.counterparty
+    counterparty, _created = Counterparty.objects.get_or_create(
+        kind=Counterparty.Kind.BARTER_COMPANY, reference=f"agreement:{agreement.pk}",
+        defaults={"name": agreement.name[:200], "currency": clinic_currency()})
+    Agreement.objects.filter(pk=agreement.pk).update(counterparty=counterparty)
+    agreement.counterparty = counterparty
+    return counterparty
 
 
 # --- agreements and policies -------------------------------------------------------------------
@@ -78,6 +91,9 @@ def save_agreement(agreement: Agreement | None, *, data: dict, actor) -> Agreeme
         if data.get("document"):
             agreement.document = data["document"]
         agreement.save()
+        counterparty = agreement_counterparty(agreement)
+        if counterparty.name != agreement.name:  # the name follows; the key never changes
+            Counterparty.objects.filter(pk=counterparty.pk).update(name=agreement.name)
         agreement.services.set(services)
         agreement.categories.set(categories)
     return agreement
@@ -96,10 +112,12 @@ def register_policy(*, agreement: Agreement, patient, number: str, limit, actor)
     with transaction.atomic():
         if Policy.objects.filter(agreement=agreement, number__iexact=number).exists():
             raise DomainError(_("This agreement already has a policy with this number."), field="number")
-        payer = Payer.objects.create(kind=PayerKind.BARTER_POLICY, patient=patient,
+        counterparty = agreement_counterparty(agreement)
+        payer = Payer.objects.create(kind=PayerKind.BARTER_POLICY, patient=patient, counterparty=counterparty,
                                      name=f"{agreement.name} · {number}")
         if agreement.overspend == Agreement.Overspend.COMPANY:
-            overspend = Payer.objects.create(kind=PayerKind.BARTER_COMPANY, patient=patient, name=agreement.name)
+            overspend = Payer.objects.create(kind=PayerKind.BARTER_COMPANY, patient=patient,
+                                             counterparty=counterparty, name=agreement.name)
         else:
             overspend = patient_account(patient)
         policy = Policy.objects.create(agreement=agreement, patient=patient, number=number[:40],
@@ -224,6 +242,27 @@ def _covers(agreement: Agreement, service) -> bool:
             or agreement.categories.filter(pk=service.category_id).exists())
 
 
+def policy_payer(visit, service) -> Payer | None:
+    """Billing's default payer of a visit's line: the patient's reviewed barter policy when its
+    agreement covers the service today (and, for a public person, the approved plan still
+    holds it); otherwise None, and the patient pays."""
+    today = clinic_today()
+    policies = (Policy.objects.filter(patient_id=visit.patient_id, review=Policy.Review.APPROVED,
+                                      write_off__isnull=True)
+                .select_related("agreement", "payer").order_by("created", "pk"))
+    for policy in policies:
+        agreement = policy.agreement
+        if not _valid_on(agreement, today) or not _covers(agreement, service):
+            continue
+        if agreement.kind == Agreement.Kind.PUBLIC_PERSON:
+            try:
+                _check_plan(policy, service, 1)
+            except DomainError:
+                continue
+        return policy.payer
+    return None
+
+
 class BarterCoverage:
     """How much of a line a barter policy takes: up to what remains of its limit."""
 
@@ -271,11 +310,7 @@ def _check_plan(policy: Policy, service, quantity: int) -> None:
     if plan is None or plan.status != TreatmentPlan.Status.APPROVED:
         raise DomainError(_("Marketing has not approved this patient's treatment plan yet."), field="payer")
     planned = plan.items.filter(service=service).aggregate(total=Coalesce(Sum("quantity"), 0))["total"]
-    from billing.models import VisitLine
-
-    charged = VisitLine.objects.filter(payer_id=policy.payer_id, service=service, voided_at__isnull=True,
-                                       split_of__isnull=True).aggregate(
-        total=Coalesce(Sum(Coalesce("split_quantity", "quantity")), 0))["total"]
+    charged = ledger.charged_quantity(policy.payer_id, service)
     if charged + quantity > planned:
         raise DomainError(
             _("This is outside the approved treatment plan: the sales head must approve it first."),
@@ -371,13 +406,10 @@ def write_off(policy: Policy, *, actor, note: str = "") -> WriteOff:
         policy = Policy.objects.select_for_update().select_related("payer").get(pk=policy.pk)
         if WriteOff.objects.filter(policy=policy).exists():
             raise DomainError(_("This policy is already written off."))
-        owed = LedgerEntry.objects.filter(account_id=policy.payer_id, bucket=Bucket.DEBT).aggregate(
-            total=Coalesce(Sum("amount"), ZERO))["total"]
+        owed = ledger.owed_by(policy.payer_id)
         record = WriteOff.objects.create(policy=policy, amount=owed, currency=policy.currency,
                                          note=(note or "").strip()[:200], written_off_by=actor)
         if owed:
-            from billing import ledger
-
             ledger.post(account=policy.payer, bucket=Bucket.DEBT, kind=Entry.WRITE_OFF, amount=-owed,
                         currency=policy.currency, actor=actor, note=record.note)
         return record

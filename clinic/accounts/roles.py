@@ -104,7 +104,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "barter.review_policy",
         "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
         "barter.approve_plan", "barter.approve_extra", "barter.view_writeoff", "barter.add_writeoff",
-        *PARTNER_STATISTICS, *PARTNER_ADMIN,
+        *PARTNER_STATISTICS, *PARTNER_ADMIN, "billing.view_counterparty",
     ],
     Role.FRONT_DESK: [
         *VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK, "barter.view_agreement",
@@ -128,6 +128,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *SEE_MONEY, "billing.refund_payment", "billing.refund_deposit", "billing.void_visitline",
         "barter.view_agreement", "barter.view_policy", "barter.view_treatmentplan", "barter.view_writeoff",
         "barter.add_writeoff", *PARTNER_STATISTICS,
+        # Receivables: what platforms, barter companies and partners owe; finance settles them.
+        "billing.view_counterparty", "billing.settle_counterparty",
     ],
 }
 

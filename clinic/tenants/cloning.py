@@ -16,9 +16,10 @@ on ``search_path`` when it runs. Object names (constraints, indexes,
 sequences) are kept exactly, so later migrations find what they expect.
 
 Only what the tenant apps' migrations create is supported: tables, sequences,
-indexes and constraints. Anything else in the template (a view, a function, a
-trigger, a partitioned table) raises ``UnsupportedTemplate``, and the caller
-falls back to django-tenants' clone.
+indexes, constraints, and triggers whose functions live in the public schema
+(the ledger's balance and append-only guards). Anything else in the template (a
+view, a function of its own, a partitioned table) raises ``UnsupportedTemplate``,
+and the caller falls back to django-tenants' clone.
 """
 
 from __future__ import annotations
@@ -213,7 +214,17 @@ def _read_template(cursor, template: str, fingerprint: tuple) -> CloneScript:
         # pg_get_constraintdef spells DEFERRABLE / INITIALLY DEFERRED and NOT VALID itself.
         constraints.append(f"ALTER TABLE {_quote(table)} ADD CONSTRAINT {_quote(name)} {definition}")
 
-    sql = ";\n".join(statements + owned + after_data + indexes + constraints) + ";"
+    # Triggers last: the rows copied above were checked when the template got them.
+    cursor.execute(
+        """
+        SELECT pg_get_triggerdef(t.oid, true) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE c.relnamespace = %s AND NOT t.tgisinternal ORDER BY c.relname, t.tgname
+        """,
+        [namespace],
+    )
+    triggers = [definition for (definition,) in cursor.fetchall()]
+
+    sql = ";\n".join(statements + owned + after_data + indexes + constraints + triggers) + ";"
     return CloneScript(fingerprint=fingerprint, sql=sql, tables=len(tables))
 
 
@@ -247,7 +258,8 @@ def _refuse_other_objects(cursor, namespace: int) -> None:
          WHERE typnamespace = %s AND typtype NOT IN ('c', 'b') AND typrelid = 0
         UNION ALL
         SELECT 'trigger ' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-         WHERE c.relnamespace = %s AND NOT t.tgisinternal
+          JOIN pg_proc f ON f.oid = t.tgfoid
+         WHERE c.relnamespace = %s AND NOT t.tgisinternal AND f.pronamespace = c.relnamespace
         UNION ALL
         SELECT 'inherited table ' || c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
          WHERE c.relnamespace = %s

@@ -42,7 +42,8 @@ def committed_policy(django_db_blocker, clinic_a):
     yield {"policy": policy, "service": service, "visits": visits, "manager": manager}
     with django_db_blocker.unblock(), tenant_context(clinic_a):
         with connection.cursor() as cursor:
-            # The ledger refuses deletes through the ORM; a test's cleanup is the one exception.
+            # The ledger refuses deletes (its triggers too); a test's cleanup is the one exception.
+            cursor.execute("SET clinic.ledger_purge = 'on'")
             cursor.execute("DELETE FROM billing_ledgerentry WHERE patient_id = %s", [patient.pk])
             cursor.execute("DELETE FROM billing_visitline WHERE visit_id IN (SELECT id FROM billing_visit "
                            "WHERE patient_id = %s)", [patient.pk])
@@ -52,6 +53,8 @@ def committed_policy(django_db_blocker, clinic_a):
             cursor.execute("DELETE FROM billing_payer WHERE patient_id = %s", [patient.pk])
             cursor.execute("DELETE FROM barter_agreement_categories WHERE agreement_id = %s", [agreement.pk])
             cursor.execute("DELETE FROM barter_agreement WHERE id = %s", [agreement.pk])
+            cursor.execute("DELETE FROM billing_counterparty WHERE id = %s", [agreement.counterparty_id])
+            cursor.execute("RESET clinic.ledger_purge")
             cursor.execute("DELETE FROM patients_patientflag WHERE patient_id = %s", [patient.pk])
         patient.delete()
         service.delete()

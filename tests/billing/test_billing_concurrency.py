@@ -33,7 +33,8 @@ def committed_visit(django_db_blocker, clinic_a):
     yield {"visit": visit, "patient": patient, "cashier": cashier, "deposit": deposit}
     with django_db_blocker.unblock(), tenant_context(clinic_a):
         with connection.cursor() as cursor:
-            # The ledger refuses deletes through the ORM; a test's cleanup is the one exception.
+            # The ledger refuses deletes (its triggers too); a test's cleanup is the one exception.
+            cursor.execute("SET clinic.ledger_purge = 'on'")
             cursor.execute("DELETE FROM billing_ledgerentry WHERE patient_id = %s", [patient.pk])
             cursor.execute("DELETE FROM billing_payment WHERE patient_id = %s AND refund_of_id IS NOT NULL",
                            [patient.pk])
@@ -42,6 +43,7 @@ def committed_visit(django_db_blocker, clinic_a):
             cursor.execute("DELETE FROM billing_visitline WHERE visit_id = %s", [visit.pk])
             cursor.execute("DELETE FROM billing_visit WHERE id = %s", [visit.pk])
             cursor.execute("DELETE FROM billing_payer WHERE patient_id = %s", [patient.pk])
+            cursor.execute("RESET clinic.ledger_purge")
         patient.delete()
         service.delete()
         category.delete()
