@@ -1,7 +1,9 @@
 """The patient account statement and the front-desk money screens, through the views."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.utils import timezone
@@ -9,8 +11,15 @@ from django.utils import timezone
 from billing import ledger
 from billing.models import Activity, Deposit, Payment, Promotion, Visit
 from billing.reports import clinic_today
-from billing.services import add_line, open_visit, receive_deposit, take_payment
-from tests.factories import AppointmentFactory, make_staff
+from billing.services import add_line, open_visit, receive_deposit, take_payment, update_billing_settings
+from tests.factories import (
+    AppointmentFactory,
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    ServiceFactory,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,13 +53,116 @@ def test_without_htmx_the_statement_is_a_whole_page(desk, visit, client_for):
     assert f"#{visit.number}" in response.content.decode()
 
 
+@pytest.fixture
+def account(desk, time_machine):
+    """A patient's account built step by step on Monday 4 March 2030 in Bucharest (UTC+2): a visit
+    with a 250.00 filling, 100.00 paid by card, a 50.00 cash deposit of which 20.00 pays the visit,
+    an appointment on Wednesday, a call to make and the club points (0.1 a unit) the payments earned."""
+    manager, cashier = desk["manager"], desk["cashier"]
+    cashier.full_name = "Maria Ionescu"
+    cashier.save()
+    location = LocationFactory(name="Old Town")
+    practitioner = PractitionerFactory(full_name="Dr Ana Pop")
+    patient = PatientFactory(first_name="Ion", last_name="Rusu")
+
+    def at(hour, minute=0):  # Bucharest time
+        time_machine.move_to(datetime(2030, 3, 4, hour - 2, minute, tzinfo=UTC), tick=False)
+
+    at(9)
+    update_billing_settings(points_per_unit="0.1", point_value="1", actor=manager)
+    visit = open_visit(patient=patient, location=location, practitioner=practitioner, actor=cashier)
+    add_line(visit, service=ServiceFactory(name="Filling", price=D("250.00")), actor=cashier)
+    at(9, 30)
+    card = take_payment(patient=patient, visit=visit, method="card", amount="100", actor=cashier)
+    at(9, 45)
+    deposit = receive_deposit(patient=patient, amount="50", method="cash", note="Implant", actor=cashier)
+    at(10)
+    from_deposit = take_payment(patient=patient, visit=visit, method="deposit", amount="20", deposit=deposit,
+                                actor=cashier)
+    at(10, 15)
+    appointment = AppointmentFactory(patient=patient, location=location, practitioner=practitioner,
+                                     starts_at=datetime(2030, 3, 6, 12, 30, tzinfo=UTC),
+                                     ends_at=datetime(2030, 3, 6, 13, 0, tzinfo=UTC))
+    appointment.service_lines.create(service=ServiceFactory(name="Cleaning"))
+    at(10, 30)
+    Activity.objects.create(patient=patient, kind="call", subject="Ask about the X-ray", due_date=date(2030, 3, 5),
+                            assignee=cashier)
+    at(11)
+    return {"patient": patient, "visit": visit, "card": card, "deposit": deposit, "from_deposit": from_deposit,
+            "appointment": appointment}
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _tables(html: str) -> list[list[list[str]]]:
+    """Each table's body as rows of cell texts."""
+    return [[[_text(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+             for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+            for body in re.findall(r"<tbody>(.*?)</tbody>", html, re.S)]
+
+
+def _timeline(html: str) -> list[tuple[str, set[str]]]:
+    """The timeline's events, newest first, as (when, what happened then): events of the same
+    moment (a payment and the points it earned) come in no promised order."""
+    groups: list[tuple[str, set[str]]] = []
+    for item in re.findall(r'<li class="kind-\w+">(.*?)</li>', html, re.S):
+        when = _text(re.search(r"<small[^>]*>(.*?)</small>", item, re.S).group(1))
+        what = _text(re.sub(r"<small[^>]*>.*?</small>", "", item, flags=re.S))
+        if groups and groups[-1][0] == when:
+            groups[-1][1].add(what)
+        else:
+            groups.append((when, {what}))
+    return groups
+
+
+def _expected(tab, account):
+    visit, card, from_deposit, deposit = (account[key] for key in ("visit", "card", "from_deposit", "deposit"))
+    return {
+        "summary": [
+            ("03/06/2030 2:30 p.m.", {"Appointment · Dr Ana Pop · Booked"}),
+            ("03/04/2030 10:30 a.m.", {"Call: Ask about the X-ray · Maria Ionescu · Open"}),
+            ("03/04/2030 10 a.m.", {f"Payment #{from_deposit.number} · From a deposit 20.00 EUR",
+                                    "Points earned · 2 points"}),
+            ("03/04/2030 9:45 a.m.", {f"Deposit #{deposit.number} · Cash · Implant 50.00 EUR"}),
+            ("03/04/2030 9:30 a.m.", {f"Payment #{card.number} · Card 100.00 EUR", "Points earned · 10 points"}),
+            ("03/04/2030 9 a.m.", {f"Visit #{visit.number} · Old Town · Dr Ana Pop"}),
+        ],
+        "visits": [[[f"#{visit.number}", "03/04/2030 9 a.m. Old Town · Dr Ana Pop", "Filling", "Open", "130.00 EUR"]]],
+        "appointments": [
+            [["03/06/2030 2:30 p.m.", "Dr Ana Pop · Old Town", "Cleaning", "Booked"]],  # upcoming
+            [["None."]],  # past
+        ],
+        "transactions": [[  # newest first, with the balance after each row
+            ["03/04/2030 10 a.m.", "Payment", f"#{from_deposit.number} · From a deposit", "", "20.00 EUR",
+             "130.00 EUR", "Receipt Refund"],
+            ["03/04/2030 9:30 a.m.", "Payment", f"#{card.number} · Card", "", "100.00 EUR", "150.00 EUR",
+             "Receipt Refund"],
+            ["03/04/2030 9 a.m.", "Charge", "Filling", "250.00 EUR", "", "250.00 EUR", ""],
+        ]],
+        "deposits": [[[f"#{deposit.number}", "03/04/2030", "Cash", "Implant", "50.00 EUR", "30.00 EUR", "Partly used",
+                       "Return"]]],
+        "crm": [[["03/05/2030", "Call", "Ask about the X-ray", "Maria Ionescu", "Open", ""]]],
+        "club": [[
+            ["03/04/2030 10 a.m.", "Points earned", "2"],
+            ["03/04/2030 9:30 a.m.", "Points earned", "10"],
+        ]],
+    }[tab]
+
+
 @pytest.mark.parametrize("tab", ["summary", "visits", "appointments", "transactions", "deposits", "crm", "club"])
-def test_every_tab_renders(desk, visit, client_for, tab):
-    receive_deposit(patient=desk["patient"], amount="50", method="cash", actor=desk["cashier"])
-    Activity.objects.create(patient=desk["patient"], kind="call", subject="Ask about the X-ray",
-                            due_date=clinic_today(), assignee=desk["cashier"])
-    response = client_for(desk["manager"]).get(f"/patients/{desk['patient'].pk}/statement/?tab={tab}", **HTMX)
+def test_every_tab_renders(account, desk, client_for, tab):
+    response = client_for(desk["manager"]).get(f"/patients/{account['patient'].pk}/statement/?tab={tab}", **HTMX)
     assert response.status_code == 200
+    html = response.content.decode()
+    figures = _text(html.split('id="statement-figures">', 1)[1].split('<div class="px-3">', 1)[0])
+    assert figures == "Balance 130.00 EUR owed to the clinic Deposits 30.00 EUR Club points 12 Open visits 1"
+    panel = html.split('id="statement-tab" role="tabpanel">', 1)[1]
+    shown = _timeline(panel) if tab == "summary" else _tables(panel)
+    assert shown == _expected(tab, account)
+    if tab == "club":
+        assert "The patient earns 0.1000 points per unit of currency paid; one point is worth 1.00 EUR." in panel
 
 
 def test_a_doctor_sees_visits_but_no_money_tabs(desk, visit, client_for):

@@ -22,106 +22,116 @@ MANAGER = {Role.MANAGER}
 EXPORTERS = {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD, Role.FINANCE}
 DESK = {Role.MANAGER, Role.FRONT_DESK}
 
-# url name -> (method, roles allowed); "anyone" pages need no login at all.
+# What an allowed role gets: the page itself, or a redirect to another page of the clinic
+# (a POST without data), given as the url name and the keys of the objects its arguments are
+# (see the ``objects`` fixture; "export" is the export the request has just started).
+OK = 200
+
+
+def to(name, *keys):
+    return (302, name, keys)
+
+
+# url name -> (method, roles allowed, what an allowed role gets); "anyone" pages need no login at all.
 MATRIX = {
-    "home": ("get", ALL),
-    "set_language": ("anyone", None),
-    "accounts:login": ("anyone", None),
-    "accounts:logout": ("anyone", None),
-    "accounts:password_reset": ("anyone", None),
-    "accounts:password_reset_done": ("anyone", None),
-    "accounts:password_reset_confirm": ("anyone", None),
-    "accounts:password_reset_complete": ("anyone", None),
-    "accounts:password_change": ("get", ALL),
-    "settings": ("get", MANAGER),
-    "staff_list": ("get", MANAGER),
-    "staff_create": ("get", MANAGER),
-    "staff_edit": ("get", MANAGER),
-    "location_list": ("get", ALL),
-    "location_create": ("get", MANAGER),
-    "location_edit": ("get", MANAGER),
-    "practitioner_list": ("get", ALL),
-    "practitioner_create": ("get", MANAGER),
-    "practitioner_detail": ("get", ALL),
-    "practitioner_edit": ("get", MANAGER),
-    "practitioner_hours": ("get", MANAGER),
-    "practitioner_breaks": ("get", MANAGER),
-    "absence_add": ("post", MANAGER),
-    "absence_remove": ("post", MANAGER),
-    "service_list": ("get", ALL),
-    "service_create": ("get", MANAGER),
-    "service_edit": ("get", MANAGER),
-    "service_import": ("get", MANAGER),
-    "export_start": ("post", EXPORTERS),
+    "home": ("get", ALL, OK),
+    "set_language": ("anyone", None, None),
+    "accounts:login": ("anyone", None, None),
+    "accounts:logout": ("anyone", None, None),
+    "accounts:password_reset": ("anyone", None, None),
+    "accounts:password_reset_done": ("anyone", None, None),
+    "accounts:password_reset_confirm": ("anyone", None, None),
+    "accounts:password_reset_complete": ("anyone", None, None),
+    "accounts:password_change": ("get", ALL, OK),
+    "settings": ("get", MANAGER, OK),
+    "staff_list": ("get", MANAGER, OK),
+    "staff_create": ("get", MANAGER, OK),
+    "staff_edit": ("get", MANAGER, OK),
+    "location_list": ("get", ALL, OK),
+    "location_create": ("get", MANAGER, OK),
+    "location_edit": ("get", MANAGER, OK),
+    "practitioner_list": ("get", ALL, OK),
+    "practitioner_create": ("get", MANAGER, OK),
+    "practitioner_detail": ("get", ALL, OK),
+    "practitioner_edit": ("get", MANAGER, OK),
+    "practitioner_hours": ("get", MANAGER, OK),
+    "practitioner_breaks": ("get", MANAGER, OK),
+    "absence_add": ("post", MANAGER, to("practitioner_detail", "practitioner")),
+    "absence_remove": ("post", MANAGER, to("practitioner_detail", "practitioner")),
+    "service_list": ("get", ALL, OK),
+    "service_create": ("get", MANAGER, OK),
+    "service_edit": ("get", MANAGER, OK),
+    "service_import": ("get", MANAGER, OK),
+    "export_start": ("post", EXPORTERS, to("export_status", "export")),
     # Exports belong to whoever started them: see test_exports.py.
-    "export_status": ("owner", None),
-    "export_download": ("owner", None),
-    "audit_trail": ("get", {Role.MANAGER, Role.FINANCE}),
-    "patient_list": ("get", ALL),
-    "patient_create": ("get", DESK),
-    "patient_pick": ("get", ALL),
-    "patient_detail": ("get", ALL),
-    "patient_edit": ("get", DESK | {Role.DOCTOR}),
-    "patient_flag": ("post", DESK | {Role.DOCTOR}),
-    "calendar_day": ("get", ALL),
-    "calendar_week": ("get", ALL),
-    "reception": ("get", ALL),
-    "free_slots": ("get", ALL),
-    "appointment_new": ("get", DESK),
-    "appointment_detail": ("get", ALL),
-    "appointment_reschedule": ("post", DESK | {Role.DOCTOR}),
-    "appointment_action": ("post", DESK | {Role.DOCTOR}),
-    "patient_statement": ("get", DESK | {Role.DOCTOR, Role.FINANCE}),
-    "cashier": ("get", DESK),
-    "deposit_new": ("get", DESK),
-    "visit_new": ("get", DESK | {Role.DOCTOR}),
-    "activity_new": ("get", DESK | {Role.DOCTOR, Role.MARKETING}),
-    "appointment_quick": ("get", DESK),
-    "payment_refund": ("get", {Role.MANAGER, Role.FINANCE}),
-    "deposit_refund": ("get", {Role.MANAGER, Role.FINANCE}),
-    "visit_detail": ("get", DESK | {Role.DOCTOR, Role.FINANCE}),
-    "line_add": ("post", DESK | {Role.DOCTOR}),
-    "visit_close": ("post", DESK | {Role.DOCTOR}),
-    "line_void": ("post", {Role.MANAGER, Role.FINANCE}),
-    "my_tasks": ("get", DESK | {Role.DOCTOR, Role.MARKETING}),
-    "activity_finish": ("post", DESK | {Role.DOCTOR, Role.MARKETING}),
-    "promotion_list": ("get", {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD}),
-    "promotion_create": ("get", {Role.MANAGER, Role.MARKETING}),
-    "promotion_edit": ("get", {Role.MANAGER, Role.MARKETING}),
-    "club_settings": ("get", MANAGER),
-    "barter_policies": ("get", ALL),
-    "barter_policy_create": ("get", {Role.MANAGER, Role.MARKETING}),
-    "barter_employees_create": ("get", {Role.MANAGER, Role.MARKETING}),
-    "barter_patient_policies": ("get", ALL),
-    "barter_policy": ("get", ALL),
-    "barter_policy_review": ("post", MANAGER),
-    "barter_policy_increase": ("post", {Role.MANAGER, Role.MARKETING}),
-    "barter_plan_item_add": ("post", {Role.MANAGER, Role.DOCTOR}),
-    "barter_plan_approve": ("post", {Role.MANAGER, Role.MARKETING}),
-    "barter_plan_extra": ("post", {Role.MANAGER, Role.SALES_HEAD}),
-    "barter_write_off": ("post", {Role.MANAGER, Role.FINANCE}),
-    "barter_write_off_document": ("get", {Role.MANAGER, Role.FINANCE}),
-    "barter_agreements": ("get", ALL),
-    "barter_report": ("get", ALL),
-    "barter_agreement_create": ("get", {Role.MANAGER, Role.MARKETING}),
-    "barter_agreement_edit": ("get", {Role.MANAGER, Role.MARKETING}),
-    "barter_agreement_document": ("get", ALL),
-    "partner_list": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
-    "partner_create": ("get", MANAGER),
-    "partner_edit": ("get", MANAGER),
-    "partner_remove": ("post", MANAGER),
-    "traffic_channels": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
-    "partner_statistics": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
-    "partner_booking_cancel": ("post", MANAGER),
-    "partner_account": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
-    "partner_account_pdf": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
-    "partner_account_xlsx": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}),
-    "cash_report": ("get", DESK | {Role.FINANCE}),
-    "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}),
-    "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}),
-    "payment_receipt": ("get", DESK | {Role.FINANCE}),
-    "visit_invoice": ("get", DESK | {Role.FINANCE}),
-    "tax_certificate": ("get", DESK | {Role.FINANCE}),
+    "export_status": ("owner", None, None),
+    "export_download": ("owner", None, None),
+    "audit_trail": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "patient_list": ("get", ALL, OK),
+    "patient_create": ("get", DESK, OK),
+    "patient_pick": ("get", ALL, OK),
+    "patient_detail": ("get", ALL, OK),
+    "patient_edit": ("get", DESK | {Role.DOCTOR}, OK),
+    "patient_flag": ("post", DESK | {Role.DOCTOR}, to("patient_detail", "patient")),
+    "calendar_day": ("get", ALL, OK),
+    "calendar_week": ("get", ALL, OK),
+    "reception": ("get", ALL, OK),
+    "free_slots": ("get", ALL, OK),
+    "appointment_new": ("get", DESK, OK),
+    "appointment_detail": ("get", ALL, OK),
+    "appointment_reschedule": ("post", DESK | {Role.DOCTOR}, to("appointment_detail", "appointment")),
+    "appointment_action": ("post", DESK | {Role.DOCTOR}, to("appointment_detail", "appointment")),
+    "patient_statement": ("get", DESK | {Role.DOCTOR, Role.FINANCE}, OK),
+    "cashier": ("get", DESK, OK),
+    "deposit_new": ("get", DESK, OK),
+    "visit_new": ("get", DESK | {Role.DOCTOR}, OK),
+    "activity_new": ("get", DESK | {Role.DOCTOR, Role.MARKETING}, OK),
+    "appointment_quick": ("get", DESK, OK),
+    "payment_refund": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "deposit_refund": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "visit_detail": ("get", DESK | {Role.DOCTOR, Role.FINANCE}, OK),
+    "line_add": ("post", DESK | {Role.DOCTOR}, OK),
+    "visit_close": ("post", DESK | {Role.DOCTOR}, to("visit_detail", "visit")),
+    "line_void": ("post", {Role.MANAGER, Role.FINANCE}, to("visit_detail", "visit")),
+    "my_tasks": ("get", DESK | {Role.DOCTOR, Role.MARKETING}, OK),
+    "activity_finish": ("post", DESK | {Role.DOCTOR, Role.MARKETING}, to("my_tasks")),
+    "promotion_list": ("get", {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD}, OK),
+    "promotion_create": ("get", {Role.MANAGER, Role.MARKETING}, OK),
+    "promotion_edit": ("get", {Role.MANAGER, Role.MARKETING}, OK),
+    "club_settings": ("get", MANAGER, OK),
+    "barter_policies": ("get", ALL, OK),
+    "barter_policy_create": ("get", {Role.MANAGER, Role.MARKETING}, OK),
+    "barter_employees_create": ("get", {Role.MANAGER, Role.MARKETING}, OK),
+    "barter_patient_policies": ("get", ALL, OK),
+    "barter_policy": ("get", ALL, OK),
+    "barter_policy_review": ("post", MANAGER, to("barter_policy", "policy")),
+    "barter_policy_increase": ("post", {Role.MANAGER, Role.MARKETING}, to("barter_policy", "policy")),
+    "barter_plan_item_add": ("post", {Role.MANAGER, Role.DOCTOR}, to("barter_policy", "policy")),
+    "barter_plan_approve": ("post", {Role.MANAGER, Role.MARKETING}, to("barter_policy", "policy")),
+    "barter_plan_extra": ("post", {Role.MANAGER, Role.SALES_HEAD}, to("barter_policy", "policy")),
+    "barter_write_off": ("post", {Role.MANAGER, Role.FINANCE}, to("barter_policy", "policy")),
+    "barter_write_off_document": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "barter_agreements": ("get", ALL, OK),
+    "barter_report": ("get", ALL, OK),
+    "barter_agreement_create": ("get", {Role.MANAGER, Role.MARKETING}, OK),
+    "barter_agreement_edit": ("get", {Role.MANAGER, Role.MARKETING}, OK),
+    "barter_agreement_document": ("get", ALL, OK),
+    "partner_list": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}, OK),
+    "partner_create": ("get", MANAGER, OK),
+    "partner_edit": ("get", MANAGER, OK),
+    "partner_remove": ("post", MANAGER, to("partner_list")),
+    "traffic_channels": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}, OK),
+    "partner_statistics": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}, OK),
+    "partner_booking_cancel": ("post", MANAGER, to("partner_statistics")),
+    "partner_account": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}, OK),
+    "partner_account_pdf": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}, OK),
+    "partner_account_xlsx": ("get", {Role.MANAGER, Role.MARKETING, Role.FINANCE}, OK),
+    "cash_report": ("get", DESK | {Role.FINANCE}, OK),
+    "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}, OK),
+    "payment_receipt": ("get", DESK | {Role.FINANCE}, OK),
+    "visit_invoice": ("get", DESK | {Role.FINANCE}, OK),
+    "tax_certificate": ("get", DESK | {Role.FINANCE}, OK),
 }
 
 
@@ -261,26 +271,40 @@ def _path(name, objects):
     return reverse(name, urlconf="clinic.urls", args=args)
 
 
-CHECKED = [(name, role) for name, (method, _roles) in MATRIX.items() if method in {"get", "post"} for role in Role.values]
+CHECKED = [(name, role) for name, (method, *_rest) in MATRIX.items() if method in {"get", "post"} for role in Role.values]
+
+
+def _expected_location(answer, objects, user):
+    from django.urls import reverse
+
+    from clinic.exports.models import Export
+
+    _status, name, keys = answer
+    found = dict(objects)
+    if "export" in keys:
+        found["export"] = Export.objects.get(created_by=user)
+    return reverse(name, urlconf="clinic.urls", args=[found[key].pk for key in keys])
 
 
 @pytest.mark.parametrize("name, role", CHECKED)
 def test_role_is_allowed_or_refused(name, role, objects, client_for, django_capture_on_commit_callbacks):
-    method, allowed = MATRIX[name]
+    method, allowed, answer = MATRIX[name]
     user = make_staff(role)
     client = client_for(user)
     path = _path(name, objects)
     with django_capture_on_commit_callbacks(execute=True):
         response = getattr(client, method)(path)
     if role in allowed:
-        assert response.status_code in {200, 302}, f"{role} should reach {name}"
-        if response.status_code == 302:
-            assert "/accounts/login/" not in response["Location"]
+        if answer == OK:
+            assert response.status_code == 200, f"{role} should see {name}"
+        else:
+            assert response.status_code == 302, f"{role} should be sent on from {name}"
+            assert response["Location"] == _expected_location(answer, objects, user)
     else:
         assert response.status_code == 403, f"{role} must not reach {name}"
 
 
-@pytest.mark.parametrize("name", [name for name, (method, _r) in MATRIX.items() if method in {"get", "post"}])
+@pytest.mark.parametrize("name", [name for name, (method, *_rest) in MATRIX.items() if method in {"get", "post"}])
 def test_anonymous_visitors_are_sent_to_the_login_page(name, objects, client_for):
     client = client_for(None)
     response = getattr(client, MATRIX[name][0])(_path(name, objects))
