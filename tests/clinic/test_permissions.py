@@ -132,6 +132,14 @@ MATRIX = {
     "payment_receipt": ("get", DESK | {Role.FINANCE}, OK),
     "visit_invoice": ("get", DESK | {Role.FINANCE}, OK),
     "tax_certificate": ("get", DESK | {Role.FINANCE}, OK),
+    "line_payer": ("post", DESK | {Role.DOCTOR}, to("visit_detail", "visit")),
+    "receivables": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "counterparty_detail": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "counterparty_statement_file": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    # An empty transfer form comes back with its errors.
+    "counterparty_receipt": ("post", {Role.FINANCE}, 422),
+    "receipt_allocate": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
+    "allocation_undo": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
 }
 
 
@@ -192,7 +200,16 @@ def objects(tenant):
     partner_booking = PartnerBooking.objects.create(
         appointment=AppointmentFactory(), partnership=partnership, booked_by_id=0,
         booked_by_name="Mx", payment_place="clinic", value=Decimal("100.00"), currency="EUR")
+    from billing.counterparties import record_receipt
+    from billing.models import Allocation
+
+    receipt = record_receipt(agreement.counterparty, amount="5", currency="EUR", received_on=date(2024, 1, 2),
+                             reference="MX-TR", actor=cashier, allocate_oldest_first=False)
+    allocation = Allocation.objects.create(receipt=receipt, payer=policy.payer, amount=Decimal("1.00"))
     return {
+        "counterparty": agreement.counterparty,
+        "receipt": receipt,
+        "allocation": allocation,
         "partnership": partnership,
         "partner_booking": partner_booking,
         "policy": policy,
@@ -267,6 +284,12 @@ def _path(name, objects):
         "payment_receipt": [objects["payment"].pk],
         "visit_invoice": [objects["visit"].pk],
         "tax_certificate": [objects["patient"].pk, 2024],
+        "line_payer": [objects["line"].pk],
+        "counterparty_detail": [objects["counterparty"].pk],
+        "counterparty_statement_file": [objects["counterparty"].pk, "pdf"],
+        "counterparty_receipt": [objects["counterparty"].pk],
+        "receipt_allocate": [objects["receipt"].pk],
+        "allocation_undo": [objects["allocation"].pk],
     }.get(name, [])
     return reverse(name, urlconf="clinic.urls", args=args)
 
@@ -295,8 +318,8 @@ def test_role_is_allowed_or_refused(name, role, objects, client_for, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         response = getattr(client, method)(path)
     if role in allowed:
-        if answer == OK:
-            assert response.status_code == 200, f"{role} should see {name}"
+        if isinstance(answer, int):
+            assert response.status_code == answer, f"{role} should get {answer} from {name}"
         else:
             assert response.status_code == 302, f"{role} should be sent on from {name}"
             assert response["Location"] == _expected_location(answer, objects, user)
