@@ -331,7 +331,9 @@ WITH item AS (
       FROM {entry} e LEFT JOIN {payer} p ON p.id = e.account_id
      WHERE e.bucket = 'debt' AND e.created < %(at)s
        AND (e.counterparty_id IS NOT NULL OR p.counterparty_id IS NOT NULL)
-     GROUP BY 1, e.account_id, e.visit_id, e.counterparty_id
+     -- A coverage's debt is an item per visit; the counterparty's own entries (transfers and
+     -- their allocations) are one item: what it holds unallocated.
+     GROUP BY 1, e.account_id, CASE WHEN e.account_id IS NULL THEN NULL ELSE e.visit_id END
 ), open_item AS (
     SELECT counterparty_id, due, since,
            SUM(due) OVER (PARTITION BY counterparty_id ORDER BY since DESC

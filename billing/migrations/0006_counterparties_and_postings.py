@@ -62,6 +62,11 @@ def give_entries_their_postings(apps, schema_editor):
                     payment_id=leg.payment_id, deposit_id=leg.deposit_id, actor_id=leg.actor_id, note=leg.note,
                     created=created))
         LedgerEntry.objects.bulk_create(books)
+    # The rows' deferred foreign-key checks now: the indexes and constraints this migration adds
+    # next cannot be built while trigger events are pending.
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 class Migration(migrations.Migration):

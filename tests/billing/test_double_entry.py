@@ -194,3 +194,13 @@ def test_ageing_puts_open_debt_in_its_band_and_credit_pays_the_oldest(company, d
                    actor=desk["manager"], allocate_oldest_first=False)
     [row] = ledger.receivables([counterparty], on=today + timedelta(days=100))
     assert row.owes == D("500.00") and row.bands == [D("0"), D("0"), D("0"), D("500.00")]
+
+
+def test_ageing_after_an_allocated_transfer_keeps_the_rest_in_its_own_band(company, desk):
+    """The counterparty's own legs (a transfer and its allocations) are one item, never a new debt."""
+    counterparty = company["counterparty"]
+    today = clinic_today()
+    record_receipt(counterparty, amount="1000", currency="EUR", received_on=today, reference="TR-5",
+                   actor=desk["manager"])
+    [row] = ledger.receivables([counterparty], on=today + timedelta(days=45))
+    assert row.owes == D("500.00") and row.bands == [D("0"), D("500.00"), D("0"), D("0")]
