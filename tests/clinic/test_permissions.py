@@ -56,6 +56,7 @@ MATRIX = {
     # Exports belong to whoever started them: see test_exports.py.
     "export_status": ("owner", None),
     "export_download": ("owner", None),
+    "export_retry": ("owner", None),  # tests/reliability/test_exports.py
     "audit_trail": ("get", {Role.MANAGER, Role.FINANCE}),
     "patient_list": ("get", ALL),
     "patient_create": ("get", DESK),

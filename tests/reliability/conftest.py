@@ -73,9 +73,12 @@ def broker(own_redis):
     from clinic.celery import app
 
     def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-            app._pool = None
+        # kombu keeps its connection and producer pools in a registry by broker URL: empty it, so the
+        # next send connects to the broker configured now.
+        from kombu import pools
+
+        pools.reset()
+        app._pool = None
         app.amqp._producer_pool = None
 
     saved = (app.conf.broker_url, app.conf.task_always_eager)
@@ -84,3 +87,28 @@ def broker(own_redis):
     yield own_redis
     reset_pools()
     app.conf.broker_url, app.conf.task_always_eager = saved
+
+
+def committed(action):
+    """Run ``action()`` on a connection of its own (a thread's), outside the test's transaction:
+    what it writes is committed, as a worker in another process must see it."""
+    import threading
+
+    from django.db import connections
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["value"] = action()
+        except BaseException as error:  # noqa: BLE001 - raised again in the test's thread
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
