@@ -93,6 +93,10 @@ def test_no_worker_heartbeat_is_a_503_naming_the_worker(unblocked, worker_expect
     response, _elapsed = probe()
     assert response.status_code == 503 and response.json()["worker"].startswith("no heartbeat for ")
 
+    # The container's own liveness check leaves the worker out (it starts after the web).
+    response = Client().get("/healthz?skip=worker", HTTP_HOST="10.0.0.5")
+    assert response.status_code == 200 and response.json()["worker"] == "not checked"
+
     set_heartbeat(timezone.now())  # what a worker does at start and at every relay run
     response, _elapsed = probe()
     assert response.status_code == 200 and response.json()["worker"] == "ok"
