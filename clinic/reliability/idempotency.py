@@ -15,8 +15,9 @@ import time
 import uuid
 from functools import wraps
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 
 from .models import IdempotentRequest
@@ -82,6 +83,10 @@ def idempotent(view):
             return _repeated(request, key, scope)
         try:
             response = view(request, *args, **kwargs)
+        except (Http404, PermissionDenied):
+            # Refused before acting: the key may be used again.
+            IdempotentRequest.objects.filter(key=key).delete()
+            raise
         except BaseException:
             # Whatever the view did is kept as "failed": a retry with this key must not act again
             # (the form, reloaded, issues a new key).
