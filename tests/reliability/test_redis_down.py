@@ -70,3 +70,24 @@ def test_a_partner_booking_while_redis_is_down_is_answered_and_its_mail_goes_aft
                                       headers={"_schema_name": sent["schema"]})
     assert len(mailoutbox) == 1
     assert booking.code in mailoutbox[0].subject and mailoutbox[0].to == [member.organisation.contact_email]
+
+
+def test_the_clinics_cancellation_of_a_partner_booking_while_redis_is_down_is_saved_and_its_mail_kept(
+        world, add_partner, tenant, broker, client_for, mailoutbox, django_capture_on_commit_callbacks):  # noqa: F811
+    from django.urls import reverse as clinic_reverse
+
+    from tests.partners.test_portal_booking import book_as
+
+    _partnership, member = add_partner()
+    booking = book_as(world, member, 11)
+    OutboxMessage.objects.all().delete()
+    broker.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world["manager"]).post(
+            clinic_reverse("partner_booking_cancel", args=[booking.pk]), {"reason": "Doctor ill"}, follow=True)
+    assert response.status_code == 200
+    assert f"Booking {booking.code} was cancelled; the partner is told by email." in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.cancelled_at is not None
+    message = OutboxMessage.objects.get()
+    assert message.task_name == "clinic.send_email" and message.sent_at is None and message.last_error
