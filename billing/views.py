@@ -24,6 +24,7 @@ from django_htmx.http import reswap, retarget
 from clinic.access import clinic_view
 from clinic.errors import DomainError
 from clinic.patients.views import get_patient_for
+from clinic.reliability.idempotency import idempotent
 from clinic.templatetags.ui import money
 
 from . import ledger, services, statement
@@ -169,6 +170,7 @@ def _cashier_form(request, patient, visit_id: str | None = None) -> dict:
 
 
 @clinic_view("billing.add_payment")
+@idempotent
 def cashier(request, pk):
     patient = get_patient_for(pk)
     context = _cashier_form(request, patient, request.GET.get("visit"))
@@ -192,6 +194,7 @@ def cashier(request, pk):
 
 
 @clinic_view("billing.add_deposit")
+@idempotent
 def deposit_new(request, pk):
     patient = get_patient_for(pk)
     form = DepositForm(request.POST or None)
@@ -210,6 +213,7 @@ def deposit_new(request, pk):
 
 
 @clinic_view("billing.refund_payment")
+@idempotent
 def payment_refund(request, pk):
     payment = get_object_or_404(Payment.objects.select_related("patient"), pk=pk, refund_of__isnull=True)
     left = services.refundable(payment)
@@ -232,6 +236,7 @@ def payment_refund(request, pk):
 
 
 @clinic_view("billing.refund_deposit")
+@idempotent
 def deposit_refund(request, pk):
     deposit = get_object_or_404(Deposit.objects.select_related("patient"), pk=pk)
     left = ledger.deposit_remaining(deposit)
@@ -254,6 +259,7 @@ def deposit_refund(request, pk):
 
 
 @clinic_view("scheduling.add_appointment")
+@idempotent
 def appointment_quick(request, pk):
     """Book the patient's next appointment from the panel: the first free slots for a
     service, each booked with one click."""

@@ -55,6 +55,39 @@ class EmbeddedPostgres:
         if self.server is not None:
             server, self.server = self.server, None
             server.cleanup()
+            # pgserver stops the server only when it thinks this was its last user; a run killed
+            # earlier (kill -9, a closed terminal) leaves its pid in the handle list, and the
+            # server would outlive the demo. Whatever still runs in our data folder is stopped.
+            stop_running_server(data_dir(self.base_dir))
+
+
+def _postmaster(path: Path):
+    """The PostgreSQL server running in ``path`` (from its postmaster.pid), or None."""
+    import psutil
+
+    try:
+        pid = int((path / "postmaster.pid").read_text().split("\n", 1)[0])
+        process = psutil.Process(pid)
+        if "postgres" in process.name() and process.status() != psutil.STATUS_ZOMBIE:
+            return process
+    except (OSError, ValueError, psutil.Error):
+        pass
+    return None
+
+
+def stop_running_server(path: Path, timeout: float = 20) -> bool:
+    """Stop the server running in ``path`` (fast shutdown, then kill); True if one was running."""
+    import psutil
+
+    process = _postmaster(path)
+    if process is None:
+        return False
+    process.send_signal(signal.SIGINT)  # PostgreSQL's fast shutdown
+    try:
+        process.wait(timeout)
+    except psutil.TimeoutExpired:
+        process.kill()
+    return True
 
 
 def start_unless_configured(base_dir: Path) -> EmbeddedPostgres | None:

@@ -1,37 +1,48 @@
-"""Sending tasks so that they run in the right clinic, after the commit."""
+"""Sending tasks so that they run in the right clinic, after the commit, and are never lost.
+
+Every task an action causes goes through the transactional outbox
+(``clinic.reliability.outbox``): written in the action's transaction with the
+clinic's schema, handed to the broker after the commit and retried by the relay
+until the broker takes it.
+"""
 
 from __future__ import annotations
 
+import smtplib
+
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
+from django.utils import timezone
 
 from clinic.celery import app
+from clinic.reliability.outbox import send_after_commit
+
+__all__ = ["send_after_commit", "send_email", "send_email_after_commit"]
 
 
-def send_after_commit(task, *args, **kwargs) -> None:
-    """Send ``task`` once the current transaction commits, for the current clinic.
+# A mail server that refuses now is tried again, with growing pauses, a bounded number of times.
+@app.task(name="clinic.send_email", bind=True, acks_late=True, ignore_result=True,
+          autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=30, retry_backoff_max=1800, max_retries=8)
+def send_email(self, subject: str, body: str, recipients: list[str], outbox_id: int | None = None) -> None:
+    """Send a mail once: a second delivery of the same outbox row sends nothing."""
+    from clinic.reliability.models import OutboxMessage
 
-    The schema is read now, not when the commit hook runs: by then the caller
-    may have left its ``schema_context`` and the task would go to the wrong clinic.
-    """
-    schema = connection.schema_name
-    transaction.on_commit(lambda: send_now(task, schema, *args, **kwargs))
+    if outbox_id is None:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        return
+    with transaction.atomic():
+        # The row's lock makes a second delivery wait for the first and then see it done.
+        message = OutboxMessage.objects.select_for_update().filter(pk=outbox_id).first()
+        if message is not None and message.done_at is not None:
+            return
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        if message is not None:
+            message.done_at = timezone.now()
+            message.save(update_fields=["done_at"])
 
 
-def send_now(task, schema: str, *args, **kwargs):
-    tenant = getattr(connection, "tenant", None)
-    result = task.apply_async(args=args, kwargs=kwargs, headers={"_schema_name": schema})
-    if settings.CELERY_TASK_ALWAYS_EAGER and tenant is not None:
-        # An in-process task switches the connection to the task's schema and
-        # back to public when done; give the caller its own schema back.
-        connection.set_tenant(tenant)
-    return result
-
-
-@app.task(name="clinic.send_email")
-def send_email(subject: str, body: str, recipients: list[str]) -> None:
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+send_email.takes_outbox_id = True
 
 
 def send_email_after_commit(subject: str, body: str, recipients: list[str]) -> None:

@@ -37,6 +37,7 @@ urlpatterns = [
     path("services/import/", views.service_import, name="service_import"),
     path("exports/<str:kind>/start/", export_views.export_start, name="export_start"),
     path("exports/<int:pk>/", export_views.export_status, name="export_status"),
+    path("exports/<int:pk>/retry/", export_views.export_retry, name="export_retry"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("audit/<str:model>/<int:pk>/", views.audit_trail, name="audit_trail"),
 ]

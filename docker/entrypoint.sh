@@ -52,7 +52,8 @@ case "$1" in
     web)
         shift
         wait_for_database
-        python manage.py migrate_schemas --noinput
+        # Migrations may hold a statement longer than requests may (DB_STATEMENT_TIMEOUT_MS).
+        DB_STATEMENT_TIMEOUT_MS=0 python manage.py migrate_schemas --noinput
         python manage.py setup_site
         exec gunicorn clinic.wsgi:application \
             --bind 0.0.0.0:8000 \

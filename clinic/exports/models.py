@@ -23,6 +23,10 @@ class Export(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # A run holds the export until ``lease_until`` and renews it as it makes progress; a run
+    # whose worker vanished lets it lapse, and the next run (at most EXPORT_MAX_ATTEMPTS) takes over.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         default_permissions = ()

@@ -40,6 +40,25 @@ def export_status(request, pk):
     return render(request, template, {"export": export, "exporter": EXPORTERS[export.kind]})
 
 
+@require_POST
+@clinic_view()
+def export_retry(request, pk):
+    """"Try again" on a failed export: a new run with the same parameters, shown in its place."""
+    export = services.get_export_for(request.user, pk)
+    try:
+        again = services.retry_export(export, actor=request.user)
+    except DomainError as error:
+        if request.htmx:
+            return render(request, "exports/_refused.html", {"message": error.message}, status=422)
+        from django.contrib import messages
+
+        messages.error(request, error.message)
+        return redirect("export_status", pk=export.pk)
+    if request.htmx:
+        return render(request, "exports/_progress.html", {"export": again, "exporter": EXPORTERS[again.kind]})
+    return redirect("export_status", pk=again.pk)
+
+
 @clinic_view()
 def export_download(request, pk):
     from django.http import Http404

@@ -238,7 +238,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from clinic.tasks import send_email
+    from clinic.tasks import send_email_after_commit
 
     now = now or timezone.now()
     zone = clinic_zone()
@@ -253,19 +253,21 @@ def send_due_reminders(now: datetime | None = None) -> int:
     ).exclude(patient__email="").select_related("patient", "location", "practitioner")
     sent = 0
     for appointment in due:
-        # Claim it first: a second run (or a second worker) finds nothing to claim.
-        claimed = Appointment.objects.filter(pk=appointment.pk, reminder_sent_at__isnull=True).update(
-            reminder_sent_at=now
-        )
-        if claimed != 1:
-            continue
-        with translation.override(connection.tenant.default_language), timezone.override(zone):
-            subject = _("Reminder: your appointment tomorrow at %(time)s") % {
-                "time": appointment.starts_at.astimezone(zone).strftime("%H:%M")
-            }
-            body = render_to_string(
-                "scheduling/email/reminder.txt", {"appointment": appointment, "clinic": connection.tenant}
+        with transaction.atomic():
+            # Claim it first: a second run (or a second worker) finds nothing to claim. The mail is
+            # promised in the same transaction (the outbox), so a claimed reminder is never lost.
+            claimed = Appointment.objects.filter(pk=appointment.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
             )
-        send_email(subject, body, [appointment.patient.email])
+            if claimed != 1:
+                continue
+            with translation.override(connection.tenant.default_language), timezone.override(zone):
+                subject = _("Reminder: your appointment tomorrow at %(time)s") % {
+                    "time": appointment.starts_at.astimezone(zone).strftime("%H:%M")
+                }
+                body = render_to_string(
+                    "scheduling/email/reminder.txt", {"appointment": appointment, "clinic": connection.tenant}
+                )
+            send_email_after_commit(subject, body, [appointment.patient.email])
         sent += 1
     return sent

@@ -16,6 +16,7 @@ from clinic.errors import DomainError
 from clinic.models import Location
 from clinic.patients.models import Flag
 from clinic.patients.services import PatientData, PhoneInUse
+from clinic.reliability.idempotency import idempotent
 
 from . import services
 from .availability import clinic_zone, next_free_slots
@@ -94,6 +95,7 @@ def _booking_context(form, **extra):
 
 
 @clinic_view("scheduling.add_appointment")
+@idempotent
 def appointment_new(request):
     if request.method == "GET":
         initial = {

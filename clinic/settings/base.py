@@ -42,6 +42,7 @@ SHARED_APPS = [
     "clinic.tenants",
     "clinic.accounts",
     "partners.organisations",
+    "clinic.reliability",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -124,6 +125,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A stalled or unreachable PostgreSQL must not hold a request for ever: connecting gives
+# up after DB_CONNECT_TIMEOUT seconds, a statement after DB_STATEMENT_TIMEOUT_MS (0: none;
+# long migrations may need it raised for their run).
+DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
+DATABASES["default"].setdefault("OPTIONS", {}).update({
+    "connect_timeout": DB_CONNECT_TIMEOUT,
+    "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+})
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
@@ -230,7 +240,36 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULER = "clinic.tenants.scheduler:ClinicScheduler"
+# A broker that does not answer is given up quickly: the outbox keeps the task and retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The outbox relay (and the worker's heartbeat) runs this often; /healthz calls the worker
+# down when its last heartbeat is older than HEALTH_WORKER_MAX_AGE seconds.
+OUTBOX_RELAY_SECONDS = int(os.environ.get("OUTBOX_RELAY_SECONDS", "10"))
+HEALTH_WORKER_MAX_AGE = int(os.environ.get("HEALTH_WORKER_MAX_AGE", "60"))
+# Long work (exports): a run holds a lease it renews while it makes progress; a run whose
+# worker vanished is taken over once the lease expires, at most EXPORT_MAX_ATTEMPTS times.
+EXPORT_LEASE_SECONDS = int(os.environ.get("EXPORT_LEASE_SECONDS", "120"))
+EXPORT_MAX_ATTEMPTS = int(os.environ.get("EXPORT_MAX_ATTEMPTS", "3"))
+EXPORT_TIME_LIMIT = int(os.environ.get("EXPORT_TIME_LIMIT", "900"))
 CELERY_BEAT_SCHEDULE = {
+    # In the public schema only: one relay for every clinic's outbox rows.
+    "relay-outbox": {
+        "task": "clinic.reliability.relay_outbox",
+        "schedule": OUTBOX_RELAY_SECONDS,
+        "tenant_schemas": ["public"],
+    },
+    "purge-outbox": {
+        "task": "clinic.reliability.purge_outbox",
+        "schedule": 60 * 60 * 6,
+        "tenant_schemas": ["public"],
+    },
+    # Exports whose worker vanished: taken over, or failed with a message after the last try.
+    "recover-exports": {
+        "task": "clinic.exports.tasks.recover_exports",
+        "schedule": 60,
+    },
     # Hourly and idempotent: each appointment is reminded once, whenever the task runs.
     "appointment-reminders": {
         "task": "clinic.scheduling.tasks.send_appointment_reminders",

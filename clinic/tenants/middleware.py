@@ -25,7 +25,8 @@ class HealthCheckMiddleware:
         if request.path == "/healthz":
             from .health import health_report
 
-            report, healthy = health_report()
+            # ?skip=worker: the container's own liveness check (the worker starts after the web is up).
+            report, healthy = health_report(skip=set(request.GET.getlist("skip")))
             return JsonResponse(report, status=200 if healthy else 503)
         return self.get_response(request)
 

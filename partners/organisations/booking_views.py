@@ -27,6 +27,7 @@ from clinic.errors import DomainError
 from clinic.models import Location, Practitioner
 from clinic.patients.models import Patient
 from clinic.patients.services import PatientData
+from clinic.reliability.idempotency import idempotent
 from clinic.scheduling.availability import clinic_zone
 from clinic.scheduling.services import SlotTaken
 from clinic.scheduling.states import allowed_actions
@@ -233,6 +234,7 @@ def _calendar(request, member, selected, clinics) -> dict:
 
 
 @portal_view
+@idempotent
 def booking_new(request):
     """The booking dialog for a free slot (GET), and the booking (POST)."""
     member = _booker(request)

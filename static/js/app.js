@@ -23,6 +23,24 @@
       event.detail.isError = false;
     }
   });
+  // Every failed htmx request says so (otherwise htmx swaps nothing and the button seems dead).
+  function showRequestError(kind, status) {
+    var box = document.getElementById("request-error");
+    if (!box) return;
+    box.querySelector(".request-error-text").textContent = box.dataset[kind].replace("{status}", status);
+    box.classList.remove("d-none");
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 422) return;  // a refused form, shown in place
+    var kind = status === 403 ? "denied" : status === 404 ? "missing" : status >= 500 ? "server" : "refused";
+    showRequestError(kind, status);
+  });
+  document.addEventListener("htmx:sendError", function () { showRequestError("offline", ""); });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("request-error");
+    if (box) box.classList.add("d-none");
+  });
   window.pickPatient = function (button) {
     var form = button.closest("form");
     form.querySelector("[name=patient]").value = button.dataset.patientId;

@@ -11,7 +11,7 @@ def test_healthz_reports_database_and_redis(client, settings):
     settings.REDIS_URL = ""
     response = client.get("/healthz", HTTP_HOST="10.0.0.5")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "redis": "not configured", "status": "ok"}
+    assert response.json() == {"database": "ok", "redis": "not configured", "worker": "not configured", "status": "ok"}
 
 
 def test_healthz_is_503_when_redis_is_down(client, settings):

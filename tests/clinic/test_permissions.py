@@ -66,6 +66,7 @@ MATRIX = {
     # Exports belong to whoever started them: see test_exports.py.
     "export_status": ("owner", None, None),
     "export_download": ("owner", None, None),
+    "export_retry": ("owner", None, None),  # tests/reliability/test_exports.py
     "audit_trail": ("get", {Role.MANAGER, Role.FINANCE}, OK),
     "patient_list": ("get", ALL, OK),
     "patient_create": ("get", DESK, OK),

@@ -19,7 +19,7 @@ def tomorrow_at(hour):
     return datetime.combine(day, time(hour), tzinfo=zone)
 
 
-def test_reminders_go_once_to_tomorrows_consenting_patients(tenant, mailoutbox):
+def test_reminders_go_once_to_tomorrows_consenting_patients(tenant, mailoutbox, django_capture_on_commit_callbacks):
     willing = PatientFactory(email="willing@mail.example", consent_to_contact=True)
     unwilling = PatientFactory(email="unwilling@mail.example", consent_to_contact=False)
     due = AppointmentFactory(patient=willing, starts_at=tomorrow_at(10), ends_at=tomorrow_at(11))
@@ -27,9 +27,12 @@ def test_reminders_go_once_to_tomorrows_consenting_patients(tenant, mailoutbox):
     AppointmentFactory(patient=willing, starts_at=tomorrow_at(14), ends_at=tomorrow_at(15), status=Status.CANCELLED)
     AppointmentFactory(patient=willing, starts_at=tomorrow_at(10) + timedelta(days=1), ends_at=tomorrow_at(11) + timedelta(days=1))
 
-    assert send_appointment_reminders.apply(headers={"_schema_name": tenant.schema_name}).get() == 1
+    # The mail is promised in the claim's transaction (the outbox) and sent once it commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_appointment_reminders.apply(headers={"_schema_name": tenant.schema_name}).get() == 1
     connection.set_tenant(tenant)
-    assert send_appointment_reminders.apply(headers={"_schema_name": tenant.schema_name}).get() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_appointment_reminders.apply(headers={"_schema_name": tenant.schema_name}).get() == 0
     connection.set_tenant(tenant)
     assert [m.to for m in mailoutbox] == [["willing@mail.example"]]
     assert "10:00" in mailoutbox[0].subject and due.practitioner.full_name in mailoutbox[0].body
@@ -37,14 +40,16 @@ def test_reminders_go_once_to_tomorrows_consenting_patients(tenant, mailoutbox):
     assert due.reminder_sent_at is not None
 
 
-def test_a_moved_appointment_is_reminded_again(tenant, mailoutbox, front_desk):
+def test_a_moved_appointment_is_reminded_again(tenant, mailoutbox, front_desk, django_capture_on_commit_callbacks):
     from clinic.scheduling.services import send_due_reminders
 
     patient = PatientFactory(email="moved@mail.example", consent_to_contact=True)
     appointment = AppointmentFactory(patient=patient, starts_at=tomorrow_at(9), ends_at=tomorrow_at(10))
-    assert send_due_reminders() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_reminders() == 1
     appointment.refresh_from_db()
     appointment.reminder_sent_at = None  # what reschedule_appointment does
     appointment.save()
-    assert send_due_reminders() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_due_reminders() == 1
     assert len(mailoutbox) == 2
