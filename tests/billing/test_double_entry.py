@@ -204,3 +204,13 @@ def test_ageing_after_an_allocated_transfer_keeps_the_rest_in_its_own_band(compa
                    actor=desk["manager"])
     [row] = ledger.receivables([counterparty], on=today + timedelta(days=45))
     assert row.owes == D("500.00") and row.bands == [D("0"), D("500.00"), D("0"), D("0")]
+
+
+def test_deleting_a_staff_account_only_forgets_who_posted(desk, open_visit):
+    from tests.factories import make_staff
+
+    cashier = make_staff("front_desk")
+    add_line(open_visit(), service=desk["cleaning"], actor=cashier)
+    cashier.delete()
+    assert not LedgerEntry.objects.filter(actor__isnull=False, kind=Entry.CHARGE).exists()
+    assert Posting.objects.filter(actor__isnull=True).exists()

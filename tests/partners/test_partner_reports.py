@@ -41,12 +41,14 @@ def month_before(day):
     return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
-def move_created(booking, day):
-    """As if the booking had been made at noon of ``day`` (clinic time)."""
+def booked_on(day):
+    """Book as if it were noon of ``day`` (clinic time): the booking and its commission posting
+    are dated then (the ledger is append-only, so a date cannot be moved afterwards)."""
+    import time_machine
+
     from clinic.scheduling.availability import clinic_zone
 
-    PartnerBooking.objects.filter(pk=booking.pk).update(created=datetime.combine(day, time(12), tzinfo=clinic_zone()))
-    booking.refresh_from_db()
+    return time_machine.travel(datetime.combine(day, time(12), tzinfo=clinic_zone()), tick=False)
 
 
 def bill(world, booking, *, extra=(), void_extra=False):
@@ -78,9 +80,9 @@ def test_a_partner_paid_at_the_partner_owes_the_clinic_and_a_cancellation_is_a_n
     second = book(world, member, hour=11, services=("checkup",))  # 41.00: 2.5 % is 1.025, rounded half up
     cancelled = book(world, member, hour=12)  # 400.00, booked and cancelled this month
     cancel_booking(cancelled, by_name="Irina", reason="The patient is ill")
-    earlier = book(world, member, hour=13)  # 400.00, booked last month, cancelled this month
     last_month = month_before(clinic_today())
-    move_created(earlier, last_month)
+    with booked_on(last_month):  # 400.00, booked last month (for a day this month), cancelled this month
+        earlier = book(world, member, starts_at=next_day_at(13))
     cancel_booking(earlier, by_name="Irina", reason="Moved abroad")
 
     account = reports.partner_account(partnership, clinic_today().replace(day=1))
@@ -195,8 +197,9 @@ def test_the_statistics_filter_by_period_and_partner_and_total_the_live_bookings
              services=("consultation", "ecg"))
     cancelled = book(world, first_member, hour=12)
     cancel_booking(cancelled, by_name="Irina", reason="No longer needed")
-    old = book(world, first_member, hour=13)
-    move_created(old, month_before(clinic_today()))
+    starts = next_day_at(13)
+    with booked_on(month_before(clinic_today())):
+        old = book(world, first_member, starts_at=starts)
 
     everything = reports.statistics_page(reports.clean_statistics(QueryDict("")))
     assert {row.booking.code for row in everything.rows} == {a.code, b.code, c.code, cancelled.code}

@@ -280,9 +280,9 @@ def seed_billing(users) -> None:
     """Visits for most completed appointments, paid in full, in part or from a deposit;
     deposits, refunds, a promotion, the customer club and CRM tasks; once.
 
-    The services post everything at the time they run; the demo's history is then
-    moved back to the appointment's day (demo data only: nothing else ever
-    rewrites the ledger).
+    Each visit is made as if it were the end of its appointment (the clock is set back
+    while the services run), so the ledger's postings carry the day they happened and
+    nothing rewrites the ledger afterwards (it is append-only, down to the database).
     """
     from django.db import connection
 
@@ -309,31 +309,33 @@ def seed_billing(users) -> None:
     for appointment in done:
         if rng.random() < 0.15:
             continue
-        patient = appointment.patient
-        visit = billing.open_visit(patient=patient, location=None, appointment=appointment, actor=cashier)
-        if rng.random() < 0.25:
-            extra = rng.choice(list(Service.objects.filter(is_active=True, price__lt=500)))
-            billing.add_line(visit, service=extra, actor=cashier)
-        due = billing.ledger.visit_due(visit, billing.patient_account(patient))
-        roll = rng.random()
-        if due > 0 and roll < 0.1:
-            deposit = billing.receive_deposit(patient=patient, amount=due + Decimal(rng.choice([0, 200, 500])),
-                                              method="transfer", actor=cashier, note="Treatment plan")
-            billing.take_payment(patient=patient, visit=visit, method="deposit", deposit=deposit, amount=due,
-                                 actor=cashier)
-        elif due > 0 and roll < 0.85:
-            method = rng.choice(["cash", "card", "card"])
-            payment = billing.take_payment(patient=patient, visit=visit, method=method, amount=due,
-                                           tendered=(due // 100 + 1) * 100 if method == "cash" else None,
-                                           actor=cashier)
-            if rng.random() < 0.03:
-                billing.refund_payment(payment, amount=min(due, Decimal("100")), reason="Treatment not finished",
-                                       actor=manager)
-        elif due > 0 and roll < 0.95:
-            billing.take_payment(patient=patient, visit=visit, method="card", amount=(due / 2).quantize(
-                Decimal("1")), actor=cashier)
-        billing.close_visit(visit, actor=cashier)
-        _backdate_visit(visit, appointment.ends_at)
+        with _at(appointment.ends_at):
+            patient = appointment.patient
+            visit = billing.open_visit(patient=patient, location=None, appointment=appointment, actor=cashier)
+            if rng.random() < 0.25:
+                extra = rng.choice(list(Service.objects.filter(is_active=True, price__lt=500)))
+                billing.add_line(visit, service=extra, actor=cashier)
+            due = billing.ledger.visit_due(visit, billing.patient_account(patient))
+            roll = rng.random()
+            if due > 0 and roll < 0.1:
+                with _at(appointment.ends_at - timedelta(days=7)):
+                    deposit = billing.receive_deposit(patient=patient,
+                                                      amount=due + Decimal(rng.choice([0, 200, 500])),
+                                                      method="transfer", actor=cashier, note="Treatment plan")
+                billing.take_payment(patient=patient, visit=visit, method="deposit", deposit=deposit, amount=due,
+                                     actor=cashier)
+            elif due > 0 and roll < 0.85:
+                method = rng.choice(["cash", "card", "card"])
+                payment = billing.take_payment(patient=patient, visit=visit, method=method, amount=due,
+                                               tendered=(due // 100 + 1) * 100 if method == "cash" else None,
+                                               actor=cashier)
+                if rng.random() < 0.03:
+                    billing.refund_payment(payment, amount=min(due, Decimal("100")), reason="Treatment not finished",
+                                           actor=manager)
+            elif due > 0 and roll < 0.95:
+                billing.take_payment(patient=patient, visit=visit, method="card", amount=(due / 2).quantize(
+                    Decimal("1")), actor=cashier)
+            billing.close_visit(visit, actor=cashier)
     for patient in Patient.objects.order_by("?")[:5]:
         billing.receive_deposit(patient=patient, amount=Decimal(rng.choice([500, 1000, 1500])), method="card",
                                 actor=cashier, note="Orthodontic plan")
@@ -377,25 +379,12 @@ def seed_barter(users, today) -> None:
             billing.close_visit(visit, actor=cashier)
 
 
-def _backdate_visit(visit, moment: datetime) -> None:
-    """Demo only: move a freshly seeded visit and everything it posted to ``moment``."""
-    from django.db import connection
+def _at(moment: datetime):
+    """Demo only: the services run as if it were ``moment`` (their rows, postings included,
+    are dated then)."""
+    from unittest import mock
 
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE billing_visit SET opened_at = %s, closed_at = %s WHERE id = %s",
-                       [moment, moment, visit.pk])
-        cursor.execute("UPDATE billing_visitline SET created = %s WHERE visit_id = %s", [moment, visit.pk])
-        cursor.execute("UPDATE billing_payment SET created = %s WHERE visit_id = %s", [moment, visit.pk])
-        cursor.execute(
-            "UPDATE billing_deposit SET created = %s WHERE id IN "
-            "(SELECT deposit_id FROM billing_payment WHERE visit_id = %s AND deposit_id IS NOT NULL)",
-            [moment - timedelta(days=7), visit.pk],
-        )
-        cursor.execute(
-            "UPDATE billing_ledgerentry SET created = %s WHERE visit_id = %s OR deposit_id IN "
-            "(SELECT deposit_id FROM billing_payment WHERE visit_id = %s AND deposit_id IS NOT NULL)",
-            [moment, visit.pk, visit.pk],
-        )
+    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 def _next_quarter(moment: datetime) -> datetime:
