@@ -225,6 +225,8 @@ def counterparty_statement(counterparty: Counterparty, first: date, last: date) 
                 entry.line.description if entry.line_id else "",
                 f"#{entry.visit.number}" if entry.visit_id else "",
                 entry.receipt.reference if entry.receipt_id else "") if part)
+        if entry.kind in (Entry.ALLOCATED, Entry.UNALLOCATED):
+            detail = f"{detail} · {format_money(abs(entry.amount), entry.currency)}"
         lines.append(StatementLine(at=entry.created, label=str(labels.get(entry.kind, entry.kind)), detail=detail,
                                    owes=owes, owed=owed, balance=running))
     return CounterpartyStatement(counterparty=counterparty, first=first, last=last, opening=opening, lines=lines)
