@@ -183,6 +183,9 @@ def check(desk, operations):
             assert ledger.balance(patient) >= 0  # payments never exceed what is due
         assert ledger.points_balance(patient) == expected_points
         assert all(ledger.deposit_remaining(d) >= 0 for d in deposits)
+        # Double entry: after every operation the trial balance sums to zero, and so does
+        # every posting (the database checks that at commit too).
+        assert sum(ledger.trial_balance().values(), Decimal("0")) == 0
 
     day = visit.opened_at.astimezone(ZoneInfo(connection.tenant.time_zone)).date()
     assert cash_report(day).total == expected_cash
@@ -190,3 +193,16 @@ def check(desk, operations):
     # The balance is what was charged (revenue) less what was paid and not refunded.
     paid = sum((p.amount for p in patient.payments.all()), Decimal("0.00"))
     assert ledger.balance(patient) == expected_revenue - paid
+    # The books agree with the reports: the tills moved what the cash report says, the
+    # revenue accounts what the revenue report says.
+    from django.db.models import Sum
+
+    from billing.models import LedgerEntry
+
+    legs = LedgerEntry.objects.filter(patient=patient)  # the book legs keep the patient they came from
+    tills = legs.filter(book__in=["till.cash", "till.card", "till.transfer"]).aggregate(t=Sum("amount"))["t"]
+    assert (tills or 0) == expected_cash
+    assert (legs.filter(book="revenue").aggregate(t=Sum("amount"))["t"] or 0) == expected_revenue
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
