@@ -130,7 +130,7 @@ def load_big_clinic(world: World, rng: random.Random) -> None:
     from django.db import connection, transaction
 
     from bench.statement import copy_objects
-    from billing.models import Payer, Visit, VisitLine
+    from billing.models import LedgerEntry, Payer, Posting, Visit, VisitLine
     from clinic.accounts.models import User
     from clinic.models import Location, OpeningHours, Practitioner, Service, ServiceCategory, WorkingHours
     from clinic.patients.models import PATIENT_NUMBER_SEQUENCE, Patient
@@ -195,7 +195,17 @@ def load_big_clinic(world: World, rng: random.Random) -> None:
         slots = rng.sample(range(days * len(practitioners) * SLOTS_PER_DAY), BOOKINGS)
         slots.sort()
         appointments, links, visits, lines, bookings = [], [], [], [], []
+        postings, entries = [], []
         line_id = 0
+
+        def post(kind, amount, at, visit_id, line_id, patient):
+            """A balanced posting as billing.ledger writes it: the patient's debt and revenue."""
+            posting_id = len(postings) + 1
+            postings.append({"id": posting_id, "kind": kind, "created": at})
+            common = {"posting_id": posting_id, "kind": kind, "amount": amount, "currency": "MDL", "created": at,
+                      "visit_id": visit_id, "line_id": line_id, "patient_id": patient}
+            entries.append({"id": len(entries) + 1, "account_id": patient, "bucket": "debt", "side": 1, **common})
+            entries.append({"id": len(entries) + 1, "book": "revenue", "bucket": "book", "side": -1, **common})
         for pk, slot in enumerate(slots, start=1):
             day_index, rest = divmod(slot, len(practitioners) * SLOTS_PER_DAY)
             practitioner, slot_of_day = divmod(rest, SLOTS_PER_DAY)
@@ -245,11 +255,18 @@ def load_big_clinic(world: World, rng: random.Random) -> None:
                                   "currency": "MDL", "created": starts,
                                   "voided_at": starts if voided else None,
                                   "void_reason": "Entered twice" if voided else ""})
+                    post("charge", charged.price, starts, pk, line_id, patient)
+                    if discount:
+                        post("discount", -discount, starts, pk, line_id, patient)
+                    if voided:
+                        post("void", discount - charged.price, starts, pk, line_id, patient)
         world.bookings, world.billed = len(bookings), len(visits)
         for model, rows in ((Appointment, appointments), (AppointmentService, links), (Visit, visits),
-                            (VisitLine, lines), (PartnerBooking, bookings)):
+                            (VisitLine, lines), (PartnerBooking, bookings), (Posting, postings),
+                            (LedgerEntry, entries)):
             copy_objects(model, rows)
-        for model in (Patient, Payer, Appointment, AppointmentService, Visit, VisitLine, PartnerBooking):
+        for model in (Patient, Payer, Appointment, AppointmentService, Visit, VisitLine, PartnerBooking, Posting,
+                      LedgerEntry):
             reset_id_sequence(model)
         with connection.cursor() as cursor:
             cursor.execute("SELECT setval(%s, %s)", [PATIENT_NUMBER_SEQUENCE, PATIENTS])
