@@ -25,6 +25,12 @@ def test_every_figure_is_the_same_after_the_migration(tenant):
     from billing import ledger
     from billing.reports import cash_report, clinic_today, revenue_report
 
+    from tests.factories import AppointmentFactory
+
+    appointments = [AppointmentFactory().pk, AppointmentFactory().pk]  # made with today's models, first
+    with connection.cursor() as cursor:  # their deferred checks, before the migrations alter tables
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
@@ -72,6 +78,26 @@ def test_every_figure_is_the_same_after_the_migration(tenant):
     entry(platform, "debt", "payment", "-100.00", method="platform_settlement", payment=settled)
     entry(own, "deposit", "deposit_refunded", "-30.00", "-30.00", "card", deposit=deposit)
 
+    # A partner with two bookings this month, one of them cancelled: its account as the old
+    # code summed it (commission on the booked value, a cancellation negative).
+    from django_tenants.utils import schema_context
+
+    from partners.organisations.models import PartnerOrganisation
+
+    with schema_context("public"):
+        organisation = PartnerOrganisation.objects.create(name="Old Partner SRL", registration_number="OLD-1",
+                                                          kind="medical_provider", contact_name="Old",
+                                                          contact_email="old@partner.example")
+    Partnership = old.get_model("partners", "Partnership")
+    Booking = old.get_model("partners", "PartnerBooking")
+    partnership = Partnership.objects.create(organisation_id=organisation.pk, commission=True,
+                                             commission_percent=D("7.50"), payment_place="partner")
+    for appointment, value, cancelled in zip(appointments, (D("410.00"), D("150.00")), (None, now), strict=True):
+        Booking.objects.create(appointment_id=appointment, partnership=partnership, booked_by_id=1,
+                               booked_by_name="Irina", payment_place="partner", value=value,
+                               commission_percent=D("7.50"), currency="EUR", cancelled_at=cancelled)
+    old_commission = D("30.75") + D("11.25") - D("11.25")  # 7.5 % of 410 and of 150, half up; one cancelled
+
     # The figures as the old code summed them.
     rows = Entry.objects.filter(patient=patient)
     before = {
@@ -106,5 +132,13 @@ def test_every_figure_is_the_same_after_the_migration(tenant):
         assert sum(leg.amount * leg.side for leg in posting.legs.all()) == 0
     assert sum(ledger.trial_balance().values(), D("0")) == 0
     assert LedgerEntry.objects.filter(posting__isnull=True).count() == 0
+    from partners import reports
+    from partners.models import Partnership as CurrentPartnership
+
+    account = reports.partner_account(CurrentPartnership.objects.get(pk=partnership.pk), today.replace(day=1))
+    assert account.commission == old_commission
+    assert sorted(line.commission for line in account.lines) == [D("-11.25"), D("11.25"), D("30.75")]
+    assert (account.owed_to_clinic, account.net) == (D("410.00"), D("410.00") - old_commission)
+    assert ledger.counterparty_balance(account.partnership.counterparty).owed == old_commission
     with connection.cursor() as cursor:  # the deferred balance check passes too
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
