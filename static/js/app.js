@@ -190,7 +190,8 @@
     }
   }
   document.addEventListener("keydown", function (event) {
-    if (event.target.id !== "patient-query") return;
+    // The clinic's booking dialog (the portal's search has results of its own, radio buttons).
+    if (event.target.id !== "patient-query" || event.target.getAttribute("role") !== "combobox") return;
     var found = options();
     var active = found.filter(function (each) { return each.classList.contains("active"); })[0];
     var index = found.indexOf(active);

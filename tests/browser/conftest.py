@@ -516,9 +516,11 @@ def screenshots_dir() -> Path:
 
 @pytest.fixture
 def screenshot(screenshots_dir):
-    """``screenshot(page, "price-list.png")`` writes docs/screenshots/price-list.png."""
+    """``screenshot(page, "price-list.png")`` writes docs/screenshots/price-list.png, after axe-core
+    found no serious or critical violation on the screen (every screen worth a picture is checked)."""
 
     def take(page, name: str) -> Path:
+        check_accessibility(page, what=f"{name} ({page.url})")
         path = screenshots_dir / name
         tmp = path.with_suffix(".tmp.png")
         page.screenshot(path=str(tmp), full_page=False)

@@ -88,7 +88,9 @@ def focused(page) -> dict:
     )
 
 
-def test_a_receptionist_books_an_existing_patient_by_keyboard_alone(page, login, make_alpha_staff, day, committed, axe):
+def test_a_receptionist_books_an_existing_patient_by_keyboard_alone(
+    page, login, make_alpha_staff, day, committed, axe, screenshot
+):
     from clinic.scheduling.models import Appointment
 
     login(page, make_alpha_staff("front_desk").email)  # the login is not part of the booking
@@ -115,6 +117,7 @@ def test_a_receptionist_books_an_existing_patient_by_keyboard_alone(page, login,
     assert look["outline"].startswith("solid") and float(look["outline"].split()[1]) >= 2, look
     assert look["after"] == '"09:00"', look
     axe(page)
+    screenshot(page, "keyboard-day-view-focus.png")
 
     keys.press("ArrowDown")  # the next time in the column
     assert (focused(page)["practitioner"], focused(page)["time"]) == (str(first.pk), "09:15")
@@ -148,6 +151,7 @@ def test_a_receptionist_books_an_existing_patient_by_keyboard_alone(page, login,
     expect(search).to_have_attribute("aria-activedescendant", f"patient-option-{patient.pk}")
     expect(option).to_have_attribute("aria-selected", "true")
     expect(search).to_be_focused()
+    screenshot(page, "keyboard-patient-search.png")
     keys.press("Enter")
     expect(dialog.locator("#picked-patient")).to_have_text(f"{patient.full_name} ({patient.number})")
     expect(search).to_have_attribute("aria-expanded", "false")
@@ -196,3 +200,44 @@ def test_the_account_statement_panel_gives_the_focus_back_to_the_name_that_opene
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(name).to_be_focused()
+
+
+def test_the_service_picker_works_in_persian_right_to_left_on_a_phone(browser, alpha_url, make_alpha_staff, day,
+                                                                       screenshot):
+    """The same dialog at 375 px in Persian: the picker reads right to left and takes a tap, typing and Enter."""
+    from tests.browser.conftest import STAFF_PASSWORD, check_accessibility
+
+    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=alpha_url, has_touch=True,
+                                  is_mobile=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")  # at 375 px the menu is folded: the login lands on Today
+        page.get_by_label("Email address").fill(make_alpha_staff("front_desk").email)
+        page.get_by_label("Password").fill(STAFF_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
+        page.goto(f"/calendar/?location={day['location'].pk}&date={day['day'].isoformat()}")
+        page.get_by_role("button", name="Menu").tap()  # the folded top bar holds the language
+        page.locator("#language-select").select_option("fa")
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        slot = page.locator(f'.calendar-column[data-practitioner="{day["first"].pk}"] .slot-free[data-time="10:00"]')
+        slot.scroll_into_view_if_needed()
+        slot.tap()
+        dialog = page.locator("#dialog")
+        expect(dialog.get_by_role("combobox", name="یافتن بیمار")).to_be_focused()
+        page.keyboard.type(day["patient"].last_name[:12].lower())
+        dialog.get_by_role("option", name=re.compile(re.escape(day["patient"].full_name))).tap()
+        services = dialog.locator(".ts-wrapper")
+        expect(services).to_have_class(re.compile(r"\brtl\b"))  # Tom Select follows the page's direction
+        expect(dialog.locator(".ts-control input")).to_be_focused()
+        page.keyboard.type("consul")
+        expect(dialog.locator(".ts-dropdown [role=option]")).to_have_count(1)
+        page.keyboard.press("Enter")
+        expect(dialog.locator(".ts-control .item")).to_have_text([re.compile(day["consultation"].name)])
+        check_accessibility(page, what="the booking dialog in Persian at 375 px")
+        screenshot(page, "booking-dialog-fa-phone.png")
+        box = dialog.locator(".modal-content").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # no sideways scrolling
+    finally:
+        context.close()
