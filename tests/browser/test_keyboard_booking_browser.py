@@ -241,3 +241,24 @@ def test_the_service_picker_works_in_persian_right_to_left_on_a_phone(browser, a
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # no sideways scrolling
     finally:
         context.close()
+
+
+def test_in_persian_the_arrow_keys_follow_the_right_to_left_calendar(page, login, make_alpha_staff, day):
+    """In RTL the next practitioner's column is on the left: ArrowLeft goes there, ArrowRight comes back."""
+    login(page, make_alpha_staff("front_desk").email)
+    page.goto(f"/calendar/?location={day['location'].pk}&date={day['day'].isoformat()}")
+    page.locator("#language-select").select_option("fa")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    first = page.locator(f'.calendar-column[data-practitioner="{day["first"].pk}"]')
+    second = page.locator(f'.calendar-column[data-practitioner="{day["second"].pk}"]')
+    assert second.bounding_box()["x"] < first.bounding_box()["x"]  # drawn right to left
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Skip to the calendar", in Persian
+    expect(first.locator('.slot-free[data-time="09:00"]')).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(second.locator('.slot-free[data-time="09:00"]')).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(first.locator('.slot-free[data-time="09:00"]')).to_be_focused()
+    page.keyboard.press("End")
+    expect(first.locator(".calendar-stop").last).to_be_focused()
