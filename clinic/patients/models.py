@@ -50,7 +50,7 @@ class Flag(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     label = models.CharField(_("label"), max_length=60)
-    colour = models.CharField(_("colour"), max_length=7, default="#e83e8c")
+    colour = models.CharField(_("colour"), max_length=7, default="#c2255c")
 
     class Meta:
         verbose_name = _("flag")

@@ -35,6 +35,9 @@ class Column:
     day: PractitionerDay
     blocks: list[Block] = field(default_factory=list)
     free: list[Block] = field(default_factory=list)
+    # What a keyboard reaches, in time order: appointments and free slots (see ``keyboard_stops``).
+    stops: list[Block] = field(default_factory=list)
+    first_stop: Block | None = None
 
 
 @dataclass
@@ -122,8 +125,18 @@ def day_grid(location: Location, day: date, *, now: datetime | None = None) -> D
                         block.label = book_label % {"name": entry.practitioner.full_name, "time": block.time}
                         column.free.append(block)
                     cursor += slot
+        keyboard_stops(column)
         columns.append(column)
     return DayGrid(location, day, grid_start, grid_end, columns, hours, height)
+
+
+def keyboard_stops(column: Column) -> None:
+    """Appointments and free slots in time order, as the keyboard walks them (arrow keys within a
+    column, one Tab stop per column); the column's Tab stop is its first free slot, else its first
+    appointment."""
+    column.stops = sorted([b for b in column.blocks if b.kind == "appointment"] + column.free,
+                          key=lambda b: (b.starts, b.kind != "appointment"))
+    column.first_stop = column.free[0] if column.free else (column.stops[0] if column.stops else None)
 
 
 def _block(begin: datetime, end: datetime, grid_start: datetime, kind: str, appointment=None) -> Block:

@@ -37,8 +37,14 @@ class BookingForm(forms.Form):
         initial=PhoneRelation.OTHER,
         required=False,
     )
+    # A searchable picker in the page (Tom Select, static/vendor/tom-select): 40 services need no Ctrl-click.
     services = ServiceChoiceField(
-        label=_("Services"), queryset=Service.objects.filter(is_active=True).select_related("category")
+        label=_("Services"), queryset=Service.objects.filter(is_active=True).select_related("category"),
+        widget=forms.SelectMultiple(attrs={
+            "data-picker": "services", "aria-describedby": "services-help",
+            "data-placeholder": _("Type a service"), "data-remove-label": _("Remove"),
+            "data-no-results": _("No service matches"),
+        }),
     )
     source = forms.ChoiceField(label=_("Source"), choices=[c for c in Source.choices if c[0] in {"walk_in", "phone", "web"}])
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

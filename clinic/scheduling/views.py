@@ -67,6 +67,8 @@ def calendar_day(request):
         "today": timezone.localdate(),
         "px": PIXELS_PER_MINUTE,
         "can_book": request.user.has_perm("scheduling.add_appointment"),
+        # After a booking the keyboard lands on the new appointment.
+        "focus_appointment": request.GET.get("focus", "") if request.GET.get("focus", "").isdigit() else "",
     }
     template = "scheduling/_day_grid.html" if request.htmx and request.GET.get("fragment") else "scheduling/day.html"
     return render(request, template, context)
@@ -165,12 +167,14 @@ def appointment_new(request):
                     "time": appointment.starts_at.astimezone(clinic_zone()).strftime("%d.%m.%Y %H:%M"),
                 },
             )
-            return _redirect_to_day(request, appointment.location_id, appointment.starts_at)
+            return _redirect_to_day(request, appointment.location_id, appointment.starts_at, focus=appointment.pk)
     return render(request, "scheduling/_booking_dialog.html", _booking_context(form, owners=owners), status=422 if request.htmx else 200)
 
 
-def _redirect_to_day(request, location_id, moment):
+def _redirect_to_day(request, location_id, moment, *, focus=None):
     url = reverse("calendar_day") + f"?location={location_id}&date={moment.astimezone(clinic_zone()).date().isoformat()}"
+    if focus is not None:
+        url += f"&focus={focus}"
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url

@@ -48,3 +48,11 @@ def money(amount, currency=None):
     value = round_money(Decimal(amount), currency)
     text = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
     return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def text_on(background):
+    """The text colour that reads on ``background`` (a flag's colour): ``style="color: {{ flag.colour|text_on }}"``."""
+    from clinic.contrast import text_colour_on
+
+    return text_colour_on(str(background or ""))

@@ -1,20 +1,73 @@
-// Small glue for htmx dialogs; everything else is server-rendered.
+// Small glue for htmx dialogs and the keyboard; everything else is server-rendered.
 (function () {
+  var openers = {dialog: null, panel: null};  // what opened the dialog / the side panel: focus goes back there
+
+  function dialogElement() { return document.getElementById("dialog"); }
   function dialog() {
-    return bootstrap.Modal.getOrCreateInstance(document.getElementById("dialog"));
+    return bootstrap.Modal.getOrCreateInstance(dialogElement());
   }
+  function isShown(element) { return element && element.classList.contains("show"); }
+
+  // The element (or, if it was drawn again meanwhile, its twin) that opened a dialog or panel.
+  function stillThere(element) {
+    if (!element) return null;
+    if (document.contains(element)) return element;
+    var key = element.getAttribute("hx-get");
+    return key ? document.querySelector('[hx-get="' + CSS.escape(key) + '"]') : null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target && event.detail.target.id;
+    if (target === "dialog-content" && !isShown(dialogElement())) openers.dialog = event.detail.elt;
+    if (target === "side-panel-content" && !isShown(document.getElementById("side-panel"))) openers.panel = event.detail.elt;
+  });
+
+  // The first field of a dialog gets the focus once, in the same task as the dialog appears (no
+  // fade: nothing typed in between is lost); a dialog drawn again (a refused booking) puts it on
+  // the first error instead.
+  function focusFirstField(container) {
+    var field = container.querySelector(".is-invalid, .alert-danger[tabindex]") || container.querySelector("[autofocus]");
+    if (!field) return;
+    if (field.classList.contains("tomselected") && field.tomselect) field.tomselect.focus();
+    else field.focus();
+  }
+
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id === "dialog-content") {
-      dialog().show();
+    var target = event.detail.target;
+    if (target.id === "dialog-content") {
+      if (isShown(dialogElement())) {
+        focusFirstField(target);
+      } else {
+        dialog().show();  // no fade: shown at once; "shown.bs.modal" focuses the first field
+      }
     }
-    if (event.detail.target.id === "side-panel-content") {
+    if (target.id === "side-panel-content") {
       bootstrap.Offcanvas.getOrCreateInstance(document.getElementById("side-panel")).show();
     }
+    if (target.id === "patient-pick") patientResultsArrived(target);
   });
-  // Focus only once the modal is shown: Bootstrap focuses the modal itself on opening.
   document.addEventListener("shown.bs.modal", function (event) {
-    var first = event.target.querySelector("[autofocus]");
-    if (first) { first.focus(); }
+    focusFirstField(event.target);
+  });
+  document.addEventListener("hidden.bs.modal", function (event) {
+    if (event.target.id !== "dialog") return;
+    var opener = stillThere(openers.dialog);
+    openers.dialog = null;
+    if (opener) opener.focus();
+  });
+  document.addEventListener("shown.bs.offcanvas", function (event) {
+    if (event.target.id !== "side-panel") return;
+    var title = event.target.querySelector("#side-panel-title, h2, [autofocus]");
+    if (title && !title.contains(document.activeElement)) {
+      if (!title.hasAttribute("tabindex")) title.setAttribute("tabindex", "-1");
+      title.focus();
+    }
+  });
+  document.addEventListener("hidden.bs.offcanvas", function (event) {
+    if (event.target.id !== "side-panel") return;
+    var opener = stillThere(openers.panel);
+    openers.panel = null;
+    if (opener) opener.focus();
   });
   // A refused booking comes back as 422 with the dialog: show it anyway.
   document.addEventListener("htmx:beforeSwap", function (event) {
@@ -41,19 +94,158 @@
     var box = document.getElementById("request-error");
     if (box) box.classList.add("d-none");
   });
-  window.pickPatient = function (button) {
-    var form = button.closest("form");
-    form.querySelector("[name=patient]").value = button.dataset.patientId;
-    form.querySelector("#picked-patient").textContent = button.dataset.patientName;
+
+  // --- The day view: one Tab stop per practitioner's column, arrow keys in time order ------------
+  function stopsOf(column) { return Array.prototype.slice.call(column.querySelectorAll(".calendar-stop")); }
+  function columns() {
+    return Array.prototype.slice.call(document.querySelectorAll("#calendar .calendar-column"))
+      .filter(function (column) { return column.querySelector(".calendar-stop"); });
+  }
+  function rove(column, stop) {
+    stopsOf(column).forEach(function (each) { each.setAttribute("tabindex", each === stop ? "0" : "-1"); });
+  }
+  function initCalendar(root) {
+    var calendar = root.querySelector ? (root.id === "calendar" ? root : root.querySelector("#calendar")) : null;
+    if (!calendar) return;
+    var wanted = calendar.dataset.focus && calendar.querySelector('[data-appointment="' + calendar.dataset.focus + '"]');
+    columns().forEach(function (column) {
+      var stops = stopsOf(column);
+      var current = (wanted && column.contains(wanted)) ? wanted : (column.querySelector(".slot-free") || stops[0]);
+      rove(column, current);
+    });
+    if (wanted) {
+      wanted.focus();
+      wanted.scrollIntoView({block: "center"});
+    }
+  }
+  function nearest(column, top) {
+    var best = null, distance = Infinity;
+    stopsOf(column).forEach(function (stop) {
+      var d = Math.abs(parseFloat(stop.style.top) - top);
+      if (d < distance) { best = stop; distance = d; }
+    });
+    return best;
+  }
+  document.addEventListener("keydown", function (event) {
+    var stop = event.target.closest && event.target.closest(".calendar-stop");
+    if (!stop || event.altKey || event.ctrlKey || event.metaKey) return;
+    var column = stop.closest(".calendar-column");
+    var stops = stopsOf(column), index = stops.indexOf(stop), next = null, target = column;
+    var rtl = document.documentElement.dir === "rtl";
+    switch (event.key) {
+      case "ArrowDown": next = stops[index + 1]; break;
+      case "ArrowUp": next = stops[index - 1]; break;
+      case "Home": next = stops[0]; break;
+      case "End": next = stops[stops.length - 1]; break;
+      case "ArrowRight":
+      case "ArrowLeft":
+        var all = columns(), forward = (event.key === "ArrowRight") !== rtl;
+        target = all[all.indexOf(column) + (forward ? 1 : -1)];
+        if (target) next = nearest(target, parseFloat(stop.style.top));
+        break;
+      case " ":
+        if (stop.tagName === "A") { event.preventDefault(); stop.click(); }
+        return;
+      default: return;
+    }
+    event.preventDefault();
+    if (next) {
+      rove(target, next);
+      next.focus();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var skip = event.target.closest && event.target.closest("[data-skip-to-calendar]");
+    if (!skip) return;
+    var first = columns()[0];
+    var stop = first && stopsOf(first).filter(function (each) { return each.getAttribute("tabindex") === "0"; })[0];
+    if (stop) { event.preventDefault(); stop.focus(); }
+  });
+
+  // --- The patient search of the booking dialog: an accessible combobox ---------------------------
+  function pickInput() { return document.getElementById("patient-query"); }
+  function options() {
+    var list = document.getElementById("patient-pick-results");
+    return list ? Array.prototype.slice.call(list.querySelectorAll("[role=option]")) : [];
+  }
+  function announce(text) {
+    var status = document.getElementById("patient-pick-status");
+    if (status) status.textContent = text || "";
+  }
+  function setActive(option) {
+    var input = pickInput();
+    options().forEach(function (each) {
+      var on = each === option;
+      each.classList.toggle("active", on);
+      each.setAttribute("aria-selected", on ? "true" : "false");
+    });
+    if (option) {
+      input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({block: "nearest"});
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function patientResultsArrived(container) {
+    var input = pickInput();
+    if (!input) return;
+    var list = document.getElementById("patient-pick-results");
+    var open = options().length > 0;
+    input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) input.setAttribute("aria-controls", list.id); else input.removeAttribute("aria-controls");
+    input.removeAttribute("aria-activedescendant");
+    var summary = container.querySelector("[data-announce]");
+    announce(summary ? summary.dataset.announce : "");
+  }
+  function closeResults() {
+    var input = pickInput();
+    var box = document.getElementById("patient-pick");
+    if (box) box.innerHTML = "";
+    if (input) {
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-controls");
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+  document.addEventListener("keydown", function (event) {
+    // The clinic's booking dialog (the portal's search has results of its own, radio buttons).
+    if (event.target.id !== "patient-query" || event.target.getAttribute("role") !== "combobox") return;
+    var found = options();
+    var active = found.filter(function (each) { return each.classList.contains("active"); })[0];
+    var index = found.indexOf(active);
+    if (event.key === "ArrowDown" && found.length) {
+      event.preventDefault();
+      setActive(found[(index + 1) % found.length]);
+    } else if (event.key === "ArrowUp" && found.length) {
+      event.preventDefault();
+      setActive(found[index <= 0 ? found.length - 1 : index - 1]);
+    } else if (event.key === "Enter") {
+      // Enter picks the highlighted patient (the first when one is found); never submits from here.
+      event.preventDefault();
+      var chosen = active || (found.length ? found[0] : null);
+      if (chosen) pickPatient(chosen);
+    }
+  });
+
+  window.pickPatient = function (option) {
+    var form = option.closest("form");
+    form.querySelector("[name=patient]").value = option.dataset.patientId;
+    form.querySelector("#picked-patient").textContent = option.dataset.patientName;
     form.querySelector("#picked-patient-box").classList.remove("d-none");
     form.querySelector("#new-patient-fields").classList.add("d-none");
-    document.getElementById("patient-pick-results").innerHTML = "";
+    closeResults();
+    var chosen = form.querySelector("#picked-patient-box");
+    announce(chosen ? chosen.textContent.replace(/\s+/g, " ").trim() : "");
     var barter = form.querySelector("#picked-patient-barter");
     if (barter && window.htmx) {  // limit, spent and remaining of a barter patient, while booking
       barter.innerHTML = "";
-      htmx.ajax("GET", barter.dataset.url + "?patient=" + encodeURIComponent(button.dataset.patientId),
+      htmx.ajax("GET", barter.dataset.url + "?patient=" + encodeURIComponent(option.dataset.patientId),
                 {target: barter, swap: "innerHTML"});
     }
+    // The focus stays in the dialog: on to the services.
+    var services = form.querySelector("select[data-picker]");
+    if (services && services.tomselect) services.tomselect.focus();
+    else if (services) services.focus();
   };
   window.clearPatient = function (button) {
     var form = button.closest("form");
@@ -62,5 +254,37 @@
     var barter = form.querySelector("#picked-patient-barter");
     if (barter) barter.innerHTML = "";
     form.querySelector("#new-patient-fields").classList.remove("d-none");
+    var input = pickInput();
+    if (input) input.focus();
   };
+
+  // --- A searchable picker for long multiple choices (Tom Select, vendored) -----------------------
+  function initPickers(root) {
+    if (!window.TomSelect || !root.querySelectorAll) return;
+    root.querySelectorAll("select[data-picker]:not(.tomselected)").forEach(function (select) {
+      var picker = new TomSelect(select, {
+        plugins: {remove_button: {title: select.dataset.removeLabel || "×"}},
+        maxOptions: null,
+        refreshThrottle: 0,  // filter as each key is typed: Enter right after typing adds what was typed
+        closeAfterSelect: true,
+        hideSelected: true,
+        placeholder: select.dataset.placeholder || "",
+        render: {
+          no_results: function () {
+            return '<div class="no-results">' + (select.dataset.noResults || "") + "</div>";
+          }
+        }
+      });
+      // The label now names the picker's combobox; the hidden select (still what the form sends) is
+      // kept out of the screen reader's way so that "Services" is announced once.
+      if (picker.control_input) select.setAttribute("aria-hidden", "true");
+    });
+  }
+
+  function init(root) {
+    initCalendar(root);
+    initPickers(root);
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
 })();

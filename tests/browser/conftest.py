@@ -35,6 +35,11 @@ ALPHA_SCHEMA = "c_alpha"
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
 HERE = Path(__file__).resolve().parent
+# axe-core, vendored from its npm package (`npm pack axe-core`, see vendor/axe-core/package.json): no CDN.
+AXE = HERE / "vendor" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
+# Minor by axe's measure, fixed at their source all the same: a table header a screen reader reads out.
+AXE_ALSO_BLOCKING = ("empty-table-header",)
 
 
 @pytest.hookimpl(trylast=True)
@@ -468,14 +473,63 @@ def browser(django_db_setup, live_app_server, django_db_blocker):
     playwright.stop()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so a fixture's teardown knows whether the test passed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def axe_violations(page, *, include: str | None = None) -> list[dict]:
+    """Run axe-core on the page as it is now (or only inside the CSS selector ``include``);
+    return its serious and critical violations (and an empty table header)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async (include) => {
+            const found = await axe.run(include ? {include: [include]} : document, {resultTypes: ["violations"]});
+            return found.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary}))}));
+        }""",
+        include,
+    )
+    return [violation for violation in result
+            if violation["impact"] in AXE_BLOCKING or violation["id"] in AXE_ALSO_BLOCKING]
+
+
+def check_accessibility(page, *, include: str | None = None, what: str = "") -> None:
+    """Fail on any serious or critical axe-core violation of the page as it is now (or an empty table header)."""
+    blocking = axe_violations(page, include=include)
+    lines = []
+    for violation in blocking:
+        lines.append(f"{violation['impact']} {violation['id']}: {violation['help']}")
+        lines += [f"    {node['target']}: {node['summary']}" for node in violation["nodes"][:8]]
+    assert not blocking, f"axe-core on {what or page.url}:\n" + "\n".join(lines)
+
+
 @pytest.fixture
-def page(browser, alpha_url):
-    """A fresh browser context (no cookies) with a 1280x800 viewport, at clinic alpha."""
+def axe():
+    """``axe(page)``: fail on a serious or critical axe-core violation of the screen as it is now."""
+    return check_accessibility
+
+
+@pytest.fixture
+def page(request, browser, alpha_url):
+    """A fresh browser context (no cookies) with a 1280x800 viewport, at clinic alpha.
+
+    When the test passed, axe-core checks the screen it ended on (tests call ``axe(page)``
+    on the screens they open on the way)."""
     context = browser.new_context(viewport=VIEWPORT, base_url=alpha_url, accept_downloads=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
-    context.close()
+    try:
+        passed = getattr(request.node, "report_call", None) is not None and request.node.report_call.passed
+        if passed and not page.is_closed() and page.url.startswith("http"):
+            check_accessibility(page, what=f"the last screen of {request.node.name} ({page.url})")
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")
@@ -486,9 +540,11 @@ def screenshots_dir() -> Path:
 
 @pytest.fixture
 def screenshot(screenshots_dir):
-    """``screenshot(page, "price-list.png")`` writes docs/screenshots/price-list.png."""
+    """``screenshot(page, "price-list.png")`` writes docs/screenshots/price-list.png, after axe-core
+    found no serious or critical violation on the screen (every screen worth a picture is checked)."""
 
     def take(page, name: str) -> Path:
+        check_accessibility(page, what=f"{name} ({page.url})")
         path = screenshots_dir / name
         tmp = path.with_suffix(".tmp.png")
         page.screenshot(path=str(tmp), full_page=False)

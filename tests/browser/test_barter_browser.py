@@ -240,7 +240,7 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
                  '.slot-free[data-time="10:00"]').click()
     dialog = page.locator("#dialog")
     dialog.get_by_label("Find the patient").fill(patient.last_name)
-    dialog.locator("#patient-pick-results button", has_text=patient.full_name).click()
+    dialog.get_by_role("option", name=re.compile(re.escape(patient.full_name))).click()
     expect(dialog.locator("#picked-patient-barter")).to_contain_text(f"Radio Plus {unique}")
     expect(dialog.locator("#picked-patient-barter")).to_contain_text("Remaining 20,000.00 EUR")
     screenshot(page, "barter-booking.png")

@@ -28,6 +28,21 @@ def long_date(day: date) -> str:
     return f"{day:%A}, {day.day} {day:%B %Y}"
 
 
+def count_clicks(page):
+    """Count the person's clicks from now on, across page loads (trusted mouse presses, kept in the
+    tab's session storage); returns a function that reads the count."""
+    page.evaluate("() => sessionStorage.setItem('clicks', '0')")
+    page.context.add_init_script(
+        "document.addEventListener('mousedown', e => { if (e.isTrusted) "
+        "sessionStorage.setItem('clicks', String(Number(sessionStorage.getItem('clicks') || 0) + 1)); }, true);"
+    )
+    page.evaluate(
+        "() => document.addEventListener('mousedown', e => { if (e.isTrusted) "
+        "sessionStorage.setItem('clicks', String(Number(sessionStorage.getItem('clicks') || 0) + 1)); }, true)"
+    )
+    return lambda: int(page.evaluate("() => sessionStorage.getItem('clicks')"))
+
+
 def pick_location_and_date(page, location, day: date) -> None:
     """Choose the location and the date in the filter bar (each submits on change)."""
     page.get_by_label("Location", exact=True).select_option(label=location.name)
@@ -152,7 +167,7 @@ def build_the_day(unique: str, target: date):
 
 
 def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cancels(
-    page, login, make_alpha_staff, committed, unique, screenshot
+    page, login, make_alpha_staff, committed, unique, screenshot, axe
 ):
     from clinic.scheduling.models import Appointment, Status
 
@@ -221,37 +236,42 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     expect(column.locator('.slot-free[data-time="11:00"]')).to_have_count(0)  # taken
     expect(column.locator('.slot-free[data-time="13:00"]')).to_have_count(0)  # the break
 
-    # --- 3. Book the free slot at 10:00 through the dialog.
-    free_at_ten.click()
+    # --- 3. Book the free slot at 10:00 through the dialog: 3 clicks plus typing, typing at once.
+    clicks = count_clicks(page)
+    free_at_ten.click()  # click 1
     dialog = page.locator("#dialog")
-    expect(dialog.get_by_role("heading", name="Book an appointment")).to_be_visible()
+    expect(page.get_by_role("dialog", name="Book an appointment")).to_be_visible()  # the dialog has its name
     expect(dialog).to_contain_text(f"Dr Elena Munteanu · {location.name} · {long_date(target)} 10:00")
-    find = dialog.get_by_label("Find the patient")
+    find = dialog.get_by_role("combobox", name="Find the patient")
+    page.keyboard.type(f"turcanu-{unique[:6]}")  # at once, without waiting for the focus: nothing is lost
     expect(find).to_be_focused()
-    find.fill(f"turcanu-{unique[:6]}")
-    pick = dialog.locator("#patient-pick-results button", has_text=patient.full_name)
+    expect(find).to_have_value(f"turcanu-{unique[:6]}")
+    pick = dialog.get_by_role("option", name=re.compile(re.escape(patient.full_name)))
     expect(pick).to_have_count(1)
-    pick.click()
+    expect(find).to_have_attribute("aria-expanded", "true")
+    expect(dialog.locator("#patient-pick-status")).to_have_text(re.compile(r"1 patient found"))
+    axe(page)
+    pick.click()  # click 2
     expect(dialog.locator("#picked-patient")).to_have_text(f"{patient.full_name} ({patient.number})")
     expect(dialog.locator("#new-patient-fields")).to_be_hidden()
-    services = dialog.get_by_label("Services")
-    expect(services.locator(f'option[value="{consultation.pk}"]')).to_have_text("Consultation · 30 min")
-    services.select_option(str(consultation.pk))
+    services = dialog.get_by_role("combobox", name="Services")
+    expect(services).to_be_focused()  # the focus stays in the dialog, on to the services
+    page.keyboard.type("Consul")
+    expect(dialog.get_by_role("listbox", name="Services").get_by_role("option", name="Consultation · 30 min")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(dialog.locator(".ts-control .item")).to_have_text([re.compile("Consultation · 30 min")])
     expect(dialog.get_by_label("Source")).to_have_value("phone")
-    page.wait_for_function(  # the modal's fade-in is over
-        """() => { const d = document.getElementById("dialog");
-                   return d.classList.contains("show") && getComputedStyle(d).opacity === "1"
-                       && getComputedStyle(d.querySelector(".modal-dialog")).transform === "none"; }"""
-    )
     screenshot(page, "booking-dialog.png")
-    dialog.get_by_role("button", name="Book", exact=True).click()
-
-    expect(page).to_have_url(re.compile(rf"/calendar/\?location={location.pk}&date={target.isoformat()}$"))
+    axe(page)
+    dialog.get_by_role("button", name="Book", exact=True).click()  # click 3
+    expect(page).to_have_url(re.compile(rf"/calendar/\?location={location.pk}&date={target.isoformat()}&focus=\d+$"))
     expect(page.get_by_role("alert")).to_contain_text(
         f"Booked {patient.full_name} with Dr Elena Munteanu at {target:%d.%m.%Y} 10:00."
     )
+    assert clicks() == 3  # an existing patient, one service, from a free slot: 3 clicks plus typing
     block = column.locator(".block-appointment", has_text=patient.full_name)
     expect(block).to_have_count(1)
+    expect(block).to_be_focused()  # the keyboard is on the new appointment
     expect(block).to_contain_text("10:00")
     expect(block).to_contain_text("Consultation")
     expect(block).to_have_class(re.compile(r"\bstatus-booked\b"))
@@ -269,6 +289,7 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
         lambda: list(Appointment.objects.get(pk=booked["pk"]).services.values_list("pk", flat=True))
     ) == [consultation.pk]
     screenshot(page, "day-view.png")
+    axe(page)
 
     # --- The reception list and the week view show the booking.
     nav_link(page, "Reception").click()
@@ -292,6 +313,7 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     )
     expect(mine.locator("button[data-action]")).to_have_text(["Arrived"])  # no "No-show" before the appointment has started
     screenshot(page, "reception.png")
+    axe(page)
 
     nav_link(page, "Calendar").click()
     pick_location_and_date(page, location, target)
@@ -306,6 +328,7 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     expect(target_cell).to_contain_text("11:00 Doina Grosu")
     expect(page.locator("#week-table tbody tr")).to_have_count(3)
     screenshot(page, "week-view.png")
+    axe(page)
 
     # --- 4. From the day view to the appointment: arrived, reverted, cancelled.
     page.get_by_role("link", name="Day", exact=True).click()
@@ -315,6 +338,7 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     status = page.locator("#appointment-status")
     expect(status).to_have_text("Booked")
     expect(page.locator("#appointment-panel")).to_contain_text(f"{long_date(target)} · 10:00–10:30")
+    axe(page)
 
     page.locator('button[data-action="arrive"]').click()
     expect(page.get_by_role("alert")).to_contain_text("The patient's arrival was registered.")

@@ -125,6 +125,10 @@ def test_booking_dialog_books_from_a_free_slot(clinic_day, front_desk, client_fo
     assert response.status_code == 204 and "/calendar/" in response["HX-Redirect"]
     appointment = Appointment.objects.get()
     assert appointment.source == "walk_in" and appointment.starts_at == at(clinic_day["monday"], 9, 30)
+    # The day view it returns to puts the keyboard on the new appointment.
+    assert response["HX-Redirect"].endswith(f"&focus={appointment.pk}")
+    day = client.get(response["HX-Redirect"]).content.decode()
+    assert f'data-focus="{appointment.pk}"' in day and f'data-appointment="{appointment.pk}"' in day
 
 
 def test_booking_dialog_asks_about_a_shared_phone(clinic_day, front_desk, client_for):
@@ -164,3 +168,13 @@ def test_times_are_entered_and_shown_in_the_clinics_time_zone(clinic_day, front_
     assert b"10:00" in page.content
 
 
+
+
+def test_the_patient_search_of_the_dialog_answers_with_a_listbox_and_an_announcement(clinic_day, front_desk, client_for):
+    patient = clinic_day["patient"]
+    html = client_for(front_desk).get(f"/patients/pick/?patient_query={patient.last_name}",
+                                      HTTP_HX_REQUEST="true").content.decode()
+    assert 'role="listbox"' in html and f'id="patient-option-{patient.pk}"' in html and 'role="option"' in html
+    assert 'data-announce="1 patient found: the arrow keys choose, Enter picks."' in html
+    nothing = client_for(front_desk).get("/patients/pick/?patient_query=zzzqqq", HTTP_HX_REQUEST="true").content.decode()
+    assert 'role="listbox"' not in nothing and "No patient matches" in nothing

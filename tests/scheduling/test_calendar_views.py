@@ -22,7 +22,7 @@ def test_day_view_draws_columns_blocks_and_free_slots(clinic_day, front_desk, cl
     assert f'data-appointment="{appointment.pk}"' in html and clinic_day["patient"].full_name in html
     assert "status-booked" in html
     # 09:00-17:00 minus the 30-minute appointment and the 30-minute break: 28 quarter-hours free.
-    assert html.count('class="slot-free"') == 28
+    assert html.count('class="slot-free calendar-stop"') == 28
     assert 'data-time="10:00"' not in html and 'data-time="10:30"' in html and 'data-time="13:00"' not in html
 
 
@@ -106,3 +106,16 @@ def test_free_slots_skip_breaks_and_absences(clinic_day):
     # 13:00-13:30 is a break: the first 3-hour slot starts after it.
     assert [s.starts for s in slots] == [at(clinic_day["monday"], 13, 30)]
     assert time(13, 30) == slots[0].starts.astimezone(at(clinic_day["monday"], 0).tzinfo).time()
+
+
+def test_day_view_puts_appointments_and_free_slots_in_time_order(clinic_day, front_desk, client_for):
+    """Tab and the arrow keys follow the document's order: within a column, by time."""
+    appointment = AppointmentFactory(
+        location=clinic_day["location"], practitioner=clinic_day["practitioner"], patient=clinic_day["patient"],
+        starts_at=at(clinic_day["monday"], 10), ends_at=at(clinic_day["monday"], 10, 30),
+    )
+    html = client_for(front_desk).get(
+        f"/calendar/?location={clinic_day['location'].pk}&date={clinic_day['monday']}").content.decode()
+    before, block, after = (html.index('data-time="09:45"'), html.index(f'data-appointment="{appointment.pk}"'),
+                            html.index('data-time="10:30"'))
+    assert before < block < after
