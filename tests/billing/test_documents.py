@@ -22,7 +22,7 @@ from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from billing import documents, services
-from billing.models import Entry, LedgerEntry, PayerKind
+from billing.models import Entry, PayerKind
 from billing.reports import clinic_today
 from billing.services import (
     ManualDiscount,

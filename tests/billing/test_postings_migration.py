@@ -24,7 +24,6 @@ def _latest(executor):
 def test_every_figure_is_the_same_after_the_migration(tenant):
     from billing import ledger
     from billing.reports import cash_report, clinic_today, revenue_report
-
     from tests.factories import AppointmentFactory
 
     appointments = [AppointmentFactory().pk, AppointmentFactory().pk]  # made with today's models, first

@@ -16,7 +16,6 @@ from billing.reports import clinic_today
 from clinic.errors import DomainError
 from clinic.patients.services import PatientData
 from partners import reports
-from partners.models import PartnerBooking
 from partners.services import book_for_partner, cancel_booking
 from tests.factories import ServiceFactory, make_staff
 from tests.partners.conftest import next_day_at
