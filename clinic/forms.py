@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.models import User
 from clinic.tenants.models import time_zone_choices
+from clinic.uploads import CheckedFileField
 
 from .models import Location, ServiceCategory, Weekday
 
@@ -145,7 +146,7 @@ class ServiceForm(forms.Form):
 
 
 class PriceListImportForm(forms.Form):
-    file = forms.FileField(label=_("Price list file (.xlsx or .csv)"))
+    file = CheckedFileField("price_list", label=_("Price list file (.xlsx or .csv)"))
 
 
 class ServiceFilterForm(forms.Form):
