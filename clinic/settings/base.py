@@ -161,6 +161,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# The lockout keys the normalised address: every capitalisation shares the same tries.
+AXES_USERNAME_CALLABLE = "clinic.accounts.identity.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
