@@ -258,5 +258,8 @@ LOGGING = {
     },
 }
 
+# Patient searches a partner user may run per minute (partners.services.check_partner_search_rate).
+PARTNER_SEARCH_RATE = int(os.environ.get("PARTNER_SEARCH_RATE", "20"))
+
 # How links in emails reach a host: "{domain}" is the clinic's or the public domain.
 SITE_URL_TEMPLATE = os.environ.get("SITE_URL_TEMPLATE", "http://{domain}:8000")
