@@ -16,8 +16,7 @@ OPERATOR = ("operator@demo.example", "demo-pass-2026")
 def main() -> int:
     from clinic.embedded_db import start_unless_configured
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    os.environ.setdefault("DEBUG", "1")
+    configure_environment()
     if not _port_free(ADDRESS):
         # Checked first: runserver would leave with os._exit(), past the embedded server's clean stop.
         print(f"{ADDRESS} is already in use: stop the other server, or set DEMO_ADDRESS.", flush=True)
@@ -44,6 +43,24 @@ def main() -> int:
             embedded.stop()
             print("Embedded PostgreSQL stopped.")
     return 0
+
+
+def configure_environment() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DEBUG", "1")
+    for name, value in site_settings(ADDRESS).items():
+        os.environ.setdefault(name, value)
+
+
+def site_settings(address: str) -> dict[str, str]:
+    """Links in mails and the trusted origins for the address the demo really serves on
+    (DEMO_ADDRESS), not a fixed port 8000."""
+    port = address.rsplit(":", 1)[-1]
+    suffix = "" if port == "80" else f":{port}"
+    return {
+        "SITE_URL_TEMPLATE": f"http://{{domain}}{suffix}",
+        "CSRF_TRUSTED_ORIGINS": f"http://*.localhost{suffix},http://localhost{suffix}",
+    }
 
 
 def _port_free(address: str) -> bool:
