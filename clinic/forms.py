@@ -21,6 +21,8 @@ class ClinicSettingsForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     tax_number = forms.CharField(label=_("Tax number"), max_length=40, required=False)
+    two_factor_for_managers = forms.BooleanField(
+        label=_("Managers and finance sign in with two factors (an authenticator app)"), required=False)
 
 
 class LocationForm(forms.Form):

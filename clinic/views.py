@@ -76,6 +76,7 @@ def settings_edit(request):
         "phone": profile.phone,
         "email": profile.email,
         "tax_number": profile.tax_number,
+        "two_factor_for_managers": profile.two_factor_for_managers,
     }
     form = ClinicSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -85,7 +86,8 @@ def settings_edit(request):
             name=data["name"],
             time_zone=data["time_zone"],
             default_language=data["default_language"],
-            profile={key: data[key] for key in ("legal_name", "address", "phone", "email", "tax_number")},
+            profile={key: data[key] for key in ("legal_name", "address", "phone", "email", "tax_number",
+                                                "two_factor_for_managers")},
         )
         messages.success(request, _("Settings saved."))
         return redirect("settings")

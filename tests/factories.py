@@ -138,3 +138,16 @@ def png_image(size=(4, 4)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, "white").save(out, "PNG")
     return out.getvalue()
+
+
+def pass_second_factor(client, user):
+    """Mark ``client``'s session (logged in as ``user``) as signed in with two factors, with an
+    authenticator made for the user (operators need one: clinic.accounts.two_factor)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

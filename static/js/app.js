@@ -1,4 +1,6 @@
-// Small glue for htmx dialogs; everything else is server-rendered.
+// Small glue for htmx dialogs; everything else is server-rendered. No inline handlers
+// anywhere (the Content-Security-Policy allows scripts from static files only): elements
+// name what they do with data attributes and the listeners below, on the document, act.
 (function () {
   function dialog() {
     return bootstrap.Modal.getOrCreateInstance(document.getElementById("dialog"));
@@ -23,7 +25,35 @@
       event.detail.isError = false;
     }
   });
-  window.pickPatient = function (button) {
+  // <select data-autosubmit>: a filter that applies as soon as it changes.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]") && event.target.form) {
+      event.target.form.submit();
+    }
+  });
+  // <form data-confirm="Question?">: asks before it is sent.
+  document.addEventListener("submit", function (event) {
+    var question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action]");
+    if (!button) return;
+    var action = button.dataset.action;
+    if (action === "pick-patient") pickPatient(button);
+    else if (action === "clear-patient") clearPatient(button);
+    else if (action === "close-statement-action") button.closest("#statement-action").innerHTML = "";
+  });
+  // The statistics' cancel dialog: the booking it cancels comes from the button that opened it.
+  document.addEventListener("show.bs.modal", function (event) {
+    if (event.target.id !== "cancel-booking" || !event.relatedTarget) return;
+    var button = event.relatedTarget;
+    document.getElementById("cancel-booking-form").action = button.dataset.url;
+    document.getElementById("cancel-booking-reference").textContent = button.dataset.reference;
+  });
+  function pickPatient(button) {
     var form = button.closest("form");
     form.querySelector("[name=patient]").value = button.dataset.patientId;
     form.querySelector("#picked-patient").textContent = button.dataset.patientName;
@@ -36,13 +66,13 @@
       htmx.ajax("GET", barter.dataset.url + "?patient=" + encodeURIComponent(button.dataset.patientId),
                 {target: barter, swap: "innerHTML"});
     }
-  };
-  window.clearPatient = function (button) {
+  }
+  function clearPatient(button) {
     var form = button.closest("form");
     form.querySelector("[name=patient]").value = "";
     form.querySelector("#picked-patient-box").classList.add("d-none");
     var barter = form.querySelector("#picked-patient-barter");
     if (barter) barter.innerHTML = "";
     form.querySelector("#new-patient-fields").classList.remove("d-none");
-  };
+  }
 })();

@@ -33,6 +33,9 @@ MATRIX = {
     "accounts:password_reset_confirm": ("anyone", None),
     "accounts:password_reset_complete": ("anyone", None),
     "accounts:password_change": ("get", ALL),
+    # Each signed-in person's own second factor (tests/security/test_two_factor.py).
+    "accounts:two_factor": ("get", ALL),
+    "accounts:two_factor_setup": ("get", ALL),
     "settings": ("get", MANAGER),
     "staff_list": ("get", MANAGER),
     "staff_create": ("get", MANAGER),
