@@ -460,11 +460,13 @@ def search_patients_for_partner(member: PartnerUser, query: str) -> list[dict]:
 
     partnership = partnership_for(member)
     query = (query or "").strip()[:100]
-    name_query = partner_search_words(query)
-    if not partnership.patient_data_access or name_query is None:
+    if not partnership.patient_data_access or len(query) < SEARCH_MIN_CHARS:
         return []
-    found = [{"id": p.pk, "name": p.full_name, "birth_year": p.birth_date.year if p.birth_date else None}
-             for p in search_patients(name_query).order_by("last_name", "first_name")[:SEARCH_MAX_RESULTS]]
+    name_query = partner_search_words(query)
+    found = []
+    if name_query is not None:
+        found = [{"id": p.pk, "name": p.full_name, "birth_year": p.birth_date.year if p.birth_date else None}
+                 for p in search_patients(name_query).order_by("last_name", "first_name")[:SEARCH_MAX_RESULTS]]
     PatientSearch.objects.create(partnership=partnership, user_id=member.user_id, user_name=_name(member.user),
                                  query=query, results=len(found))
     return found

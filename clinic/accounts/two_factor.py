@@ -28,31 +28,61 @@ def _public() -> bool:
     return connection.schema_name == get_public_schema_name()
 
 
-def required_for(user) -> bool:
-    if user.is_operator:
-        return True
-    if _public():
-        return False
-    from clinic.models import ClinicProfile
+def _figures(user) -> tuple[bool, bool]:
+    """(has a confirmed authenticator, is required to have one), in one query: it runs on
+    every request of a person not yet signed in with two factors."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Value
 
-    return ClinicProfile.load().two_factor_for_managers and user.groups.filter(
-        name__in=ROLES_THE_CLINIC_MAY_REQUIRE).exists()
+    User = get_user_model()
+    has_device = Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    if user.is_operator:
+        required = Value(True)
+    elif _public():
+        required = Value(False)
+    else:
+        from clinic.models import ClinicProfile
+
+        required = Exists(ClinicProfile.objects.filter(two_factor_for_managers=True)) & Exists(
+            User.groups.through.objects.filter(user_id=OuterRef("pk"),
+                                               group__name__in=ROLES_THE_CLINIC_MAY_REQUIRE))
+    row = User.objects.filter(pk=user.pk).annotate(has_device=has_device, required=required).values_list(
+        "has_device", "required").first()
+    return (bool(row[0]), bool(row[1])) if row else (False, False)
+
+
+def required_for(user) -> bool:
+    return _figures(user)[1]
 
 
 def has_authenticator(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+SESSION_KEY = "two_factor_step"
+
+
+def step_for(user) -> str | None:
+    has_device, required = _figures(user)
+    return "verify" if has_device else "setup" if required else None
+
+
 def next_step(request) -> str | None:
-    """'verify', 'setup' or None (signed in fully)."""
+    """'verify', 'setup' or None (signed in fully). Decided when the person signs in
+    (``remember_step``, kept in the session): a clinic that starts requiring two factors
+    asks its managers and finance at their next sign-in, and a page costs no query."""
     user = request.user
     if not user.is_authenticated or user.is_verified():
         return None
-    if has_authenticator(user):
-        return "verify"
-    if required_for(user):
-        return "setup"
-    return None
+    if SESSION_KEY not in request.session:
+        request.session[SESSION_KEY] = step_for(user)
+    return request.session[SESSION_KEY]
+
+
+def remember_step(sender, request, user, **kwargs):
+    """user_logged_in: decide the second step of this sign-in."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = step_for(user)
 
 
 def pending_authenticator(user) -> TOTPDevice:

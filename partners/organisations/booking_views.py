@@ -35,6 +35,7 @@ from partners.models import PartnerBooking
 from partners.portal_calendar import PORTAL_SLOT_MINUTES, monday_of, week_grid
 from partners.services import (
     NO_PATIENT_ACCESS,
+    SEARCH_MIN_CHARS,
     active_clinics,
     book_for_partner,
     bookings_for,
@@ -354,7 +355,7 @@ def patient_search(request):
     query = request.GET.get("q", "").strip()
     too_short = partner_search_words(query) is None
     found, refused = [], ""
-    if not too_short:
+    if len(query) >= SEARCH_MIN_CHARS:  # run and logged, also when no word is long enough
         try:
             check_partner_search_rate(member)
             with tenant_context(selected):

@@ -6,6 +6,7 @@ import json
 import struct
 import subprocess
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -120,3 +121,29 @@ def test_the_refusal_page_lists_50_problems_and_counts_the_rest(tenant, client_f
     assert "1000 problems were found" in page
     assert "And 950 more problems, not listed" in page
     assert len(response.content) < 100_000
+
+
+def test_openpyxl_parses_through_defusedxml_and_an_entity_bomb_is_refused():
+    import io
+
+    import openpyxl.xml
+    from openpyxl import Workbook
+
+    from clinic.pricelist import PriceListRejected, parse_price_list
+
+    assert openpyxl.xml.DEFUSEDXML is True
+    workbook = Workbook()
+    workbook.active.append(["code", "name", "category", "duration_minutes", "price"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    laughs = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, zipfile.ZipFile(bomb, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = laughs + data.split(b"?>", 1)[-1]
+            target.writestr(info, data)
+    with pytest.raises(PriceListRejected) as refused:
+        parse_price_list("p.xlsx", bomb.getvalue(), "EUR")
+    assert [str(error.reason) for error in refused.value.errors] == ["The file is not a readable .xlsx workbook."]

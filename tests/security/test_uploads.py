@@ -104,3 +104,13 @@ def test_a_price_list_that_is_really_a_web_page_is_refused(client_for, tenant):
         "/services/import/", {"file": SimpleUploadedFile("prices.csv", HTML)})
     assert response.status_code == 200
     assert "This file is not an .xlsx or .csv file." in response.content.decode()
+
+
+def test_an_upload_without_the_csrf_token_is_refused(marketing, tenant):
+    from django.test import Client
+
+    client = Client(HTTP_HOST=tenant.primary_domain, enforce_csrf_checks=True)
+    client.force_login(marketing)
+    response = post_agreement(client, SimpleUploadedFile("a.pdf", one_page_pdf()))
+    assert response.status_code == 403
+    assert not Agreement.objects.exists()
