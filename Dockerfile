@@ -20,7 +20,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # WeasyPrint (PDF documents) needs Pango and HarfBuzz; the documents' fonts (Noto
 # Sans, Noto Sans SC, Vazirmatn) ship in static/fonts/, so no font package is needed;
-# gettext provides msgfmt for compilemessages.
+# gettext provides msgfmt for compilemessages; postgresql-client gives backup_clinic and
+# restore_clinic pg_dump and psql (of the server's major version or newer).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
@@ -29,6 +30,7 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         fontconfig \
         gettext \
+        postgresql-client \
     && fc-cache -f \
     && rm -rf /var/lib/apt/lists/*
 

@@ -1,6 +1,7 @@
 """Who may open a view: one decorator, checked in every clinic view."""
 
 from functools import wraps
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -8,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from clinic.accounts import two_factor
 
 
 def clinic_view(*perms: str):
@@ -25,6 +28,10 @@ def clinic_view(*perms: str):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            step = two_factor.next_step(request)
+            if step is not None:
+                target = "accounts:two_factor" if step == "verify" else "accounts:two_factor_setup"
+                return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
             if user.must_change_password and request.path != reverse("accounts:password_change"):
                 return redirect("accounts:password_change")
             if perms and not user.has_perms(perms):

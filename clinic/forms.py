@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.models import User
 from clinic.tenants.models import time_zone_choices
+from clinic.uploads import CheckedFileField
 
 from .models import Location, ServiceCategory, Weekday
 
@@ -20,6 +21,8 @@ class ClinicSettingsForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     tax_number = forms.CharField(label=_("Tax number"), max_length=40, required=False)
+    two_factor_for_managers = forms.BooleanField(
+        label=_("Managers and finance sign in with two factors (an authenticator app)"), required=False)
 
 
 class LocationForm(forms.Form):
@@ -145,7 +148,7 @@ class ServiceForm(forms.Form):
 
 
 class PriceListImportForm(forms.Form):
-    file = forms.FileField(label=_("Price list file (.xlsx or .csv)"))
+    file = CheckedFileField("price_list", label=_("Price list file (.xlsx or .csv)"))
 
 
 class ServiceFilterForm(forms.Form):

@@ -37,6 +37,9 @@ class ClinicProfile(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     tax_number = models.CharField(_("tax number"), max_length=40, blank=True)
+    two_factor_for_managers = models.BooleanField(
+        _("managers and finance sign in with two factors"), default=False,
+        help_text=_("They set up an authenticator app at their next sign-in."))
 
     class Meta:
         verbose_name = _("clinic profile")

@@ -22,6 +22,9 @@ from .services import category_named, normalise_code
 
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_COLUMNS = 50
+# The refusal page lists this many problems and counts the rest.
+SHOWN_ERRORS = 50
 
 # (key, label) in file order; the label is the header the export writes.
 COLUMNS = [
@@ -80,16 +83,29 @@ def _read_rows(file_name: str, content: bytes) -> Iterator[list]:
     if file_name.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        from clinic.uploads import UploadRefused, check_xlsx_zip
+
+        # A zip bomb costs when openpyxl opens the workbook, before any row is read:
+        # its central directory is checked first (nothing unpacked). openpyxl parses
+        # with defusedxml, a dependency, so entity tricks are refused too.
+        try:
+            check_xlsx_zip(content)
+        except UploadRefused as refused:
+            raise PriceListRejected([RowError(0, "", refused.message)]) from refused
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:
             raise PriceListRejected(
                 [RowError(0, "", _("The file is not a readable .xlsx workbook."))]
             ) from exc
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-        workbook.close()
+        try:
+            sheet = workbook.worksheets[0]
+            # Streamed (read-only mode): the caller stops at MAX_ROWS, so a sheet of a
+            # million rows costs no more than its first ten thousand.
+            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+                yield list(row)
+        finally:
+            workbook.close()
         return
     if file_name.lower().endswith(".csv"):
         try:

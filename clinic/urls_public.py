@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from clinic.accounts import two_factor_views
 from clinic.tenants import views
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("operator/login/", views.OperatorLoginView.as_view(), name="operator_login"),
     path("operator/logout/", views.operator_logout, name="operator_logout"),
+    path("operator/two-factor/", two_factor_views.operator_verify, name="operator_two_factor"),
+    path("operator/two-factor/setup/", two_factor_views.operator_setup, name="operator_two_factor_setup"),
     path("operator/", views.clinic_list, name="operator_clinics"),
     path("operator/clinics/new/", views.clinic_create, name="operator_clinic_create"),
     path("", include("partners.organisations.urls")),

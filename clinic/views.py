@@ -27,7 +27,8 @@ from .forms import (
     ServiceForm,
 )
 from .models import Absence, ClinicProfile, Location, OpeningHours, Practitioner, Service, WorkingHours
-from .pricelist import PriceListRejected, import_price_list
+from .pricelist import SHOWN_ERRORS, PriceListRejected, import_price_list
+from .uploads import upload_view
 
 
 def _form_error(form, error: DomainError):
@@ -75,6 +76,7 @@ def settings_edit(request):
         "phone": profile.phone,
         "email": profile.email,
         "tax_number": profile.tax_number,
+        "two_factor_for_managers": profile.two_factor_for_managers,
     }
     form = ClinicSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -84,7 +86,8 @@ def settings_edit(request):
             name=data["name"],
             time_zone=data["time_zone"],
             default_language=data["default_language"],
-            profile={key: data[key] for key in ("legal_name", "address", "phone", "email", "tax_number")},
+            profile={key: data[key] for key in ("legal_name", "address", "phone", "email", "tax_number",
+                                                "two_factor_for_managers")},
         )
         messages.success(request, _("Settings saved."))
         return redirect("settings")
@@ -353,13 +356,14 @@ def service_edit(request, pk):
 
 
 @clinic_view("clinic.import_services")
+@upload_view("price_list")
 def service_import(request):
     form = PriceListImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        upload = form.cleaned_data["file"]  # a CheckedUpload: its kind is from the content
         try:
-            result = import_price_list(upload.name, upload.read(), actor=request.user)
+            result = import_price_list(f"upload.{upload.extension}", upload.content, actor=request.user)
         except PriceListRejected as rejected:
             errors = rejected.errors
         else:
@@ -369,7 +373,9 @@ def service_import(request):
                 % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
             )
             return redirect("service_list")
-    return render(request, "clinic/service_import.html", {"form": form, "errors": errors})
+    return render(request, "clinic/service_import.html", {
+        "form": form, "errors": errors[:SHOWN_ERRORS], "error_count": len(errors),
+        "more_errors": max(len(errors) - SHOWN_ERRORS, 0)})
 
 
 # --- audit trail -----------------------------------------------------------------

@@ -421,23 +421,52 @@ def move_booking(member: PartnerUser, booking: PartnerBooking, *, starts_at: dat
     return booking
 
 
+def partner_search_words(query: str) -> str | None:
+    """The name words a partner's search may use, or None when the query is too short: one
+    word must have at least three letters (``a a`` or ``I o`` would list any patient).
+
+    By name only: the clinic's search also matches phones, patient numbers and birth dates,
+    which would let a partner learn who has a phone number. Those are all digits and a name
+    word has a letter, so the words without a letter, or with a digit, are left out."""
+    words = [word for word in (query or "").strip()[:100].split()
+             if any(ch.isalpha() for ch in word) and not any(ch.isdigit() for ch in word)]
+    if not any(sum(ch.isalpha() for ch in word) >= SEARCH_MIN_CHARS for word in words):
+        return None
+    return " ".join(words)
+
+
+def check_partner_search_rate(member: PartnerUser) -> None:
+    """At most settings.PARTNER_SEARCH_RATE searches per minute per partner user, whichever
+    clinic (run in the public schema: the cache key is the user's, not a clinic's)."""
+    import time
+
+    from django.conf import settings
+    from django.core.cache import cache
+
+    per_minute = settings.PARTNER_SEARCH_RATE
+    key = f"partner-search-rate:{member.user_id}:{int(time.time() // 60)}"
+    cache.add(key, 0, 120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 120)
+        count = 1
+    if count > per_minute:
+        raise DomainError(_("Too many searches: wait a minute, then search again."))
+
+
 def search_patients_for_partner(member: PartnerUser, query: str) -> list[dict]:
     """The clinic's earlier patients for a partner with access to patient data: name and birth
-    year only, at least 3 characters, at most 10 results; every search is logged."""
+    year only, a word of at least 3 letters, at most 10 results; every search is logged."""
     from clinic.patients.services import search_patients
 
     partnership = partnership_for(member)
     query = (query or "").strip()[:100]
     if not partnership.patient_data_access or len(query) < SEARCH_MIN_CHARS:
         return []
-    # By name only: the clinic's search also matches phones, patient numbers and birth dates,
-    # which would let a partner learn who has a phone number. Those are all digits and a name
-    # word has a letter, so the words without a letter, or with a digit, are left out.
-    words = [word for word in query.split()
-             if any(ch.isalpha() for ch in word) and not any(ch.isdigit() for ch in word)]
-    name_query = " ".join(words)
+    name_query = partner_search_words(query)
     found = []
-    if len(name_query) >= SEARCH_MIN_CHARS:
+    if name_query is not None:
         found = [{"id": p.pk, "name": p.full_name, "birth_year": p.birth_date.year if p.birth_date else None}
                  for p in search_patients(name_query).order_by("last_name", "first_name")[:SEARCH_MAX_RESULTS]]
     PatientSearch.objects.create(partnership=partnership, user_id=member.user_id, user_name=_name(member.user),

@@ -115,3 +115,39 @@ def _tomorrow_at(hour: int):
 
     day = timezone.localdate() + timedelta(days=1)
     return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def one_page_pdf() -> bytes:
+    """A real (blank) one-page PDF, as an upload's checks parse it."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def png_image(size=(4, 4)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, "white").save(out, "PNG")
+    return out.getvalue()
+
+
+def pass_second_factor(client, user):
+    """Mark ``client``'s session (logged in as ``user``) as signed in with two factors, with an
+    authenticator made for the user (operators need one: clinic.accounts.two_factor)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

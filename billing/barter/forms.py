@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Service, ServiceCategory
 from clinic.patients.models import Patient
+from clinic.uploads import CheckedFileField
 
 from .models import Agreement
 from .services import Employee
@@ -17,7 +18,8 @@ class AgreementForm(forms.Form):
     legal_details = forms.CharField(label=_("Legal details"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 2}))
     contact = forms.CharField(label=_("Contact"), max_length=200, required=False)
-    document = forms.FileField(label=_("Signed agreement"), required=False)
+    document = CheckedFileField("barter_document", label=_("Signed agreement"), required=False,
+                                help_text=_("A PDF, PNG or JPEG file of at most 10 MB."))
     categories = forms.ModelMultipleChoiceField(label=_("Covered categories"), required=False,
                                                 queryset=ServiceCategory.objects.all(),
                                                 widget=forms.CheckboxSelectMultiple)

@@ -89,7 +89,8 @@ def save_agreement(agreement: Agreement | None, *, data: dict, actor) -> Agreeme
         agreement.contact = (data.get("contact") or "").strip()[:200]
         agreement.valid_from, agreement.valid_until = valid_from, valid_until
         if data.get("document"):
-            agreement.document = data["document"]
+            # A CheckedUpload (clinic.uploads): stored under a generated name.
+            agreement.document = data["document"].as_django_file()
         agreement.save()
         counterparty = agreement_counterparty(agreement)
         if counterparty.name != agreement.name:  # the name follows; the key never changes

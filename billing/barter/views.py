@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from clinic.access import clinic_view
 from clinic.errors import DomainError
 from clinic.patients.models import Patient
+from clinic.uploads import file_response, upload_view
 
 from . import services
 from .forms import (
@@ -248,11 +249,13 @@ def _agreement_form(request, agreement):
 
 
 @clinic_view("barter.add_agreement")
+@upload_view("barter_document")
 def agreement_create(request):
     return _agreement_form(request, None)
 
 
 @clinic_view("barter.change_agreement")
+@upload_view("barter_document")
 def agreement_edit(request, pk):
     return _agreement_form(request, get_object_or_404(Agreement, pk=pk))
 
@@ -260,13 +263,12 @@ def agreement_edit(request, pk):
 @clinic_view("barter.view_agreement")
 def agreement_document(request, pk):
     """The signed agreement, only to those who may see agreements (not a public media URL)."""
-    from django.http import FileResponse, Http404
+    from django.http import Http404
 
     agreement = get_object_or_404(Agreement, pk=pk)
     if not agreement.document:
         raise Http404
-    return FileResponse(agreement.document.open("rb"), as_attachment=False,
-                        filename=agreement.document.name.rsplit("/", 1)[-1])
+    return file_response(agreement.document, "barter_document", download_name=f"agreement-{agreement.pk}")
 
 
 @clinic_view("barter.view_policy")

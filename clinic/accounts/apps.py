@@ -25,6 +25,13 @@ class AccountsConfig(AppConfig):
         auditlog.register(Group, m2m_fields={"permissions"})
         post_migrate.connect(_sync_roles_after_migrate)
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from .two_factor import remember_step
+
+        # The second step of a sign-in is decided once, when the password is accepted.
+        user_logged_in.connect(remember_step, dispatch_uid="two_factor_remember_step")
+
 
 def _sync_roles_after_migrate(sender, using="default", **kwargs):
     from django.apps import apps

@@ -3,13 +3,20 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .identity import normalise_email
 from .roles import Role
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """The login of every door (clinic, portal, operator): the address is normalised
+    before it is authenticated, as the lockout keys it (clinic.accounts.identity)."""
+
     username = forms.EmailField(
         label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
+
+    def clean_username(self):
+        return normalise_email(self.cleaned_data.get("username"))
 
 
 class OperatorAuthenticationForm(EmailAuthenticationForm):

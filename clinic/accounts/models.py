@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .identity import normalise_email
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -13,7 +15,7 @@ class UserManager(BaseUserManager):
     def create_user(self, email, full_name="", password=None, **extra):
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), full_name=full_name, **extra)
+        user = self.model(email=normalise_email(email), full_name=full_name, **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -57,6 +59,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs):
+        # One identity whatever the case: stored normalised on every path.
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
     @property
     def is_staff(self):

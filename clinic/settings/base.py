@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from clinic import embedded_db
@@ -49,6 +50,10 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "auditlog",
 ]
@@ -57,6 +62,10 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
+    # A staff member's authenticator lives beside them, in the clinic's schema.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "auditlog",
     "clinic.accounts",
@@ -91,8 +100,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "clinic.security.SecurityHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes must come last: it turns a lockout into a response.
@@ -171,6 +183,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# The lockout keys the normalised address: every capitalisation shares the same tries.
+AXES_USERNAME_CALLABLE = "clinic.accounts.identity.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
@@ -275,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.scheduling.tasks.send_appointment_reminders",
         "schedule": 60 * 60,
     },
+    # One archive per clinic a night (clinic/tenants/backup.py), BACKUP_RETENTION_DAYS kept.
+    "nightly-clinic-backup": {
+        "task": "clinic.tenants.tasks.nightly_backup",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "purge-expired-exports": {
         "task": "clinic.exports.tasks.purge_expired_exports",
         "schedule": 60 * 60 * 6,
@@ -284,9 +303,12 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_forbidden": {"()": "clinic.logs.QuietForbidden"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_forbidden"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own console handler plus the root's printed every request error twice.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
         "pgserver": {"level": "WARNING"},
         # WeasyPrint and fontTools report every font they load at INFO.
@@ -294,6 +316,41 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Patient searches a partner user may run per minute (partners.services.check_partner_search_rate).
+PARTNER_SEARCH_RATE = int(os.environ.get("PARTNER_SEARCH_RATE", "20"))
+
+# Content-Security-Policy (django-csp) on every page: scripts, styles and fonts from the
+# application's own static files only — no inline script or event handler anywhere
+# (static/js/app.js acts on data attributes); style attributes stay allowed for the
+# calendar's computed positions and colours (they cannot run code). Served files keep
+# their own, stricter "sandbox" policy (clinic/uploads.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The issuer an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = "Clinic Channels"
+
+# Browser features no screen uses (clinic.security.SecurityHeadersMiddleware).
+PERMISSIONS_POLICY = ("accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+                      "microphone=(), payment=(), usb=(), interest-cohort=()")
+
+# Nightly clinic archives (manage.py backup_clinic / restore_clinic).
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "var" / "backups"))
+BACKUP_RETENTION_DAYS = int(os.environ.get("BACKUP_RETENTION_DAYS", "14"))
 
 # How links in emails reach a host: "{domain}" is the clinic's or the public domain.
 SITE_URL_TEMPLATE = os.environ.get("SITE_URL_TEMPLATE", "http://{domain}:8000")

@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from clinic.accounts import two_factor
 from clinic.accounts.forms import OperatorAuthenticationForm
 from clinic.errors import DomainError
 
@@ -26,6 +27,10 @@ def operator_view(view):
             return redirect_to_login(request.get_full_path(), "operator_login")
         if not request.user.is_operator:
             raise PermissionDenied
+        # Operators always sign in with two factors (clinic.accounts.two_factor).
+        step = two_factor.next_step(request)
+        if step is not None:
+            return redirect("operator_two_factor" if step == "verify" else "operator_two_factor_setup")
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -36,13 +36,16 @@ from partners.models import PartnerBooking
 from partners.portal_calendar import PORTAL_SLOT_MINUTES, monday_of, week_grid
 from partners.services import (
     NO_PATIENT_ACCESS,
+    SEARCH_MIN_CHARS,
     active_clinics,
     book_for_partner,
     bookings_for,
     cancel_booking_for_partner,
+    check_partner_search_rate,
     get_booking_for,
     linked_clinic,
     move_booking,
+    partner_search_words,
     partnership_for,
     search_patients_for_partner,
 )
@@ -352,14 +355,19 @@ def patient_search(request):
     member = _booker(request)
     selected = _clinic_or_404(member, request.GET.get("clinic"))
     query = request.GET.get("q", "").strip()
-    with tenant_context(selected):
+    too_short = partner_search_words(query) is None
+    found, refused = [], ""
+    if len(query) >= SEARCH_MIN_CHARS:  # run and logged, also when no word is long enough
         try:
-            found = search_patients_for_partner(member, query)
-        except DomainError:
-            found = []
+            check_partner_search_rate(member)
+            with tenant_context(selected):
+                found = search_patients_for_partner(member, query)
+        except DomainError as error:
+            refused = error.message
     _remember_found(request, selected, found)
     return render(request, "portal/_patient_results.html",
-                  {"patients": found, "query": query, "too_short": len(query) < 3})
+                  {"patients": found, "query": query, "too_short": too_short, "refused": refused},
+                  )  # 200 even when refused: htmx swaps only a 2xx, and the message must show
 
 
 # --- the company's bookings ---------------------------------------------------------------

@@ -1,4 +1,6 @@
-// Small glue for htmx dialogs and the keyboard; everything else is server-rendered.
+// Small glue for htmx dialogs and the keyboard; everything else is server-rendered. No inline
+// handlers anywhere (the Content-Security-Policy allows scripts from static files only):
+// elements name what they do with data attributes and the listeners below, on the document, act.
 (function () {
   var openers = {dialog: null, panel: null};  // what opened the dialog / the side panel: focus goes back there
 
@@ -227,6 +229,35 @@
     }
   });
 
+  // <select data-autosubmit>: a filter that applies as soon as it changes.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-autosubmit]") && event.target.form) {
+      event.target.form.submit();
+    }
+  });
+  // <form data-confirm="Question?">: asks before it is sent.
+  document.addEventListener("submit", function (event) {
+    var question = event.target.dataset && event.target.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action]");
+    if (!button) return;
+    var action = button.dataset.action;
+    if (action === "pick-patient") pickPatient(button);
+    else if (action === "clear-patient") clearPatient(button);
+    else if (action === "close-statement-action") button.closest("#statement-action").innerHTML = "";
+    else if (action === "close-request-error") button.closest("#request-error").classList.add("d-none");
+  });
+  // The statistics' cancel dialog: the booking it cancels comes from the button that opened it.
+  document.addEventListener("show.bs.modal", function (event) {
+    if (event.target.id !== "cancel-booking" || !event.relatedTarget) return;
+    var button = event.relatedTarget;
+    document.getElementById("cancel-booking-form").action = button.dataset.url;
+    document.getElementById("cancel-booking-reference").textContent = button.dataset.reference;
+  });
   window.pickPatient = function (option) {
     var form = option.closest("form");
     form.querySelector("[name=patient]").value = option.dataset.patientId;

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from billing.barter.models import Agreement, LimitIncrease, Policy
 from billing.barter.services import figures
 from clinic.patients.models import Patient
-from tests.factories import make_staff
+from tests.factories import make_staff, one_page_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +26,14 @@ def create_agreement(client, desk, **extra):
 
 def test_marketing_adds_an_agreement_with_its_signed_document(desk, marketing, client_for):
     client = client_for(marketing)
-    document = SimpleUploadedFile("agreement.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    pdf = one_page_pdf()
+    document = SimpleUploadedFile("agreement.pdf", pdf, content_type="application/pdf")
     response = create_agreement(client, desk, document=document)
     assert response.status_code == 302
     agreement = Agreement.objects.get()
     assert agreement.document and list(agreement.categories.all()) == [desk["filling"].category]
     served = client.get(f"/barter/agreements/{agreement.pk}/document/")
-    assert served.status_code == 200 and b"".join(served.streaming_content) == b"%PDF-1.4 signed"
+    assert served.status_code == 200 and b"".join(served.streaming_content) == pdf
     assert client_for(make_staff(None)).get(f"/barter/agreements/{agreement.pk}/document/").status_code == 403
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from clinic.accounts.models import User
 from clinic.accounts.roles import Role
-from tests.factories import make_staff
+from tests.factories import make_staff, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +137,8 @@ def test_operator_console_requires_an_operator(client):
         "/operator/login/", {"username": "op@example.com", "password": "operator-password"}, HTTP_HOST="localhost"
     )
     assert response.status_code == 302
+    assert client.get("/operator/", HTTP_HOST="localhost")["Location"] == "/operator/two-factor/setup/"
+    pass_second_factor(client, User.objects.get(email="op@example.com"))
     page = client.get("/operator/", HTTP_HOST="localhost")
     assert page.status_code == 200 and b"Alpha Clinic" in page.content and b"Template" not in page.content
 
@@ -146,6 +148,7 @@ def test_operator_creates_a_clinic_from_the_console(client, django_capture_on_co
 
     op = User.objects.create_user("op2@example.com", "Op", "operator-password", is_operator=True)
     client.force_login(op)
+    pass_second_factor(client, op)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/operator/clinics/new/",

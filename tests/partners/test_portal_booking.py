@@ -279,7 +279,7 @@ def test_an_earlier_patient_is_found_and_booked_with_access_to_patient_data(worl
 
     search = reverse("portal_patient_search")
     short = client.get(search, {"clinic": "alpha", "q": "Gr"}).content.decode()
-    assert "Type at least 3 letters." in short and "Grosu" not in short
+    assert "Type at least 3 letters of one word of the name." in short and "Grosu" not in short
     assert not PatientSearch.objects.exists()
     found = client.get(search, {"clinic": "alpha", "q": "grosu"}).content.decode()
     assert found.count('type="radio" name="patient"') == 10

@@ -1,0 +1,302 @@
+"""One way in and out for every uploaded file.
+
+A *purpose* (a barter agreement's signed document, a price-list import, …) names the
+kinds of file it accepts and the largest size. A file's kind is decided by its content,
+never by its name or the browser's content type: magic bytes first (``filetype``), then
+the file is really opened — a PDF parsed with pypdf, an image decoded with Pillow, an
+xlsx's zip directory checked before any XML inside is read (``check_xlsx_zip``). Stored
+files get generated names under the clinic's own media folder, and are served only by
+permission-checked views through ``file_response``: the type found again from the
+content, ``attachment`` except for PDFs and raster images, ``nosniff`` and a sandboxing
+Content-Security-Policy, never cached.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+import zipfile
+from dataclasses import dataclass
+from functools import wraps
+
+import filetype
+from django import forms
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+MB = 1024 * 1024
+
+# kind -> (extension, content type, may be shown inline)
+KINDS = {
+    "pdf": ("pdf", "application/pdf", True),
+    "png": ("png", "image/png", True),
+    "jpeg": ("jpg", "image/jpeg", True),
+    "webp": ("webp", "image/webp", True),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False),
+    "csv": ("csv", "text/csv", False),
+}
+IMAGE_KINDS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+
+
+@dataclass(frozen=True)
+class Purpose:
+    name: str
+    kinds: tuple[str, ...]
+    max_bytes: int
+    label: str  # what the refusal names: "PDF, PNG or JPEG"
+
+
+PURPOSES = {
+    "barter_document": Purpose("barter_document", ("pdf", "png", "jpeg"), 10 * MB,
+                               gettext_lazy("a PDF, PNG or JPEG file")),
+    "price_list": Purpose("price_list", ("xlsx", "csv"), 5 * MB, gettext_lazy("an .xlsx or .csv file")),
+}
+
+# The limits of an xlsx's zip, checked from its central directory before anything is
+# unpacked: a price list of 10,000 rows unpacks to a few MB.
+XLSX_MAX_MEMBERS = 200
+XLSX_MAX_MEMBER_BYTES = 50 * MB
+XLSX_MAX_TOTAL_BYTES = 100 * MB
+XLSX_MAX_RATIO = 100
+
+
+class UploadRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _refuse_kind(purpose: Purpose):
+    return UploadRefused(_("This file is not %(kinds)s.") % {"kinds": purpose.label})
+
+
+def check_xlsx_zip(content: bytes) -> None:
+    """Refuse a zip bomb from the central directory alone (nothing is decompressed)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise UploadRefused(_("The file is not a readable .xlsx workbook.")) from exc
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise UploadRefused(_("The workbook has too many parts to be a price list."))
+    total = 0
+    for member in members:
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > XLSX_MAX_MEMBER_BYTES or total > XLSX_MAX_TOTAL_BYTES or (
+            member.file_size > MB and ratio > XLSX_MAX_RATIO
+        ):
+            raise UploadRefused(_("The workbook unpacks to far more than its size: it is refused."))
+    names = {member.filename for member in members}
+    if "[Content_Types].xml" not in names or not any(name.startswith("xl/worksheets/") for name in names):
+        raise UploadRefused(_("The file is not a readable .xlsx workbook."))
+
+
+def _check_pdf(content: bytes, purpose: Purpose) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if len(reader.pages) < 1:
+            raise _refuse_kind(purpose)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+        raise _refuse_kind(purpose) from exc
+
+
+def _check_image(content: bytes, kind: str, purpose: Purpose) -> None:
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            # A decompression bomb is an error here, not a warning.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as image:
+                if image.format != IMAGE_KINDS[kind]:
+                    raise _refuse_kind(purpose)
+                image.verify()
+            with Image.open(io.BytesIO(content)) as image:
+                image.load()
+    except UploadRefused:
+        raise
+    except Exception as exc:  # Pillow raises many kinds for a broken image
+        raise _refuse_kind(purpose) from exc
+
+
+def _check_csv(content: bytes, purpose: Purpose) -> None:
+    if b"\x00" in content[:65536]:
+        raise _refuse_kind(purpose)
+    try:
+        content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UploadRefused(_("Save the CSV file as UTF-8.")) from exc
+
+
+def detect_kind(content: bytes) -> str | None:
+    """The kind the content's magic bytes name (or csv for plain text), else None."""
+    found = filetype.guess(content[:8192])
+    if found is None:
+        head = content[:4096].lstrip()
+        # Text that is markup is never a csv (an .html or .svg renamed .csv).
+        if b"\x00" not in content[:65536] and not head.startswith((b"<", b"\xef\xbb\xbf<")):
+            return "csv"
+        return None
+    if found.extension == "pdf":
+        return "pdf"
+    if found.extension in ("png", "webp"):
+        return found.extension
+    if found.extension == "jpg":
+        return "jpeg"
+    if found.extension in ("zip", "xlsx"):
+        return "xlsx"
+    return None
+
+
+def check_content(content: bytes, purpose: Purpose) -> str:
+    """Decide the kind of ``content`` for ``purpose`` or raise UploadRefused."""
+    if len(content) > purpose.max_bytes:
+        raise too_large(purpose)
+    if not content:
+        raise UploadRefused(_("The file is empty."))
+    kind = detect_kind(content)
+    if kind not in purpose.kinds:
+        raise _refuse_kind(purpose)
+    if kind == "pdf":
+        _check_pdf(content, purpose)
+    elif kind in IMAGE_KINDS:
+        _check_image(content, kind, purpose)
+    elif kind == "xlsx":
+        check_xlsx_zip(content)
+    elif kind == "csv":
+        _check_csv(content, purpose)
+    return kind
+
+
+def too_large(purpose: Purpose) -> UploadRefused:
+    return UploadRefused(_("The file is larger than %(size)s MB.") % {"size": purpose.max_bytes // MB})
+
+
+@dataclass
+class CheckedUpload:
+    """A file that passed its purpose's checks: its bytes and the kind they are."""
+
+    content: bytes
+    kind: str
+    original_name: str
+
+    @property
+    def extension(self) -> str:
+        return KINDS[self.kind][0]
+
+    def as_django_file(self):
+        from django.core.files.base import ContentFile
+
+        return ContentFile(self.content, name=f"{uuid.uuid4().hex}.{self.extension}")
+
+
+class CheckedFileField(forms.FileField):
+    """A form field whose cleaned value is a CheckedUpload for its purpose."""
+
+    def __init__(self, purpose: str, **kwargs):
+        self.purpose = PURPOSES[purpose]
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload or isinstance(upload, CheckedUpload) or not hasattr(upload, "read"):
+            return upload
+        if upload.size is not None and upload.size > self.purpose.max_bytes:
+            raise forms.ValidationError(too_large(self.purpose).message)
+        upload.seek(0)
+        content = upload.read(self.purpose.max_bytes + 1)
+        try:
+            kind = check_content(content, self.purpose)
+        except UploadRefused as refused:
+            raise forms.ValidationError(refused.message) from refused
+        return CheckedUpload(content=content, kind=kind, original_name=upload.name or "")
+
+
+class _SizeLimitHandler(FileUploadHandler):
+    """Stops reading the request body once a file grows past the purpose's limit
+    (a request without a Content-Length, or one that lies about it)."""
+
+    def __init__(self, request, max_bytes: int):
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received = start + len(raw_data)
+        if self.received > self.max_bytes:
+            self.request._upload_too_large = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def upload_view(purpose_name: str):
+    """Wrap a view that receives a file for ``purpose_name``: a body larger than the
+    purpose allows is refused (413) before it is read; CSRF is still checked, after the
+    size handler is in place (it must be set before the body is parsed)."""
+    purpose = PURPOSES[purpose_name]
+    # The form's other fields fit in a few kilobytes beside the file.
+    body_limit = purpose.max_bytes + 64 * 1024
+
+    def decorator(view):
+        protected = csrf_protect(view)
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST":
+                try:
+                    length = int(request.META.get("CONTENT_LENGTH") or 0)
+                except ValueError:
+                    length = 0
+                if length > body_limit:
+                    return refuse_too_large(request, purpose)
+                request.upload_handlers.insert(0, _SizeLimitHandler(request, purpose.max_bytes))
+                request.POST  # noqa: B018 - parse now, under the handler
+                if getattr(request, "_upload_too_large", False):
+                    return refuse_too_large(request, purpose)
+            return protected(request, *args, **kwargs)
+
+        return csrf_exempt(wrapper)
+
+    return decorator
+
+
+def refuse_too_large(request, purpose: Purpose):
+    return render(request, "uploads/too_large.html", {"message": too_large(purpose).message,
+                                                       "back": request.path}, status=413)
+
+
+def file_response(field_file, purpose_name: str, *, download_name: str) -> FileResponse:
+    """Serve a stored file of ``purpose_name``: its type decided again from its content
+    (a file stored before the checks, or changed on disk, is only ever a download)."""
+    purpose = PURPOSES[purpose_name]
+    with field_file.open("rb") as handle:
+        head = handle.read(8192)
+    kind = detect_kind(head)
+    if kind in purpose.kinds and kind != "csv":
+        extension, content_type, inline = KINDS[kind]
+    else:
+        extension, content_type, inline = "bin", "application/octet-stream", False
+    name = f"{download_name}.{extension}"
+    response = FileResponse(field_file.open("rb"), as_attachment=not inline, filename=name,
+                            content_type=content_type)
+    protect_file_response(response)
+    return response
+
+
+def protect_file_response(response):
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "no-store, private"
+    return response

@@ -1,0 +1,149 @@
+"""Issue 16, defect 3: a price-list xlsx that unpacks to gigabytes (a sheet without a
+<dimension>, or a shared-strings table) is refused from its zip directory, quickly and
+without the memory growing; a refusal lists the first 50 problems and counts the rest."""
+
+import json
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import make_staff
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                 b'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
+WORKBOOK = (b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<sheets><sheet name="S" sheetId="1"/></sheets></workbook>')
+
+
+def _deflate_repeated(head: bytes, repeated: bytes, tail: bytes, megabytes: int):
+    """A raw deflate stream of head + ``megabytes`` MB of ``repeated`` + tail, made in a
+    moment: one megabyte compressed once with a full flush (no reference back) repeats."""
+    chunk = repeated * (1024 * 1024 // len(repeated))
+
+    def block(data):
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+    crc = zlib.crc32(head)
+    for _ in range(megabytes):
+        crc = zlib.crc32(chunk, crc)
+    crc = zlib.crc32(tail, crc)
+    final = zlib.compressobj(9, zlib.DEFLATED, -15)
+    stream = block(head) + block(chunk) * megabytes + final.compress(tail) + final.flush()
+    return stream, crc, len(head) + len(chunk) * megabytes + len(tail)
+
+
+def _bomb(path: Path, member: str, head: bytes, repeated: bytes, tail: bytes, megabytes: int):
+    """An xlsx whose ``member`` really unpacks to ``megabytes`` MB (valid CRC: openpyxl
+    would read it all), written by hand as zipfile cannot take a ready deflate stream."""
+    members = [("[Content_Types].xml", CONTENT_TYPES), ("xl/workbook.xml", WORKBOOK)]
+    if member != "xl/worksheets/sheet1.xml":
+        members.append(("xl/worksheets/sheet1.xml", b'<worksheet><sheetData><row r="1"><c r="A1" t="s">'
+                                                   b"<v>0</v></c></row></sheetData></worksheet>"))
+    entries = []
+    for name, data in members:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        entries.append((name, compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data)))
+    entries.append((member, *_deflate_repeated(head, repeated, tail, megabytes)))
+    local, central = b"", b""
+    for name, stream, crc, size in entries:
+        encoded = name.encode()
+        offset = len(local)
+        local += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(stream), size,
+                             len(encoded), 0) + encoded + stream
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(stream), size,
+                               len(encoded), 0, 0, 0, 0, 0, offset) + encoded
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(local), 0)
+    path.write_bytes(local + central + end)
+    return path
+
+
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bombs")
+    # A sheet of ~1.1 GiB of rows and no <dimension> element.
+    sheet = _bomb(folder / "sheet.xlsx", "xl/worksheets/sheet1.xml", b"<worksheet><sheetData>",
+                  b'<row><c t="inlineStr"><is><t>x</t></is></c></row>', b"</sheetData></worksheet>", 1100)
+    strings = _bomb(folder / "strings.xlsx", "xl/sharedStrings.xml", b"<sst>", b"<si><t>a</t></si>", b"</sst>", 600)
+    return {"sheet": sheet, "strings": strings}
+
+
+PROBE = r"""
+import json, resource, sys, time
+import django
+django.setup()
+from clinic.pricelist import PriceListRejected, parse_price_list
+content = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+try:
+    parse_price_list("p.xlsx", content, "EUR")
+    refused = None
+except PriceListRejected as rejected:
+    refused = [str(error.reason) for error in rejected.errors]
+elapsed = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"refused": refused, "seconds": elapsed, "grew_mb": (after - before) / 1024}))
+"""
+
+
+@pytest.mark.parametrize("kind", ["sheet", "strings"])
+def test_a_zip_bomb_is_refused_in_under_two_seconds_with_memory_growing_under_100_mb(bombs, kind):
+    path = bombs[kind]
+    assert path.stat().st_size < 5 * 1024 * 1024  # a few MB on the wire
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "clinic.settings.test"},
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["refused"] == ["The workbook unpacks to far more than its size: it is refused."]
+    assert figures["seconds"] < 2
+    assert figures["grew_mb"] < 100
+
+
+@pytest.mark.django_db
+def test_the_refusal_page_lists_50_problems_and_counts_the_rest(tenant, client_for):
+    rows = "\n".join(f"B-{n},Name,Cat,-5,1,0,yes" for n in range(1000))
+    content = ("code,name,category,duration_minutes,price,vat_rate,active\n" + rows + "\n").encode()
+    response = client_for(make_staff("manager")).post("/services/import/",
+                                                      {"file": SimpleUploadedFile("p.csv", content)})
+    page = response.content.decode()
+    assert page.count("Enter whole minutes between 1 and 1440.") == 50
+    assert "1000 problems were found" in page
+    assert "And 950 more problems, not listed" in page
+    assert len(response.content) < 100_000
+
+
+def test_openpyxl_parses_through_defusedxml_and_an_entity_bomb_is_refused():
+    import io
+
+    import openpyxl.xml
+    from openpyxl import Workbook
+
+    from clinic.pricelist import PriceListRejected, parse_price_list
+
+    assert openpyxl.xml.DEFUSEDXML is True
+    workbook = Workbook()
+    workbook.active.append(["code", "name", "category", "duration_minutes", "price"])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    laughs = b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, zipfile.ZipFile(bomb, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = laughs + data.split(b"?>", 1)[-1]
+            target.writestr(info, data)
+    with pytest.raises(PriceListRejected) as refused:
+        parse_price_list("p.xlsx", bomb.getvalue(), "EUR")
+    assert [str(error.reason) for error in refused.value.errors] == ["The file is not a readable .xlsx workbook."]
