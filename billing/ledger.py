@@ -294,15 +294,24 @@ class CounterpartyBalance:
 
 
 def counterparty_balance(counterparty, *, at: datetime | None = None) -> CounterpartyBalance:
-    """What the counterparty owes and is owed at ``at`` (now when None): one query."""
-    queryset = LedgerEntry.objects.filter(_of(counterparty), bucket__in=[Bucket.DEBT, Bucket.PAYABLE])
-    if at is not None:
-        queryset = queryset.filter(created__lt=at)
-    totals = queryset.aggregate(
-        owes=Coalesce(Sum("amount", filter=Q(bucket=Bucket.DEBT)), ZERO),
-        owed=Coalesce(Sum("amount", filter=Q(bucket=Bucket.PAYABLE)), ZERO),
-    )
-    return CounterpartyBalance(owes=totals["owes"], owed=totals["owed"])
+    """What the counterparty owes and is owed at ``at`` (now when None): one query, two index
+    scans (its coverages' legs by account, its own by counterparty) added up."""
+    pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
+    before = "AND created < %(at)s" if at is not None else ""
+    sql = f"""
+        SELECT COALESCE(SUM(amount) FILTER (WHERE bucket = 'debt'), 0),
+               COALESCE(SUM(amount) FILTER (WHERE bucket = 'payable'), 0)
+          FROM (SELECT bucket, amount FROM {LedgerEntry._meta.db_table}
+                 WHERE account_id IN (SELECT id FROM {Payer._meta.db_table} WHERE counterparty_id = %(pk)s)
+                   AND bucket IN ('debt', 'payable') {before}
+                UNION ALL
+                SELECT bucket, amount FROM {LedgerEntry._meta.db_table}
+                 WHERE counterparty_id = %(pk)s AND bucket IN ('debt', 'payable') {before}) AS legs
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"pk": pk, "at": at})
+        owes, owed = cursor.fetchone()
+    return CounterpartyBalance(owes=owes, owed=owed)
 
 
 AGEING_BANDS = ((0, 30), (31, 60), (61, 90), (91, None))
@@ -325,33 +334,36 @@ class Receivable:
 # counterparty's own negative debt) pays the oldest items first. Two grouped queries in one
 # statement, whatever the number of entries.
 _AGEING_SQL = """
-WITH item AS (
-    SELECT COALESCE(e.counterparty_id, p.counterparty_id) AS counterparty_id,
-           SUM(e.amount) AS due, MIN(e.created) AS since
-      FROM {entry} e LEFT JOIN {payer} p ON p.id = e.account_id
-     WHERE e.bucket = 'debt' AND e.created < %(at)s
-       AND (e.counterparty_id IS NOT NULL OR p.counterparty_id IS NOT NULL)
-     -- A coverage's debt is an item per visit; the counterparty's own entries (transfers and
-     -- their allocations) are one item: what it holds unallocated.
-     GROUP BY 1, e.account_id, CASE WHEN e.account_id IS NULL THEN NULL ELSE e.visit_id END
+WITH leg AS (
+    -- The counterparties' legs: their coverages' (by account) and their own (by counterparty),
+    -- two index scans.
+    SELECT p.counterparty_id, e.account_id, e.visit_id, e.bucket, e.amount, e.created
+      FROM {entry} e JOIN {payer} p ON p.id = e.account_id
+     WHERE p.counterparty_id = ANY(%(ids)s) AND e.bucket IN ('debt', 'payable') AND e.created < %(at)s
+    UNION ALL
+    SELECT e.counterparty_id, NULL, NULL, e.bucket, e.amount, e.created
+      FROM {entry} e
+     WHERE e.counterparty_id = ANY(%(ids)s) AND e.bucket IN ('debt', 'payable') AND e.created < %(at)s
+), item AS (
+    -- A coverage's debt is an item per visit; the counterparty's own entries (transfers and
+    -- their allocations) are one item: what it holds unallocated.
+    SELECT counterparty_id, SUM(amount) AS due, MIN(created) AS since
+      FROM leg WHERE bucket = 'debt'
+     GROUP BY counterparty_id, account_id, visit_id
 ), open_item AS (
     SELECT counterparty_id, due, since,
            SUM(due) OVER (PARTITION BY counterparty_id ORDER BY since DESC
-                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS newer_and_this
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS newer_and_this,
+           SUM(due) OVER (PARTITION BY counterparty_id) AS all_open
       FROM item WHERE due > 0
 ), credit AS (
     SELECT counterparty_id, -SUM(due) AS credit FROM item WHERE due < 0 GROUP BY 1
 ), payable AS (
-    SELECT COALESCE(e.counterparty_id, p.counterparty_id) AS counterparty_id, SUM(e.amount) AS owed
-      FROM {entry} e LEFT JOIN {payer} p ON p.id = e.account_id
-     WHERE e.bucket = 'payable' AND e.created < %(at)s
-     GROUP BY 1
+    SELECT counterparty_id, SUM(amount) AS owed FROM leg WHERE bucket = 'payable' GROUP BY 1
 ), aged AS (
     -- What is left of each item once the credit has paid the oldest ones.
     SELECT o.counterparty_id, o.since,
-           GREATEST(LEAST(o.due, (SELECT COALESCE(SUM(due), 0) FROM item i
-                                    WHERE i.counterparty_id = o.counterparty_id AND i.due > 0)
-                                 - COALESCE(c.credit, 0) - (o.newer_and_this - o.due)), 0) AS left_open
+           GREATEST(LEAST(o.due, o.all_open - COALESCE(c.credit, 0) - (o.newer_and_this - o.due)), 0) AS left_open
       FROM open_item o LEFT JOIN credit c ON c.counterparty_id = o.counterparty_id
 )
 SELECT cp.id,
