@@ -14,12 +14,11 @@ class PartnersConfig(AppConfig):
         auditlog.register(Partnership, m2m_fields={"locations", "services"})
         auditlog.register(PartnerBooking)
 
-        from clinic.scheduling.services import STATUS_HOOKS
+        from clinic.scheduling.events import subscribe
 
         from .services import appointment_changed
 
-        if appointment_changed not in STATUS_HOOKS:
-            STATUS_HOOKS.append(appointment_changed)
+        subscribe(appointment_changed)
 
         from billing.services import DEFAULT_PAYERS
 

@@ -412,10 +412,9 @@ def move_booking(member: PartnerUser, booking: PartnerBooking, *, starts_at: dat
     _not_begun(booking)
     if not partnership.locations.filter(pk=booking.appointment.location_id).exists():
         raise DomainError(_("Your company may not book at this location."), field="location")
-    appointment = reschedule_appointment(booking.appointment, actor=None, starts_at=starts_at,
-                                         practitioner=practitioner)
-    booking.appointment = appointment
-    _confirm(booking, member.organisation, _("Booking %(reference)s moved"))
+    # The partner's "moved" mail is sent by appointment_changed, as for a move at the front desk.
+    booking.appointment = reschedule_appointment(booking.appointment, actor=None, starts_at=starts_at,
+                                                 practitioner=practitioner)
     return booking
 
 
@@ -474,19 +473,27 @@ def _mark_cancelled(pk: int, by_name: str) -> None:
         booking.save(update_fields=["cancelled_at", "cancelled_by_name"])
 
 
-def appointment_changed(appointment, action: str, actor) -> None:
-    """Scheduling's status hook: a partner booking cancelled at the clinic (front desk, a
-    manager) is cancelled in the partner's account too, and the partner's contact is told."""
-    if action != "cancel":
+def appointment_changed(event) -> None:
+    """Scheduling's ``AppointmentChanged``: a partner booking cancelled at the clinic (front desk,
+    a manager) is cancelled in the partner's account too; moved anywhere (the front desk, the
+    portal), it stays the same booking. Either way the partner's contact is told."""
+    from clinic.scheduling.events import Change
+
+    if event.kind not in (Change.CANCELLED, Change.MOVED):
         return
     booking = PartnerBooking.objects.select_related("partnership").filter(
-        appointment_id=appointment.pk, cancelled_at__isnull=True).first()
+        appointment_id=event.after.pk, cancelled_at__isnull=True).first()
     if booking is None:  # not a partner booking, or cancelled from the portal (already recorded)
         return
+    organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
+    if event.kind == Change.MOVED:
+        booking.appointment = event.after
+        _confirm(booking, organisation, _("Booking %(reference)s moved"))
+        return
+    actor = event.actor
     by_name = (getattr(actor, "full_name", "") or getattr(actor, "email", "") or _("The clinic"))[:150]
     _mark_cancelled(booking.pk, by_name)
     booking.refresh_from_db()
-    organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
     _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
 
 

@@ -20,11 +20,10 @@ class BarterConfig(AppConfig):
         from .services import BarterCoverage
 
         coverage.register(PayerKind.BARTER_POLICY, BarterCoverage())
-        from clinic.scheduling.services import DURATION_RULES
+        from clinic.scheduling.services import duration_rules
 
         from .services import first_visit_duration
 
-        if first_visit_duration not in DURATION_RULES:
-            DURATION_RULES.append(first_visit_duration)
+        duration_rules.register(first_visit_duration)
         for model in (Agreement, Policy, LimitIncrease):
             auditlog.register(model)

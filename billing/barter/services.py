@@ -388,12 +388,12 @@ FIRST_VISIT_OF_A_PUBLIC_PERSON = timedelta(minutes=60)
 
 def first_visit_duration(patient, duration: timedelta) -> timedelta:
     """A public person's first visit is booked for 60 minutes (seed 002)."""
-    from clinic.scheduling.models import Appointment
+    from clinic.scheduling.models import Appointment, Status
 
     if duration >= FIRST_VISIT_OF_A_PUBLIC_PERSON:
         return duration
     if not Policy.objects.filter(patient=patient, agreement__kind=Agreement.Kind.PUBLIC_PERSON).exists():
         return duration
-    if Appointment.objects.filter(patient=patient).exclude(status="cancelled").exists():
+    if Appointment.objects.filter(patient=patient).exclude(status=Status.CANCELLED).exists():
         return duration
     return FIRST_VISIT_OF_A_PUBLIC_PERSON
