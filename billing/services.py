@@ -56,6 +56,10 @@ def _amount(value, currency: str, *, field: str = "amount", allow_zero: bool = F
     return amount
 
 
+# The check of an amount typed by a person, public for the apps above billing (barter).
+parse_amount = _amount
+
+
 def _check_currency(currency: str) -> str:
     clinic = clinic_currency()
     if currency and currency != clinic:

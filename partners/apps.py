@@ -20,9 +20,22 @@ class PartnersConfig(AppConfig):
 
         subscribe(appointment_changed)
 
+        from clinic.scheduling import extensions
+
+        from .services import appointment_annotations
+
+        extensions.annotators.register(appointment_annotations)
+        extensions.panel_details.register("partners/_appointment_panel.html")
+
         from billing.services import DEFAULT_PAYERS
 
         from .services import visit_payer
 
         if visit_payer not in DEFAULT_PAYERS:
             DEFAULT_PAYERS.append(visit_payer)
+
+        from clinic.exports.registry import register
+
+        from .exporters import PartnerStatisticsExporter
+
+        register(PartnerStatisticsExporter)

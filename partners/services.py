@@ -13,19 +13,15 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from auditlog.context import auditlog_value, set_extra_data
-from django.contrib.auth.tokens import default_token_generator
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 
-from clinic.accounts.services import clinic_url
 from clinic.errors import DomainError
 from clinic.models import Location, Service
 from clinic.money import round_money
@@ -33,9 +29,13 @@ from clinic.patients.services import NEW_SHARING
 from clinic.services import clinic_currency
 from clinic.tasks import send_email_after_commit
 from partners.organisations.models import ClinicLink, PartnerOrganisation, PartnerUser
-from partners.organisations.services import terms_accepted
+from partners.organisations.services import (  # noqa: F401 - registration_link re-exported
+    public_url,
+    registration_link,
+    terms_accepted,
+)
 
-from .models import PartnerBooking, Partnership, PatientSearch, PaymentPlace
+from .models import PartnerBooking, Partnership, PatientSearch, PaymentPlace, reference_code
 
 HUNDRED = Decimal(100)
 SEARCH_MIN_CHARS = 3
@@ -67,18 +67,6 @@ class PartnerTerms:
     commission_percent: object = 0
     payment_place: str = PaymentPlace.CLINIC
     patient_data_access: bool = False
-
-
-def _public_url(path: str) -> str:
-    from django.conf import settings
-
-    return clinic_url(settings.PUBLIC_DOMAIN, path)
-
-
-def registration_link(user) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return _public_url(reverse("portal_register", urlconf="clinic.urls_public", args=(uid, token)))
 
 
 def _check_terms(terms: PartnerTerms) -> tuple[list[Location], Decimal]:
@@ -174,7 +162,7 @@ def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership
         partnership.payment_place, partnership.patient_data_access = terms.payment_place, terms.patient_data_access
         partnership.save()
         partnership.locations.set(locations)
-        context = {"clinic": clinic.name, "organisation": organisation, "portal": _public_url(reverse(
+        context = {"clinic": clinic.name, "organisation": organisation, "portal": public_url(reverse(
             "portal_home", urlconf="clinic.urls_public"))}
         if new_company:
             context["link"] = link_to_register
@@ -513,3 +501,19 @@ def visit_payer(visit):
     booking = (PartnerBooking.objects.select_related("payer")
                .filter(appointment_id=visit.appointment_id, payer__isnull=False, cancelled_at__isnull=True).first())
     return booking.payer if booking is not None else None
+
+
+def appointment_annotations(appointment_ids: list[int]) -> dict:
+    """Scheduling's annotations of partner bookings (one query for all the appointments shown):
+    the reference after the source, "Paid at partner" where the patient pays there, and the
+    partner's user who booked."""
+    from clinic.scheduling.extensions import Annotation
+
+    paid_at_partner = _("Paid at partner")
+    return {
+        appointment_id: Annotation(badge=paid_at_partner if place == PaymentPlace.PARTNER else "",
+                                   reference=reference_code(reference), booked_by=booked_by)
+        for appointment_id, reference, place, booked_by in PartnerBooking.objects.filter(
+            appointment_id__in=appointment_ids).values_list("appointment_id", "reference", "payment_place",
+                                                            "booked_by_name")
+    }

@@ -25,5 +25,19 @@ class BarterConfig(AppConfig):
         from .services import first_visit_duration
 
         duration_rules.register(first_visit_duration)
+
+        from clinic.scheduling import extensions
+
+        extensions.panel_top.register("barter/_appointment_panel.html")
+        extensions.patient_fragments.register("barter/_booking_patient.html")
         for model in (Agreement, Policy, LimitIncrease):
             auditlog.register(model)
+        from clinic.audit import register_trail
+
+        register_trail("barterpolicy", Policy, [(LimitIncrease, "policy")])
+
+        from clinic.exports.registry import register
+
+        from .exporters import BarterReportExporter
+
+        register(BarterReportExporter)

@@ -297,7 +297,7 @@ def write_off_document(request, pk):
 
     from django.http import FileResponse
 
-    from billing.documents import write_off_pdf
+    from .documents import write_off_pdf
 
     record = get_object_or_404(WriteOff.objects.select_related("policy__agreement", "policy__patient"), policy_id=pk)
     return FileResponse(BytesIO(write_off_pdf(record)), filename=f"write-off-{record.policy.number}.pdf",

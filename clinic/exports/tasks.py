@@ -1,13 +1,13 @@
 from clinic.celery import app
 
-from . import services
+from . import building
 
 
 @app.task(name="clinic.exports.tasks.build_export")
 def build_export(export_id: int, language: str) -> None:
-    services.build_export_file(export_id, language)
+    building.build_export_file(export_id, language)
 
 
 @app.task(name="clinic.exports.tasks.purge_expired_exports")
 def purge_expired_exports() -> int:
-    return services.purge_expired_exports()
+    return building.purge_expired_exports()
