@@ -18,7 +18,7 @@ install: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 
 demo: install
-	$(BIN)/python -m clinic.demo
+	$(BIN)/python -m config.demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

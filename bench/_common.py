@@ -75,7 +75,7 @@ def bench_database(name: str, *, keep: bool = False) -> Iterator[str]:
     stopped here). No Redis: tasks run in-process and nothing leaves this
     process. The database is dropped at the end unless ``keep``.
     """
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     os.environ.pop("REDIS_URL", None)
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"

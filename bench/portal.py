@@ -278,7 +278,7 @@ def _memory_mb(field: str) -> float:
 
 def export_child(slug: str, email: str, first: str, last: str) -> int:
     """Run the statistics export once in this (fresh) process; print its figures as JSON."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     os.environ.pop("REDIS_URL", None)
     import django

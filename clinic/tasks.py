@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-
-from clinic.celery import app
 
 
 def send_after_commit(task, *args, **kwargs) -> None:
@@ -29,7 +28,7 @@ def send_now(task, schema: str, *args, **kwargs):
     return result
 
 
-@app.task(name="clinic.send_email")
+@shared_task(name="clinic.send_email")
 def send_email(subject: str, body: str, recipients: list[str]) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 

@@ -163,7 +163,7 @@ def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership
         partnership.save()
         partnership.locations.set(locations)
         context = {"clinic": clinic.name, "organisation": organisation, "portal": public_url(reverse(
-            "portal_home", urlconf="clinic.urls_public"))}
+            "portal_home", urlconf="config.urls_public"))}
         if new_company:
             context["link"] = link_to_register
             send_email_after_commit(_("%(clinic)s invites you to book through Clinic Channels") % context,

@@ -1,13 +1,13 @@
-from clinic.celery import app
+from celery import shared_task
 
 from . import building
 
 
-@app.task(name="clinic.exports.tasks.build_export")
+@shared_task(name="clinic.exports.tasks.build_export")
 def build_export(export_id: int, language: str) -> None:
     building.build_export_file(export_id, language)
 
 
-@app.task(name="clinic.exports.tasks.purge_expired_exports")
+@shared_task(name="clinic.exports.tasks.purge_expired_exports")
 def purge_expired_exports() -> int:
     return building.purge_expired_exports()

@@ -42,7 +42,7 @@ def registration_link(user) -> str:
 
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return public_url(reverse("portal_register", urlconf="clinic.urls_public", args=(uid, token)))
+    return public_url(reverse("portal_register", urlconf="config.urls_public", args=(uid, token)))
 
 
 @dataclass

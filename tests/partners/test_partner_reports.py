@@ -27,7 +27,7 @@ PATIENT_LAST_NAME = "Pătrașcu-Zinovia"
 
 
 def portal_url(name, args=()):
-    return reverse(name, urlconf="clinic.urls_public", args=args)
+    return reverse(name, urlconf="config.urls_public", args=args)
 
 
 def book(world, member, hour=10, services=("consultation",), days=2, **extra):

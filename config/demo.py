@@ -16,7 +16,7 @@ OPERATOR = ("operator@demo.example", "demo-pass-2026")
 def main() -> int:
     from clinic.embedded_db import start_unless_configured
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")
     if not _port_free(ADDRESS):
         # Checked first: runserver would leave with os._exit(), past the embedded server's clean stop.
@@ -59,9 +59,9 @@ def _port_free(address: str) -> bool:
 
 
 def _ensure_demo_clinic() -> None:
-    from clinic.management.commands.seed_demo import DEMO_PASSWORD
     from clinic.tenants.models import Clinic
     from clinic.tenants.services import create_clinic
+    from config.management.commands.seed_demo import DEMO_PASSWORD
 
     if not Clinic.objects.filter(slug="demo").exists():
         create_clinic(
@@ -77,7 +77,7 @@ def _ensure_demo_clinic() -> None:
 
 
 def _print_logins(embedded: bool) -> None:
-    from clinic.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+    from config.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
     from partners.organisations.demo import DEMO_PARTNERS
 
     port = ADDRESS.rsplit(":", 1)[-1]
