@@ -43,6 +43,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 COPY manage.py ./
 COPY config ./config
+COPY portal ./portal
 COPY clinic ./clinic
 COPY partners ./partners
 COPY billing ./billing

@@ -2,7 +2,7 @@
 
 Each reads its period from the query string, falls back to the default
 period with a message when it is bad, and renders one report function of
-``billing.reports``. Their Excel files are exports (clinic/exports/registry.py).
+``billing.reports``. Their Excel files are exports (``billing/exporters.py``).
 """
 
 from datetime import timedelta

@@ -11,7 +11,7 @@
 
 Each report also has what its page and its Excel export need: the period read
 from a request (``cash_period``, ``revenue_period``) and the rows of the file
-(``*_export_*``, registered in ``clinic/exports/registry.py``).
+(``*_export_*``, the exporters of ``billing/exporters.py``).
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ SHARED_APPS = [
     "clinic.tenants",
     "clinic.accounts",
     "partners.organisations",
+    "portal",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

@@ -16,9 +16,3 @@ class PartnerOrganisationsConfig(AppConfig):
 
         auditlog.register(PartnerOrganisation)
         auditlog.register(PartnerUser)
-
-        from clinic.context_processors import register_door
-
-        from .navigation import portal_items
-
-        register_door("/portal/", "portal", portal_items)

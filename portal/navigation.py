@@ -15,7 +15,7 @@ PORTAL_NAVIGATION = [
 
 
 def portal_items(request, user) -> list[dict]:
-    from .services import membership_of
+    from partners.organisations.services import membership_of
 
     membership = membership_of(user)
     if membership is None or user.must_change_password:
