@@ -44,6 +44,8 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && rm /tmp/requirements.txt
 
 COPY manage.py ./
+COPY config ./config
+COPY portal ./portal
 COPY clinic ./clinic
 COPY partners ./partners
 COPY billing ./billing
@@ -59,7 +61,7 @@ COPY docker/entrypoint.sh /usr/local/bin/clinic-entrypoint
 # the key below exists only for these build commands and is not kept in the image.
 RUN pip install --no-deps . \
     && rm -rf build *.egg-info \
-    && export DJANGO_SETTINGS_MODULE=clinic.settings.production \
+    && export DJANGO_SETTINGS_MODULE=config.settings.production \
         SECRET_KEY="build-time-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz" \
     && python manage.py compilemessages --verbosity 1 \
     && python manage.py collectstatic --noinput --verbosity 1 \
@@ -71,7 +73,7 @@ RUN groupadd --system --gid 10001 app \
     && mkdir -p /data/media \
     && chown app:app /data/media
 
-ENV DJANGO_SETTINGS_MODULE=clinic.settings.production \
+ENV DJANGO_SETTINGS_MODULE=config.settings.production \
     MEDIA_ROOT=/data/media
 
 USER app

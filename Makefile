@@ -18,13 +18,14 @@ install: $(STAMP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
 
 demo: install
-	$(BIN)/python -m clinic.demo
+	$(BIN)/python -m config.demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Refresh the catalogues after changing user-facing strings.
 messages: install

@@ -75,7 +75,7 @@ def bench_database(name: str, *, keep: bool = False) -> Iterator[str]:
     stopped here). No Redis: tasks run in-process and nothing leaves this
     process. The database is dropped at the end unless ``keep``.
     """
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     # Loading 100,000s of rows in one statement outlasts a request's statement timeout.
     os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")

@@ -295,7 +295,7 @@ def _memory_mb(field: str) -> float:
 
 def export_child(slug: str, email: str, first: str, last: str) -> int:
     """Run the statistics export once in this (fresh) process; print its figures as JSON."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "0"
     # Loading 100,000s of rows in one statement outlasts a request's statement timeout.
     os.environ.setdefault("DB_STATEMENT_TIMEOUT_MS", "0")

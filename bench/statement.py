@@ -447,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         cash = time_call(lambda: cash_report(history.month_first, history.month_last), args.runs)
         cash_page = None
         try:
-            url = reverse("cash_report", urlconf="clinic.urls")
+            url = reverse("cash_report", urlconf="config.urls")
         except NoReverseMatch:
             url = None
         if url:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.scheduling.availability import clinic_zone
@@ -77,9 +77,13 @@ def counterparty_statement_file(request, pk, kind):
         response = HttpResponse(counterparty_statement_pdf(statement), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{stem}.pdf"'
         return response
-    from .documents import rows_workbook
+    from io import BytesIO
 
-    response = HttpResponse(rows_workbook(counterparties.statement_rows(statement), _("Statement")),
+    from clinic.exports.writer import write_xlsx  # the one writer: formulas escaped once
+
+    handle = BytesIO()
+    write_xlsx(counterparties.statement_rows(statement), handle, title=_("Statement"))
+    response = HttpResponse(handle.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
     return response

@@ -9,7 +9,7 @@ from django.http import FileResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 from clinic.patients.views import get_patient_for
 

@@ -95,7 +95,7 @@ def _render(template: str, context: dict):
         stylesheets=[fonts], font_config=config)
 
 
-def _pdf(template: str, context: dict) -> bytes:
+def render_pdf(template: str, context: dict) -> bytes:
     return _render(template, context).write_pdf()
 
 
@@ -109,7 +109,7 @@ def _zone() -> ZoneInfo:
 def receipt_pdf(payment: Payment) -> bytes:
     """The receipt of a payment, or of a refund (with the receipt it refunds)."""
     payment = Payment.objects.select_related("patient", "payer", "visit", "cashier", "refund_of").get(pk=payment.pk)
-    return _pdf("billing/documents/receipt.html", {
+    return render_pdf("billing/documents/receipt.html", {
         "payment": payment,
         "number": f"#{payment.number}",
         "patient": payment.patient,
@@ -172,7 +172,7 @@ def invoice(visit: Visit) -> Invoice:
 
 def invoice_pdf(visit: Visit) -> bytes:
     visit = Visit.objects.select_related("patient", "location", "practitioner").get(pk=visit.pk)
-    return _pdf("billing/documents/invoice.html", {"invoice": invoice(visit), "visit": visit,
+    return render_pdf("billing/documents/invoice.html", {"invoice": invoice(visit), "visit": visit,
                                                    "number": f"#{visit.number}", "patient": visit.patient})
 
 
@@ -245,7 +245,7 @@ def tax_certificate(patient, year: int) -> TaxCertificate:
 
 def tax_certificate_pdf(patient, year: int) -> bytes:
     certificate = tax_certificate(patient, year)
-    return _pdf("billing/documents/tax_certificate.html", {"certificate": certificate, "patient": patient})
+    return render_pdf("billing/documents/tax_certificate.html", {"certificate": certificate, "patient": patient})
 
 
 # --- the patient statement (a background export) ---------------------------------------------------
@@ -333,45 +333,10 @@ def statement_row_count(params: dict) -> int:
     return statement.transaction_count(patient, first, last) + 1
 
 
-def write_off_pdf(write_off) -> bytes:
-    """The barter write-off: what the policy paid for, and the amount written off."""
-    from billing.barter.services import figures
-
-    policy = write_off.policy
-    lines = (VisitLine.objects.filter(payer_id=policy.payer_id, voided_at__isnull=True)
-             .order_by("created", "id"))
-    return _pdf("billing/documents/write_off.html", {"write_off": write_off, "policy": policy, "lines": lines,
-                                                     "figures": figures(policy)})
-
-
 # --- a counterparty's statement ----------------------------------------------------------------
 
 
 def counterparty_statement_pdf(statement) -> bytes:
     """A counterparty's statement for a period: opening balance, entries, closing balance."""
-    return _pdf("billing/documents/counterparty_statement.html", {"statement": statement,
-                                                                  "today": timezone.localdate()})
-
-
-def rows_workbook(rows, title: str) -> bytes:
-    """Small rows as an .xlsx (built in memory, on request); text that looks like a formula is
-    written as text, so nothing a person typed ever runs in a spreadsheet program."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(title)[:31])
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                value = cell
-            cells.append(value)
-        sheet.append(cells)
-    handle = BytesIO()
-    workbook.save(handle)
-    return handle.getvalue()
+    return render_pdf("billing/documents/counterparty_statement.html", {"statement": statement,
+                                                                        "today": timezone.localdate()})

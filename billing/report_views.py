@@ -2,14 +2,14 @@
 
 Each reads its period from the query string, falls back to the default
 period with a message when it is bad, and renders one report function of
-``billing.reports``. Their Excel files are exports (clinic/exports/registry.py).
+``billing.reports``. Their Excel files are exports (``billing/exporters.py``).
 """
 
 from datetime import timedelta
 
 from django.shortcuts import render
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 
 from . import reports

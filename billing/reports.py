@@ -11,14 +11,14 @@
 
 Each report also has what its page and its Excel export need: the period read
 from a request (``cash_period``, ``revenue_period``) and the rows of the file
-(``*_export_*``, registered in ``clinic/exports/registry.py``).
+(``*_export_*``, the exporters of ``billing/exporters.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
@@ -26,73 +26,28 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clinic.errors import DomainError
 from clinic.money import ZERO
-from clinic.scheduling.availability import clinic_zone
+from clinic.periods import (  # noqa: F401 - re-exported
+    MAX_PERIOD_DAYS,
+    clinic_today,
+    clinic_zone,
+    month_shortcuts,
+    month_so_far,
+    parse_day,
+    parse_period,
+    period_bounds,
+    period_from_params,
+    period_params,
+)
 
 from .models import CASH_FLOW_METHODS, Book, Bucket, Deposit, Entry, LedgerEntry, Method
 
 REVENUE_BOOKS = [Book.REVENUE, Book.REVENUE_BARTER, Book.REVENUE_PARTNER]
 NON_CASH_PAYMENT_METHODS = [Method.DEPOSIT, Method.LOYALTY]
-# A longer period is refused: a year (a leap one too) is what people compare.
-MAX_PERIOD_DAYS = 366
 NO_NAME = "—"
 
 
-# --- periods ---------------------------------------------------------------------------
-
-
-def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """The instants that begin ``first`` and end ``last`` in the clinic's time zone."""
-    zone = clinic_zone()
-    return (
-        datetime.combine(first, time.min, tzinfo=zone),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
-
-def clinic_today() -> date:
-    """Today in the clinic's time zone (also in a task, where no zone is activated)."""
-    return timezone.now().astimezone(clinic_zone()).date()
-
-
-def parse_day(text: str, field_name: str) -> date:
-    """A date typed as YYYY-MM-DD, or a DomainError naming the field."""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
-    if day is None or not 1900 <= day.year <= 2999:
-        raise DomainError(_("“%(value)s” is not a valid date.") % {"value": text[:30]}, field=field_name)
-    return day
-
-
-def parse_period(data: Mapping, *, default: tuple[date, date], day_field: str | None = None) -> tuple[date, date]:
-    """The period asked for in ``data`` (a query dict): ``first`` and ``last``
-    (``last`` may be left out: one day), or one ``day_field``; else ``default``.
-
-    Refuses, with a message fit to show, a date that is not one, a last day
-    before the first and a period longer than ``MAX_PERIOD_DAYS``.
-    """
-    first_text = (data.get("first") or "").strip()
-    last_text = (data.get("last") or "").strip()
-    day_text = (data.get(day_field) or "").strip() if day_field else ""
-    if first_text or last_text:
-        if not first_text:
-            raise DomainError(_("Enter the first day."), field="first")
-        first = parse_day(first_text, "first")
-        last = parse_day(last_text, "last") if last_text else first
-    elif day_text:
-        first = last = parse_day(day_text, day_field)
-    else:
-        return default
-    if last < first:
-        raise DomainError(_("The last day is before the first."), field="last")
-    if (last - first).days + 1 > MAX_PERIOD_DAYS:
-        raise DomainError(
-            _("Choose a period of at most %(days)s days.") % {"days": MAX_PERIOD_DAYS}, field="last"
-        )
-    return first, last
+# --- periods: clinic/periods.py (re-exported: billing's callers read them here) ---------------
 
 
 def cash_period(data: Mapping) -> tuple[date, date]:
@@ -101,31 +56,9 @@ def cash_period(data: Mapping) -> tuple[date, date]:
     return parse_period(data, default=(today, today), day_field="day")
 
 
-def month_so_far() -> tuple[date, date]:
-    """This month up to today, in the clinic's time zone."""
-    today = clinic_today()
-    return today.replace(day=1), today
-
-
-def month_shortcuts() -> dict:
-    """The reports' period buttons: this month so far, and the whole of last month."""
-    first, today = month_so_far()
-    last_month_end = first - timedelta(days=1)
-    return {"this_month": (first, today), "last_month": (last_month_end.replace(day=1), last_month_end)}
-
-
 def revenue_period(data: Mapping) -> tuple[date, date]:
     """The revenue report's period: ``first``/``last``; this month so far by default."""
     return parse_period(data, default=month_so_far())
-
-
-def period_params(first: date, last: date) -> dict:
-    """A period as an export's (JSON) params."""
-    return {"first": first.isoformat(), "last": last.isoformat()}
-
-
-def _period_from_params(params: Mapping) -> tuple[date, date]:
-    return date.fromisoformat(params["first"]), date.fromisoformat(params["last"])
 
 
 # --- the cash report ---------------------------------------------------------------------
@@ -282,7 +215,7 @@ def cash_export_params(data: Mapping) -> dict:
 def cash_export_rows(params: Mapping) -> Iterator[list]:
     """The cash report as a sheet: a header, a row per method and cashier, each method's
     total, the grand total; then what was paid from money received earlier, and the period."""
-    report = cash_report(*_period_from_params(params))
+    report = cash_report(*period_from_params(params))
     total = _("Total")
     yield [_("Method"), _("Cashier"), _("Money in"), _("Money out"), _("Net"), _("Count")]
     for group in report.methods():
@@ -405,7 +338,7 @@ def revenue_export_params(data: Mapping) -> dict:
 def revenue_export_rows(params: Mapping) -> Iterator[list]:
     """The revenue report as a sheet: a header, a row per category and practitioner,
     the total, and the period."""
-    report = revenue_report(*_period_from_params(params))
+    report = revenue_report(*period_from_params(params))
     yield [_("Category"), _("Practitioner"), _("Lines"), _("Amount")]
     for row in report.rows:
         yield [row.category, row.practitioner, row.lines, row.amount]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from clinic.errors import DomainError
 from clinic.models import Practitioner, Service
 from clinic.money import ZERO, round_money
+from clinic.scheduling.states import ATTENDED
 from clinic.services import clinic_currency
 from clinic.templatetags.ui import money as format_money
 
@@ -36,8 +37,8 @@ from .models import (
 )
 
 HUNDRED = Decimal(100)
-# Appointment statuses a visit can be opened from.
-VISIT_STATUSES = ("arrived", "in_treatment", "completed")
+# Appointment statuses a visit can be opened from: scheduling's state machine says which.
+VISIT_STATUSES = ATTENDED
 
 
 def _amount(value, currency: str, *, field: str = "amount", allow_zero: bool = False) -> Decimal:
@@ -53,6 +54,10 @@ def _amount(value, currency: str, *, field: str = "amount", allow_zero: bool = F
     if amount >= Decimal("1e12"):
         raise DomainError(_("This amount is too large."), field=field)
     return amount
+
+
+# The check of an amount typed by a person, public for the apps above billing (barter).
+parse_amount = _amount
 
 
 def _check_currency(currency: str) -> str:

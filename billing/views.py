@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 from clinic.patients.views import get_patient_for
 from clinic.reliability.idempotency import idempotent

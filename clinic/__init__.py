@@ -1,3 +1,2 @@
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""The clinic's own master data (profile, locations, practitioners, the price list) and the
+foundation the apps stand on: tenants, accounts, exports, money, periods, registries."""

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,31 +23,13 @@ CLINIC_NAVIGATION = [
 ]
 
 
-# The partner portal: (label, url name, the member's permission or None, icon).
-PORTAL_NAVIGATION = [
-    (_("Clinics"), "portal_home", None, "building"),
-    (_("Book"), "portal_book", "can_book", "calendar-plus"),
-    (_("Calendars"), "portal_book", "!can_book", "calendar3"),  # who may not book still sees them
-    (_("Bookings"), "portal_bookings", None, "list-check"),
-    (_("Account"), "portal_account", "sees_finance", "cash-coin"),
-    (_("Users"), "portal_users", "manages_users", "people"),
-]
+# Other doors on the public host bring their own menu: path prefix -> (door, items(request, user)),
+# registered from their app's ready() (the partner portal: partners.organisations).
+DOORS: dict[str, tuple[str, Callable]] = {}
 
 
-def _portal_items(request, user) -> list[dict]:
-    from partners.organisations.services import membership_of
-
-    membership = membership_of(user)
-    if membership is None or user.must_change_password:
-        return []
-    items = []
-    for label, name, permission, icon in PORTAL_NAVIGATION:
-        if permission is None or (not getattr(membership, permission[1:]) if permission.startswith("!")
-                                  else getattr(membership, permission)):
-            url = reverse(name)
-            items.append({"label": label, "url": url, "icon": icon,
-                          "active": request.path == url if name == "portal_home" else request.path.startswith(url)})
-    return items
+def register_door(prefix: str, door: str, items: Callable) -> None:
+    DOORS[prefix] = (door, items)
 
 
 def _same_section(path: str, url: str) -> bool:
@@ -65,12 +49,14 @@ def navigation(request):
                 items.append({"label": label, "url": url, "icon": icon, "active": _same_section(request.path, url)})
     if getattr(request, "is_clinic_site", False):
         door = "clinic"
-    elif request.path.startswith("/portal/"):
-        door = "portal"
-        if user is not None and user.is_authenticated:
-            items = _portal_items(request, user)
     else:
         door = "operator"
+        for prefix, (name, door_items) in DOORS.items():
+            if request.path.startswith(prefix):
+                door = name
+                if user is not None and user.is_authenticated:
+                    items = door_items(request, user)
+                break
     return {
         "door": door,
         "navigation": items,

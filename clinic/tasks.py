@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import smtplib
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from clinic.celery import app
 from clinic.reliability.outbox import send_after_commit
 
 __all__ = ["send_after_commit", "send_email", "send_email_after_commit"]
 
 
 # A mail server that refuses now is tried again, with growing pauses, a bounded number of times.
-@app.task(name="clinic.send_email", bind=True, acks_late=True, ignore_result=True,
+@shared_task(name="clinic.send_email", bind=True, acks_late=True, ignore_result=True,
           autoretry_for=(OSError, smtplib.SMTPException), retry_backoff=30, retry_backoff_max=1800, max_retries=8)
 def send_email(self, subject: str, body: str, recipients: list[str], outbox_id: int | None = None) -> None:
     """Send a mail once: a second delivery of the same outbox row sends nothing."""

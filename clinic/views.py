@@ -380,40 +380,15 @@ def service_import(request):
 
 # --- audit trail -----------------------------------------------------------------
 
-def _audited():
-    """Objects with a readable trail: URL name -> (model, rows of other models that belong
-    to its trail, each with the ``additional_data`` key that names the object)."""
-    from billing.barter.models import LimitIncrease
-    from billing.barter.models import Policy as BarterPolicy
-    from billing.models import Payment, Promotion, Visit, VisitLine
-    from clinic.accounts.models import User
-    from clinic.patients.models import Patient, PatientFlag
-    from clinic.scheduling.models import Appointment
-
-    from .models import Absence, Break
-
-    return {
-        "service": (Service, ()),
-        "location": (Location, ((OpeningHours, "location"),)),
-        # A practitioner's hours, breaks and absences are part of their trail.
-        "practitioner": (Practitioner, ((WorkingHours, "practitioner"), (Break, "practitioner"), (Absence, "practitioner"))),
-        "user": (User, ()),
-        "patient": (Patient, ((PatientFlag, "patient"),)),
-        "appointment": (Appointment, ()),
-        "visit": (Visit, ((VisitLine, "visit"), (Payment, "visit"))),
-        "promotion": (Promotion, ()),
-        "barterpolicy": (BarterPolicy, ((LimitIncrease, "policy"),)),
-    }
-
-
 @clinic_view("clinic.view_audit_trail")
 def audit_trail(request, model, pk):
     from auditlog.models import LogEntry
 
-    audited = _audited()
-    if model not in audited:
+    from .audit import TRAILS
+
+    if model not in TRAILS:
         raise Http404
-    model_class, related = audited[model]
+    model_class, related = TRAILS[model].model, TRAILS[model].related
     obj = get_object_or_404(model_class, pk=pk)
     query = Q(content_type=ContentType.objects.get_for_model(model_class), object_pk=str(obj.pk))
     for related_model, key in related:

@@ -5,7 +5,7 @@
 #                  make sure the public site and the clinic template exist
 #                  (setup_site), then run gunicorn on :8000
 #   <anything>     run that command as it is, e.g.
-#                  celery -A clinic worker -l info / celery -A clinic beat -l info
+#                  celery -A config worker -l info / celery -A config beat -l info
 #
 # gunicorn takes its options from GUNICORN_CMD_ARGS and WEB_CONCURRENCY as usual.
 set -eu
@@ -55,7 +55,7 @@ case "$1" in
         # Migrations may hold a statement longer than requests may (DB_STATEMENT_TIMEOUT_MS).
         DB_STATEMENT_TIMEOUT_MS=0 python manage.py migrate_schemas --noinput
         python manage.py setup_site
-        exec gunicorn clinic.wsgi:application \
+        exec gunicorn config.wsgi:application \
             --bind 0.0.0.0:8000 \
             --access-logfile - \
             --error-logfile - \

@@ -14,12 +14,18 @@ class PartnersConfig(AppConfig):
         auditlog.register(Partnership, m2m_fields={"locations", "services"})
         auditlog.register(PartnerBooking)
 
-        from clinic.scheduling.services import STATUS_HOOKS
+        from clinic.scheduling.events import subscribe
 
         from .services import appointment_changed
 
-        if appointment_changed not in STATUS_HOOKS:
-            STATUS_HOOKS.append(appointment_changed)
+        subscribe(appointment_changed)
+
+        from clinic.scheduling import extensions
+
+        from .services import appointment_annotations
+
+        extensions.annotators.register(appointment_annotations)
+        extensions.panel_details.register("partners/_appointment_panel.html")
 
         from billing.services import DEFAULT_PAYERS
 
@@ -27,3 +33,9 @@ class PartnersConfig(AppConfig):
 
         if visit_payer not in DEFAULT_PAYERS:
             DEFAULT_PAYERS.append(visit_payer)
+
+        from clinic.exports.registry import register
+
+        from .exporters import PartnerStatisticsExporter
+
+        register(PartnerStatisticsExporter)

@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from billing.reports import month_shortcuts, month_so_far
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
+from clinic.periods import month_shortcuts, month_so_far
 
 from . import reports, services
 from .models import PartnerBooking, Partnership

@@ -15,8 +15,7 @@
   account); the net is the first less the second. The statement (page, PDF, workbook) is what the clinic and the partner's finance
   users both read; its documents never name a patient.
 
-The statistics' workbook is a background export (``partner_statistics`` in
-``clinic/exports/registry.py``); the account's PDF and workbook are small and built on request.
+The statistics' workbook is a background export (``partner_statistics``, ``exporters.py``); the account's PDF and workbook are small and built on request.
 """
 
 from __future__ import annotations
@@ -35,9 +34,18 @@ from django.utils.translation import pgettext
 from billing import ledger
 from billing.ledger import USE_KINDS
 from billing.models import Bucket, LedgerEntry, Visit
-from billing.reports import month_so_far, parse_period, period_bounds
 from clinic.errors import DomainError
 from clinic.money import ZERO, minor_unit, round_money
+from clinic.periods import (  # noqa: F401 - re-exported
+    month_from,
+    month_so_far,
+    next_month,
+    parse_month,
+    parse_period,
+    period_bounds,
+    previous_month,
+    this_month,
+)
 from clinic.scheduling.availability import clinic_zone
 from clinic.scheduling.models import Appointment, AppointmentService, Status
 
@@ -334,169 +342,11 @@ def statistics_export_count(params: Mapping) -> int:
     return _bookings(_from_params(params)).count() + 5
 
 
-def build_statistics_workbook(params: dict, handle, progress) -> None:
-    """The statistics' .xlsx, streamed row by row (the export's ``build``)."""
-    total = max(statistics_export_count(params), 1)
-    step = max(total // 20, 500)
-    with StreamingSheet(handle, str(_("Statistics sent by partners"))) as sheet:
-        for index, row in enumerate(statistics_export_rows(params), start=1):
-            sheet.append(row)
-            if index % step == 0:
-                progress(index * 100 // total)
-
-
-class StreamingSheet:
-    """An .xlsx workbook of one sheet, its rows written to ``handle`` as they come.
-
-    Written by hand on purpose: openpyxl's write-only mode builds an object per cell and took
-    12-16 s for the 1.7 million cells of a year of partner bookings, XlsxWriter's
-    constant-memory mode 10.3 s for the whole export (target: under 10 s); this writes the
-    sheet's XML itself (inline strings, numbers, dates with a date format) in 3.9 s, in
-    constant memory. Text is always a string cell, never a formula. The test reads the
-    workbook back with openpyxl.
-    """
-
-    _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    _PACKAGE_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-    _EPOCH = datetime(1899, 12, 30)
-
-    def __init__(self, handle, title: str):
-        import zipfile
-
-        # Excel refuses a sheet name longer than 31 characters or with any of []:*?/\ in it.
-        self.title = title.translate(dict.fromkeys(map(ord, "[]:*?/\\")))[:31] or "Sheet1"
-        self.zip = zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        self.sheet = self.zip.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
-        self._buffer: list[str] = []
-        self._write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{self._NS}">'
-                    "<sheetData>")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _write(self, text: str) -> None:
-        self._buffer.append(text)
-        if len(self._buffer) >= 500:
-            self._flush()
-
-    def _flush(self) -> None:
-        self.sheet.write("".join(self._buffer).encode())
-        self._buffer.clear()
-
-    # One pass over a text: the three XML specials escaped, control characters (not allowed in XML) dropped.
-    _ESCAPE = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;",
-               **dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])}
-
-    def _text(self, value: str) -> str:
-        value = value.translate(self._ESCAPE)
-        if value[:1].isspace() or value[-1:].isspace():
-            return f'<c t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
-        return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
-
-    def _cell(self, value) -> str:
-        kind = type(value)
-        if kind is str:
-            return self._text(value) if value else "<c/>"
-        if value is None:
-            return "<c/>"
-        if kind is Decimal:
-            return f"<c><v>{value:f}</v></c>"
-        if kind is bool:
-            return f'<c t="b"><v>{int(value)}</v></c>'
-        if kind is int or kind is float:
-            return f"<c><v>{value}</v></c>"
-        if kind is datetime:
-            if value.tzinfo is not None:
-                value = value.replace(tzinfo=None)
-            return f'<c s="1"><v>{(value - self._EPOCH).total_seconds() / 86400:.8f}</v></c>'
-        if kind is date:
-            return f'<c s="2"><v>{(value - self._EPOCH.date()).days}</v></c>'
-        return self._text(str(value))
-
-    def append(self, row) -> None:
-        self._write("<row>" + "".join(self._cell(value) for value in row) + "</row>")
-
-    def close(self) -> None:
-        from xml.sax.saxutils import quoteattr
-
-        self._write("</sheetData></worksheet>")
-        self._flush()
-        self.sheet.close()
-        ns, rel, package = self._NS, self._REL, self._PACKAGE_REL
-        sheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-        parts = {
-            "[Content_Types].xml": (
-                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-                '<Default Extension="xml" ContentType="application/xml"/>'
-                f'<Override PartName="/xl/workbook.xml" ContentType="{sheet_type}.sheet.main+xml"/>'
-                f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{sheet_type}.worksheet+xml"/>'
-                f'<Override PartName="/xl/styles.xml" ContentType="{sheet_type}.styles+xml"/></Types>'),
-            "_rels/.rels": (
-                f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
-                f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-            "xl/workbook.xml": (
-                f'<workbook xmlns="{ns}" xmlns:r="{rel}"><sheets>'
-                f'<sheet name={quoteattr(self.title)} sheetId="1" r:id="rId1"/></sheets></workbook>'),
-            "xl/_rels/workbook.xml.rels": (
-                f'<Relationships xmlns="{package}">'
-                f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
-                f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>'),
-            # Style 1: a date and time, style 2: a date.
-            "xl/styles.xml": (
-                f'<styleSheet xmlns="{ns}"><numFmts count="1">'
-                '<numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
-                '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-                '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-                '<fill><patternFill patternType="gray125"/></fill></fills>'
-                '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-                '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-                '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-                '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-                '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-                '</styleSheet>'),
-        }
-        header = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        for name, content in parts.items():
-            self.zip.writestr(name, header + content)
-        self.zip.close()
-
-
 # --- the partner account of a month ------------------------------------------------------------
 
 
-def parse_month(text: str, field_name: str = "month") -> date:
-    """A month typed as YYYY-MM: its first day, or a DomainError naming the field."""
-    try:
-        first = datetime.strptime(text.strip(), "%Y-%m").date()
-    except ValueError:
-        first = None
-    if first is None or not 2000 <= first.year <= 2999:
-        raise DomainError(_("“%(value)s” is not a month (YYYY-MM).") % {"value": text[:20]}, field=field_name)
-    return first
-
-
-def this_month() -> date:
-    return month_so_far()[0]
-
-
-def account_month(data: Mapping) -> date:
-    """The month asked for (``month=YYYY-MM``), this month by default."""
-    text = (data.get("month") or "").strip()
-    return parse_month(text) if text else this_month()
-
-
-def next_month(month: date) -> date:
-    return (month + timedelta(days=32)).replace(day=1)
-
-
-def previous_month(month: date) -> date:
-    return (month - timedelta(days=1)).replace(day=1)
+# The months: clinic/periods.py (re-exported: the views read them here).
+account_month = month_from
 
 
 @dataclass
@@ -646,31 +496,18 @@ def account_workbook(account: PartnerAccount) -> bytes:
     """The statement as an .xlsx file (small: built in memory, on request)."""
     from io import BytesIO
 
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from clinic.exports.writer import write_xlsx
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Partner account"))[:31])
-    for row in account_rows(account):
-        cells = []
-        for value in row:
-            # Text that looks like a formula stays text: names typed by people must never run in Excel.
-            if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"
-                value = cell
-            cells.append(value)
-        sheet.append(cells)
     handle = BytesIO()
-    workbook.save(handle)
+    write_xlsx(account_rows(account), handle, title=str(_("Partner account")))
     return handle.getvalue()
 
 
 def account_pdf(account: PartnerAccount) -> bytes:
     """The statement as a PDF, in the clinic's language like its other documents."""
-    from billing.documents import _pdf
+    from billing.documents import render_pdf
 
-    return _pdf("partners/documents/account.html", {"account": account})
+    return render_pdf("partners/documents/account.html", {"account": account})
 
 
 def account_file_stem(account: PartnerAccount) -> str:

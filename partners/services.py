@@ -13,19 +13,15 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from auditlog.context import auditlog_value, set_extra_data
-from django.contrib.auth.tokens import default_token_generator
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
 
-from clinic.accounts.services import clinic_url
 from clinic.errors import DomainError
 from clinic.models import Location, Service
 from clinic.money import round_money
@@ -33,9 +29,13 @@ from clinic.patients.services import NEW_SHARING
 from clinic.services import clinic_currency
 from clinic.tasks import send_email_after_commit
 from partners.organisations.models import ClinicLink, PartnerOrganisation, PartnerUser
-from partners.organisations.services import terms_accepted
+from partners.organisations.services import (  # noqa: F401 - registration_link re-exported
+    public_url,
+    registration_link,
+    terms_accepted,
+)
 
-from .models import PartnerBooking, Partnership, PatientSearch, PaymentPlace
+from .models import PartnerBooking, Partnership, PatientSearch, PaymentPlace, reference_code
 
 HUNDRED = Decimal(100)
 SEARCH_MIN_CHARS = 3
@@ -67,18 +67,6 @@ class PartnerTerms:
     commission_percent: object = 0
     payment_place: str = PaymentPlace.CLINIC
     patient_data_access: bool = False
-
-
-def _public_url(path: str) -> str:
-    from django.conf import settings
-
-    return clinic_url(settings.PUBLIC_DOMAIN, path)
-
-
-def registration_link(user) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return _public_url(reverse("portal_register", urlconf="clinic.urls_public", args=(uid, token)))
 
 
 def _check_terms(terms: PartnerTerms) -> tuple[list[Location], Decimal]:
@@ -175,8 +163,8 @@ def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership
         partnership.save()
         partner_counterparty(partnership, name=organisation.name)
         partnership.locations.set(locations)
-        context = {"clinic": clinic.name, "organisation": organisation, "portal": _public_url(reverse(
-            "portal_home", urlconf="clinic.urls_public"))}
+        context = {"clinic": clinic.name, "organisation": organisation, "portal": public_url(reverse(
+            "portal_home", urlconf="config.urls_public"))}
         if new_company:
             context["link"] = link_to_register
             send_email_after_commit(_("%(clinic)s invites you to book through Clinic Channels") % context,
@@ -414,10 +402,9 @@ def move_booking(member: PartnerUser, booking: PartnerBooking, *, starts_at: dat
     _not_begun(booking)
     if not partnership.locations.filter(pk=booking.appointment.location_id).exists():
         raise DomainError(_("Your company may not book at this location."), field="location")
-    appointment = reschedule_appointment(booking.appointment, actor=None, starts_at=starts_at,
-                                         practitioner=practitioner)
-    booking.appointment = appointment
-    _confirm(booking, member.organisation, _("Booking %(reference)s moved"))
+    # The partner's "moved" mail is sent by appointment_changed, as for a move at the front desk.
+    booking.appointment = reschedule_appointment(booking.appointment, actor=None, starts_at=starts_at,
+                                                 practitioner=practitioner)
     return booking
 
 
@@ -529,19 +516,27 @@ def _post_commission(booking: PartnerBooking, *, sign: int):
     return posting
 
 
-def appointment_changed(appointment, action: str, actor) -> None:
-    """Scheduling's status hook: a partner booking cancelled at the clinic (front desk, a
-    manager) is cancelled in the partner's account too, and the partner's contact is told."""
-    if action != "cancel":
+def appointment_changed(event) -> None:
+    """Scheduling's ``AppointmentChanged``: a partner booking cancelled at the clinic (front desk,
+    a manager) is cancelled in the partner's account too; moved anywhere (the front desk, the
+    portal), it stays the same booking. Either way the partner's contact is told."""
+    from clinic.scheduling.events import Change
+
+    if event.kind not in (Change.CANCELLED, Change.MOVED):
         return
     booking = PartnerBooking.objects.select_related("partnership").filter(
-        appointment_id=appointment.pk, cancelled_at__isnull=True).first()
+        appointment_id=event.after.pk, cancelled_at__isnull=True).first()
     if booking is None:  # not a partner booking, or cancelled from the portal (already recorded)
         return
+    organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
+    if event.kind == Change.MOVED:
+        booking.appointment = event.after
+        _confirm(booking, organisation, _("Booking %(reference)s moved"))
+        return
+    actor = event.actor
     by_name = (getattr(actor, "full_name", "") or getattr(actor, "email", "") or _("The clinic"))[:150]
     _mark_cancelled(booking.pk, by_name)
     booking.refresh_from_db()
-    organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
     _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
 
 
@@ -590,3 +585,19 @@ def visit_payer(visit, service):
     if visit.lines.filter(service=service, payer=booking.payer, voided_at__isnull=True).exists():
         return None  # the booked service is on the visit already: another one is the patient's
     return booking.payer
+
+
+def appointment_annotations(appointment_ids: list[int]) -> dict:
+    """Scheduling's annotations of partner bookings (one query for all the appointments shown):
+    the reference after the source, "Paid at partner" where the patient pays there, and the
+    partner's user who booked."""
+    from clinic.scheduling.extensions import Annotation
+
+    paid_at_partner = _("Paid at partner")
+    return {
+        appointment_id: Annotation(badge=paid_at_partner if place == PaymentPlace.PARTNER else "",
+                                   reference=reference_code(reference), booked_by=booked_by)
+        for appointment_id, reference, place, booked_by in PartnerBooking.objects.filter(
+            appointment_id__in=appointment_ids).values_list("appointment_id", "reference", "payment_place",
+                                                            "booked_by_name")
+    }

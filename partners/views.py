@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 from clinic.models import Service
 from partners.organisations.models import ClinicLink

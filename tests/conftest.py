@@ -35,17 +35,37 @@ CLINICS = {
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """The test database and the two clinics, for every session that asks for them.
+
+    pytest-django's own fixture creates only the databases the collected ``django_db`` tests
+    name; a session of thread-based tests alone (``-k concurrency``: committed data, each thread on
+    its own connection, no ``django_db`` marker) or of browser tests would then run against a
+    database that was never created. This one always creates the default database (as the
+    documented way to customise ``django_db_setup``: the same ``setup_databases`` call, same
+    ``--reuse-db``/``--create-db``), then the site and the clinics.
+    """
     from django.core.management import call_command
+    from django.db import DEFAULT_DB_ALIAS
+    from django.test.utils import setup_databases, teardown_databases
 
     from clinic.tenants.models import Clinic
     from clinic.tenants.services import create_clinic
 
+    keepdb = django_db_keepdb and not django_db_createdb
+    verbosity = request.config.option.verbose
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=verbosity, interactive=False, keepdb=keepdb,
+                                 aliases={DEFAULT_DB_ALIAS}, serialized_aliases=set())
         call_command("setup_site", verbosity=0)
         for slug, data in CLINICS.items():
             if not Clinic.objects.filter(slug=slug).exists():
                 create_clinic(slug=slug, admin_email=f"first-manager@{slug}.example", password="first-manager-pw", **data)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)

@@ -20,12 +20,16 @@ class BarterConfig(AppConfig):
         from .services import BarterCoverage
 
         coverage.register(PayerKind.BARTER_POLICY, BarterCoverage())
-        from clinic.scheduling.services import DURATION_RULES
+        from clinic.scheduling.services import duration_rules
 
         from .services import first_visit_duration
 
-        if first_visit_duration not in DURATION_RULES:
-            DURATION_RULES.append(first_visit_duration)
+        duration_rules.register(first_visit_duration)
+
+        from clinic.scheduling import extensions
+
+        extensions.panel_top.register("barter/_appointment_panel.html")
+        extensions.patient_fragments.register("barter/_booking_patient.html")
         from billing.services import DEFAULT_PAYERS
 
         from .services import policy_payer
@@ -34,3 +38,12 @@ class BarterConfig(AppConfig):
             DEFAULT_PAYERS.append(policy_payer)
         for model in (Agreement, Policy, LimitIncrease):
             auditlog.register(model)
+        from clinic.audit import register_trail
+
+        register_trail("barterpolicy", Policy, [(LimitIncrease, "policy")])
+
+        from clinic.exports.registry import register
+
+        from .exporters import BarterReportExporter
+
+        register(BarterReportExporter)

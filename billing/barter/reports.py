@@ -13,8 +13,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from billing import ledger
-from billing.reports import _period_from_params, period_bounds, period_params, revenue_period
+from billing.reports import revenue_period
 from clinic.money import ZERO
+from clinic.periods import period_bounds, period_from_params, period_params
 
 from .models import Policy
 
@@ -63,7 +64,7 @@ def barter_export_params(data: Mapping) -> dict:
 
 
 def barter_export_rows(params: Mapping) -> Iterator[list]:
-    first, last = _period_from_params(params)
+    first, last = period_from_params(params)
     yield [_("Agreement"), _("Patient"), _("Policy number"), _("Limit"), _("Increases"), _("Spent"),
            _("Remaining"), _("Lines charged in the period"), _("Charged in the period")]
     for row in barter_report(first, last):

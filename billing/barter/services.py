@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from billing import ledger
 from billing.models import Bucket, Counterparty, Entry, Payer, PayerKind
-from billing.services import _amount, clinic_today, patient_account
+from billing.services import clinic_today, parse_amount, patient_account
 from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.services import clinic_currency
@@ -109,7 +109,7 @@ def register_policy(*, agreement: Agreement, patient, number: str, limit, actor)
     if not number:
         raise DomainError(_("Enter the policy number."), field="number")
     currency = clinic_currency()
-    limit = _amount(limit, currency, field="limit")
+    limit = parse_amount(limit, currency, field="limit")
     with transaction.atomic():
         if Policy.objects.filter(agreement=agreement, number__iexact=number).exists():
             raise DomainError(_("This agreement already has a policy with this number."), field="number")
@@ -203,7 +203,7 @@ def increase_limit(policy: Policy, *, amount, reason: str, actor) -> LimitIncrea
         raise DomainError(_("Say why the limit is increased."), field="reason")
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
-        amount = _amount(amount, policy.currency, field="amount")
+        amount = parse_amount(amount, policy.currency, field="amount")
         increase = LimitIncrease.objects.create(policy=policy, amount=amount, reason=reason[:200], added_by=actor)
         refresh_flag(policy, actor=actor)
         return increase
@@ -375,7 +375,7 @@ def approve_plan(plan: TreatmentPlan, *, actor, new_limit=None) -> TreatmentPlan
         if not plan.items.exists():
             raise DomainError(_("Add at least one service to the plan."))
         if new_limit not in (None, ""):
-            target = _amount(new_limit, plan.policy.currency, field="limit")
+            target = parse_amount(new_limit, plan.policy.currency, field="limit")
             current = figures(plan.policy).limit
             if target < current:
                 raise DomainError(_("A limit is only ever increased."), field="limit")
@@ -421,12 +421,12 @@ FIRST_VISIT_OF_A_PUBLIC_PERSON = timedelta(minutes=60)
 
 def first_visit_duration(patient, duration: timedelta) -> timedelta:
     """A public person's first visit is booked for 60 minutes (seed 002)."""
-    from clinic.scheduling.models import Appointment
+    from clinic.scheduling.models import Appointment, Status
 
     if duration >= FIRST_VISIT_OF_A_PUBLIC_PERSON:
         return duration
     if not Policy.objects.filter(patient=patient, agreement__kind=Agreement.Kind.PUBLIC_PERSON).exists():
         return duration
-    if Appointment.objects.filter(patient=patient).exclude(status="cancelled").exists():
+    if Appointment.objects.filter(patient=patient).exclude(status=Status.CANCELLED).exists():
         return duration
     return FIRST_VISIT_OF_A_PUBLIC_PERSON

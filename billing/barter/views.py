@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 from clinic.patients.models import Patient
 from clinic.uploads import file_response, upload_view
@@ -299,7 +299,7 @@ def write_off_document(request, pk):
 
     from django.http import FileResponse
 
-    from billing.documents import write_off_pdf
+    from .documents import write_off_pdf
 
     record = get_object_or_404(WriteOff.objects.select_related("policy__agreement", "policy__patient"), policy_id=pk)
     return FileResponse(BytesIO(write_off_pdf(record)), filename=f"write-off-{record.policy.number}.pdf",

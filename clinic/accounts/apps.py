@@ -23,6 +23,9 @@ class AccountsConfig(AppConfig):
             include_fields=["email", "full_name", "is_active", "is_operator", "is_superuser", "language"],
         )
         auditlog.register(Group, m2m_fields={"permissions"})
+        from clinic.audit import register_trail
+
+        register_trail("user", User)
         post_migrate.connect(_sync_roles_after_migrate)
 
         from django.contrib.auth.signals import user_logged_in

@@ -31,7 +31,7 @@ def clinic_url(domain: str, path: str) -> str:
 def set_password_link(user: User, domain: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse("accounts:password_reset_confirm", urlconf="clinic.urls", args=(uid, token))
+    path = reverse("accounts:password_reset_confirm", urlconf="config.urls", args=(uid, token))
     return clinic_url(domain, path)
 
 

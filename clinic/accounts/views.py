@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 
 from . import services

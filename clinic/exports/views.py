@@ -2,7 +2,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 
 from . import services

@@ -14,3 +14,6 @@ class PatientsConfig(AppConfig):
 
         auditlog.register(Patient, exclude_fields=["search_text"])
         auditlog.register(PatientFlag)
+        from clinic.audit import register_trail
+
+        register_trail("patient", Patient, [(PatientFlag, "patient")])

@@ -1,10 +1,9 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 
 from . import services
@@ -103,28 +102,14 @@ def patient_create(request):
 
 @clinic_view("patients.view_patient")
 def patient_detail(request, pk):
-    from clinic.scheduling.models import Appointment
+    from .extensions import patient_page
 
     patient = get_patient_for(pk)
-    appointments = (
-        Appointment.objects.filter(patient=patient)
-        .select_related("practitioner", "location")
-        .prefetch_related("services")
-        .order_by("-starts_at")
-    )
-    now = timezone.now()
     sharers = Patient.objects.filter(phone=patient.phone).exclude(pk=patient.pk) if patient.phone else []
-    return render(
-        request,
-        "patients/patient_detail.html",
-        {
-            "patient": patient,
-            "upcoming": [a for a in appointments if a.starts_at >= now][::-1],
-            "past": [a for a in appointments if a.starts_at < now][:50],
-            "sharers": sharers,
-            "flag_form": FlagForm(),
-        },
-    )
+    context = {"patient": patient, "sharers": sharers, "flag_form": FlagForm()}
+    for provider in patient_page:  # what other apps show on the page (scheduling: the appointments)
+        context.update(provider(patient))
+    return render(request, "patients/patient_detail.html", context)
 
 
 @clinic_view("patients.change_patient")

@@ -89,9 +89,9 @@ def relay(ids: list[int] | None = None, *, limit: int = BATCH) -> int:
 
 
 def _publish(message: OutboxMessage) -> None:
-    from clinic.celery import app
+    from celery import current_app
 
-    task = app.tasks[message.task_name]
+    task = current_app.tasks[message.task_name]
     kwargs = dict(message.kwargs)
     if getattr(task, "takes_outbox_id", False):
         kwargs["outbox_id"] = message.pk

@@ -13,3 +13,12 @@ class SchedulingConfig(AppConfig):
         from .models import Appointment
 
         auditlog.register(Appointment, m2m_fields={"services"})
+        from clinic.audit import register_trail
+
+        register_trail("appointment", Appointment)
+
+        from clinic.patients.extensions import patient_page
+
+        from .views import patient_appointments
+
+        patient_page.register(patient_appointments)

@@ -11,19 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-
 from clinic.models import Absence, Break, Practitioner, WorkingHours
+from clinic.periods import clinic_zone  # noqa: F401 - re-exported (scheduling's callers read it here)
 
+from .extensions import NONE, Annotation, annotate
 from .models import LIVE_STATUSES, Appointment, Status
 
 SLOT_MINUTES = 15
-
-
-
-
-def clinic_zone() -> ZoneInfo:
-    return ZoneInfo(connection.tenant.time_zone)
 
 
 def aware(day: date, moment: time, zone: ZoneInfo) -> datetime:
@@ -66,8 +60,7 @@ class Booked:
     local_time: str = ""
     source: str = ""
     source_detail: str = ""  # a partner booking: "Company · User"
-    partner_code: str = ""  # a partner booking's reference
-    paid_at_partner: bool = False
+    annotation: Annotation = NONE  # what other apps show on it (extensions.py)
 
 
 @dataclass
@@ -179,24 +172,21 @@ def _booked(practitioner_ids, window_start, window_end, with_patients, with_serv
             )
         ]
     from clinic.patients.models import PatientFlag
-    from partners.models import PaymentPlace, reference_code
 
     from .models import AppointmentService
 
     booked = [
         Booked(pk, practitioner, starts, ends, status, location, patient, f"{first} {last}".strip(),
-               source=source, source_detail=detail, partner_code=reference_code(reference) if reference else "",
-               paid_at_partner=payment_place == PaymentPlace.PARTNER)
-        for pk, practitioner, starts, ends, status, location, patient, first, last, source, detail, reference,
-        payment_place in rows.exclude(status=Status.CANCELLED).values_list(
+               source=source, source_detail=detail)
+        for pk, practitioner, starts, ends, status, location, patient, first, last, source, detail
+        in rows.exclude(status=Status.CANCELLED).values_list(
             "id", "practitioner_id", "starts_at", "ends_at", "status", "location_id", "patient_id",
             "patient__first_name", "patient__last_name", "source", "source_detail",
-            # The partner booking (one to one) rides on the same query.
-            "partner_booking__reference", "partner_booking__payment_place",
         )
     ]
     if not booked:
         return booked
+    annotations = annotate(b.pk for b in booked)  # other apps' (partners: one query for them all)
     flags: dict[int, list[Flagged]] = defaultdict(list)
     for patient_id, label, colour in PatientFlag.objects.filter(
         patient_id__in={b.patient_id for b in booked}
@@ -211,6 +201,7 @@ def _booked(practitioner_ids, window_start, window_end, with_patients, with_serv
     for item in booked:
         item.flags = flags.get(item.patient_id, [])
         item.service_names = ", ".join(names.get(item.pk, ()))
+        item.annotation = annotations.get(item.pk, NONE)
     return booked
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -12,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from clinic.errors import DomainError
 from clinic.models import Location, OpeningHours, Practitioner, Service, WorkingHours
+from clinic.registry import Registry
 
 from .availability import Interval, aware, clinic_zone, load_days
+from .events import AppointmentChanged, Change, publish
 from .models import LIVE_STATUSES, Appointment, AppointmentService, Source, Status
 from .states import TRANSITIONS
 
@@ -107,13 +111,11 @@ def duration_of(services: list[Service]) -> timedelta:
     return timedelta(minutes=sum(s.duration_minutes for s in services))
 
 
-# Other apps follow an appointment's changes: ``hook(appointment, action, actor)`` runs in the
-# change's transaction (e.g. partners: a cancelled partner booking is a negative line).
-STATUS_HOOKS: list = []
+# Other apps follow an appointment's changes by subscribing to ``events.AppointmentChanged``.
 
 # Other apps may lengthen a booking: ``rule(patient, duration) -> duration`` (e.g. barter:
 # a public person's first visit takes 60 minutes).
-DURATION_RULES: list = []
+duration_rules: Registry[Callable[..., timedelta]] = Registry("booking duration rules")
 
 
 def book_appointment(
@@ -145,7 +147,7 @@ def book_appointment(
     services = _services(service_ids)
     duration = duration_of(services)
     if patient is not None:
-        for rule in DURATION_RULES:
+        for rule in duration_rules:
             duration = rule(patient, duration)
     ends_at = _ends(starts_at, duration)
     if source not in Source.values:
@@ -170,6 +172,7 @@ def book_appointment(
         )
         if on_booked is not None:
             on_booked(appointment)
+        publish(AppointmentChanged(before=None, after=appointment, actor=actor, kind=Change.BOOKED))
     return appointment
 
 
@@ -195,14 +198,14 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
             )
         if action == "no_show" and current.starts_at > timezone.now():
             raise DomainError(_("The appointment has not started yet: it cannot be a no-show."))
+        before = copy.copy(current)
         current.status = target
         if action == "cancel":
             current.cancel_reason = reason.strip()
         current.save(update_fields=["status", "cancel_reason", "updated"])
         if on_changed is not None:
             on_changed(current)
-        for hook in STATUS_HOOKS:
-            hook(current, action, actor)
+        publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change(action)))
     return current
 
 
@@ -224,11 +227,13 @@ def reschedule_appointment(
         current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
         if current.status not in sources:
             raise DomainError(_("The appointment was changed meanwhile. Please reload."))
+        before = copy.copy(current)
         current.starts_at, current.ends_at = starts_at, starts_at + duration
         current.practitioner, current.location = practitioner, location
         current.status = target
         current.reminder_sent_at = None
         current.save()
+        publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change.MOVED))
     return current
 
 

@@ -17,6 +17,9 @@ TRANSITIONS = {
     "reschedule": ({Status.BOOKED, Status.CONFIRMED, Status.NO_SHOW}, Status.BOOKED, _("Reschedule")),
 }
 
+# The patient came: a visit (billing) can be opened from an appointment in one of these.
+ATTENDED = frozenset({Status.ARRIVED, Status.IN_TREATMENT, Status.COMPLETED})
+
 
 # What the person is told once the change is made.
 DONE = {

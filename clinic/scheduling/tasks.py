@@ -1,8 +1,8 @@
-from clinic.celery import app
+from celery import shared_task
 
 from . import services
 
 
-@app.task(name="clinic.scheduling.tasks.send_appointment_reminders")
+@shared_task(name="clinic.scheduling.tasks.send_appointment_reminders")
 def send_appointment_reminders() -> int:
     return services.send_due_reminders()

@@ -11,16 +11,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from clinic.access import clinic_view
+from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 from clinic.models import Location
 from clinic.patients.models import Flag
 from clinic.patients.services import PatientData, PhoneInUse
 from clinic.reliability.idempotency import idempotent
 
-from . import services
+from . import extensions, services
 from .availability import clinic_zone, next_free_slots
 from .calendar import PIXELS_PER_MINUTE, day_grid, week_rows
+from .extensions import NONE, annotate, annotate_objects
 from .forms import BookingForm, CancelForm, FreeSlotForm, ReceptionFilterForm, RescheduleForm
 from .models import Appointment
 from .states import DONE, TRANSITIONS, allowed_actions
@@ -29,8 +30,7 @@ from .states import DONE, TRANSITIONS, allowed_actions
 def get_appointment_for(pk: int) -> Appointment:
     """An appointment of this clinic; any other id is a 404."""
     return get_object_or_404(
-        Appointment.objects.select_related("patient", "practitioner", "location", "booked_by",
-                                           "partner_booking").prefetch_related(
+        Appointment.objects.select_related("patient", "practitioner", "location", "booked_by").prefetch_related(
             "services", "patient__flags"
         ),
         pk=pk,
@@ -93,7 +93,8 @@ def calendar_week(request):
 
 
 def _booking_context(form, **extra):
-    return {"form": form, "flags": Flag.objects.all(), **extra}
+    return {"form": form, "flags": Flag.objects.all(), "patient_fragments": list(extensions.patient_fragments),
+            **extra}
 
 
 @clinic_view("scheduling.add_appointment")
@@ -189,7 +190,9 @@ def appointment_detail(request, pk):
     local_start = appointment.starts_at.astimezone(clinic_zone())
     context = {
         "appointment": appointment,
-        "partner_booking": getattr(appointment, "partner_booking", None),
+        "annotation": annotate([appointment.pk]).get(appointment.pk, NONE),
+        "panel_top": list(extensions.panel_top),
+        "panel_details": list(extensions.panel_details),
         "actions": actions,
         "can_change": request.user.has_perm("scheduling.change_appointment"),
         "can_cancel": "cancel" in allowed_actions(appointment.status),
@@ -251,7 +254,7 @@ def reception(request):
         start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
         appointments = (
             Appointment.objects.filter(location=location, starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
-            .select_related("patient", "practitioner", "partner_booking")
+            .select_related("patient", "practitioner")
             .prefetch_related("services", "patient__flags")
             .order_by("starts_at", "practitioner__full_name")
         )
@@ -267,7 +270,7 @@ def reception(request):
     rows = [
         (a, [(act, TRANSITIONS[act][2]) for act in allowed_actions(a.status)
              if act in desk_actions and not (act == "no_show" and a.starts_at > now)])
-        for a in appointments
+        for a in annotate_objects(appointments)
     ]
     return render(
         request,
@@ -293,3 +296,17 @@ def free_slots(request):
     rows = [(slot, locations.get(slot.location_id)) for slot in slots]
     return render(request, "scheduling/free_slots.html", {"form": form, "rows": rows,
                                                            "can_book": request.user.has_perm("scheduling.add_appointment")})
+
+
+def patient_appointments(patient) -> dict:
+    """The patient page's appointments (registered with ``clinic.patients.extensions``): upcoming
+    (soonest first) and the last 50 past ones."""
+    appointments = (
+        Appointment.objects.filter(patient=patient)
+        .select_related("practitioner", "location")
+        .prefetch_related("services")
+        .order_by("-starts_at")
+    )
+    now = timezone.now()
+    return {"upcoming": [a for a in appointments if a.starts_at >= now][::-1],
+            "past": [a for a in appointments if a.starts_at < now][:50]}

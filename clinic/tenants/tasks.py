@@ -2,13 +2,12 @@
 
 from pathlib import Path
 
+from celery import shared_task
 from django.conf import settings
 from django.db import connection
 
-from clinic.celery import app
 
-
-@app.task(name="clinic.tenants.tasks.nightly_backup")
+@shared_task(name="clinic.tenants.tasks.nightly_backup")
 def nightly_backup() -> str:
     from .backup import backup_clinic, prune_backups
 

@@ -25,6 +25,26 @@ from clinic.tasks import send_email_after_commit
 from .models import TERMS_VERSION, ClinicLink, PartnerOrganisation, PartnerUser, TermsAcceptance
 
 
+def public_url(path: str) -> str:
+    """A full link to a page of the public host (the portal)."""
+    from django.conf import settings
+
+    from clinic.accounts.services import clinic_url
+
+    return clinic_url(settings.PUBLIC_DOMAIN, path)
+
+
+def registration_link(user) -> str:
+    """The link a new portal user follows to choose a password."""
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return public_url(reverse("portal_register", urlconf="config.urls_public", args=(uid, token)))
+
+
 @dataclass
 class NewPartner:
     organisation: PartnerOrganisation
@@ -267,8 +287,6 @@ def _lock_administrator(member: PartnerUser) -> PartnerUser:
 def add_partner_user(member: PartnerUser, *, full_name: str, email: str, permissions: Permissions) -> PartnerUser:
     """A company's administrator adds a user (unlimited); the new user gets an email with a link
     to choose a password."""
-    from partners.services import registration_link
-
     full_name, email = full_name.strip(), email.strip().lower()
     if not full_name:
         raise DomainError(_("Enter the person's full name."), field="full_name")

@@ -153,7 +153,7 @@ def alpha_url(live_app_server, clinic_a, django_db_blocker) -> str:
 def _celery_in_process(settings):
     """Tasks (the Excel export) run inside the server's request, even if
     REDIS_URL points at a broker."""
-    from clinic.celery import app
+    from config.celery import app
 
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.task_always_eager = True

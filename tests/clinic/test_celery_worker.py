@@ -38,10 +38,10 @@ def committed(django_db_blocker, clinic_a, clinic_b):
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set: no broker for a real worker")
 def test_worker_runs_each_clinics_task_in_its_own_schema(committed, clinic_a, clinic_b, settings):
-    from clinic.celery import app
     from clinic.exports.models import Export
     from clinic.exports.tasks import build_export
     from clinic.models import Service, ServiceCategory
+    from config.celery import app
     from tests.factories import make_staff
 
     app.conf.task_always_eager = False
@@ -58,9 +58,9 @@ def test_worker_runs_each_clinics_task_in_its_own_schema(committed, clinic_a, cl
             committed.append((clinic.schema_name, export.pk))
             exports[clinic.schema_name] = export.pk
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic.settings.test", "DATABASE_URL": _database_url()}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url()}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "clinic", "worker", "-Q", queue, "--pool", "solo",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "solo",
          "--concurrency", "1", "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )

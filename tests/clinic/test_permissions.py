@@ -1,6 +1,6 @@
 """Every URL of the clinic site, walked with every role: allowed or refused.
 
-A URL added to clinic/urls.py without a row here fails the first test.
+A URL added to config/urls.py without a row here fails the first test.
 """
 
 import pytest
@@ -157,7 +157,7 @@ def _names(patterns, namespace=""):
 
 
 def test_every_clinic_url_has_a_row_in_the_matrix():
-    names = set(_names(get_resolver("clinic.urls").url_patterns))
+    names = set(_names(get_resolver("config.urls").url_patterns))
     assert names - MATRIX.keys() == set(), "add the new URLs to MATRIX"
     assert MATRIX.keys() - names == set(), "remove URLs that no longer exist"
 
@@ -295,7 +295,7 @@ def _path(name, objects):
         "receipt_allocate": [objects["receipt"].pk],
         "allocation_undo": [objects["allocation"].pk],
     }.get(name, [])
-    return reverse(name, urlconf="clinic.urls", args=args)
+    return reverse(name, urlconf="config.urls", args=args)
 
 
 CHECKED = [(name, role) for name, (method, *_rest) in MATRIX.items() if method in {"get", "post"} for role in Role.values]
@@ -310,7 +310,7 @@ def _expected_location(answer, objects, user):
     found = dict(objects)
     if "export" in keys:
         found["export"] = Export.objects.get(created_by=user)
-    return reverse(name, urlconf="clinic.urls", args=[found[key].pk for key in keys])
+    return reverse(name, urlconf="config.urls", args=[found[key].pk for key in keys])
 
 
 @pytest.mark.parametrize("name, role", CHECKED)

@@ -26,7 +26,7 @@ PATIENT_LAST_NAME = "Pătrașcu-Zinovia"
 
 
 def portal_url(name, args=()):
-    return reverse(name, urlconf="clinic.urls_public", args=args)
+    return reverse(name, urlconf="config.urls_public", args=args)
 
 
 def book(world, member, hour=10, services=("consultation",), days=2, **extra):
@@ -417,10 +417,12 @@ def test_the_streamed_workbook_keeps_text_as_text_and_numbers_and_dates_as_such(
 
     from openpyxl import load_workbook
 
+    from clinic.exports.writer import write_xlsx
+
     handle = BytesIO()
-    with reports.StreamingSheet(handle, "Statistics sent by partners") as sheet:
-        sheet.append(["=HYPERLINK(\"x\")", "a<b & c>", "bell\x07", " padded ", None, "", True])
-        sheet.append([D("1234.50"), 7, 2.5, datetime(2026, 3, 1, 9, 30), day(2026, 3, 2)])
+    write_xlsx([["=HYPERLINK(\"x\")", "a<b & c>", "bell\x07", " padded ", None, "", True],
+                [D("1234.50"), 7, 2.5, datetime(2026, 3, 1, 9, 30), day(2026, 3, 2)]],
+               handle, title="Statistics sent by partners")
     handle.seek(0)
     workbook = load_workbook(handle)
     cells = list(workbook.worksheets[0].iter_rows())

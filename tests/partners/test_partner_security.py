@@ -22,11 +22,11 @@ PUBLIC = "localhost"
 
 
 def reverse(name, args=None):
-    return clinic_reverse(name, urlconf="clinic.urls_public", args=args)
+    return clinic_reverse(name, urlconf="config.urls_public", args=args)
 
 
 def public_urls(resolver=None, prefix=""):
-    resolver = resolver or get_resolver("clinic.urls_public")
+    resolver = resolver or get_resolver("config.urls_public")
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             yield from public_urls(entry, prefix + str(entry.pattern))

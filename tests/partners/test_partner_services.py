@@ -166,6 +166,56 @@ def test_a_partner_booking_cancelled_at_the_front_desk_is_cancelled_in_the_partn
     assert "Patient called the clinic" in body and "Consultation" in body and "Cancelled by" in body
 
 
+def test_a_partner_booking_moved_at_the_front_desk_mails_the_partner_once(
+        world, add_partner, tenant, client_for, django_capture_on_commit_callbacks):
+    """The front desk's "move" (scheduling's reschedule) publishes AppointmentChanged like the
+    portal's move; partners hears it and the partner's contact gets the "moved" mail."""
+    from django.urls import reverse
+
+    from clinic.scheduling.availability import clinic_zone
+
+    _partnership, member = add_partner()
+    booking = book(world, member, hour=10)
+    mail.outbox.clear()
+    moved_to = next_day_at(14).astimezone(clinic_zone())
+    client = client_for(world["manager"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("appointment_reschedule", args=[booking.appointment.pk]), {
+            "day": moved_to.date().isoformat(), "time": moved_to.strftime("%H:%M"),
+            "practitioner": world["practitioner"].pk, "location": world["here"].pk})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.appointment.starts_at == next_day_at(14) and booking.cancelled_at is None
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["contact@ro123.example"]
+    assert mail.outbox[0].subject == f"Booking {booking.code} moved"
+    assert moved_to.strftime("%H:%M") in mail.outbox[0].body
+
+
+def test_the_appointment_change_event_carries_before_after_actor_and_kind(world, tenant):
+    """Every change publishes one AppointmentChanged: booked, each transition, moved, cancelled."""
+    from clinic.scheduling import events
+    from clinic.scheduling.events import Change
+    from clinic.scheduling.services import book_appointment, change_status, reschedule_appointment
+
+    heard = []
+    events.subscribe(heard.append)
+    try:
+        desk = world["manager"]
+        appointment = book_appointment(actor=desk, patient=world["patient"], location=world["here"],
+                                       practitioner=world["practitioner"], starts_at=next_day_at(10),
+                                       service_ids=[world["consultation"].pk])
+        change_status(appointment, "confirm", actor=desk)
+        reschedule_appointment(appointment, actor=desk, starts_at=next_day_at(11))
+        change_status(appointment, "cancel", actor=desk, reason="Called")
+    finally:
+        events.subscribers.unregister(heard.append)
+    assert [event.kind for event in heard] == [Change.BOOKED, Change.CONFIRMED, Change.MOVED, Change.CANCELLED]
+    assert heard[0].before is None and all(event.actor == desk for event in heard)
+    assert heard[1].before.status == "booked" and heard[1].after.status == "confirmed"
+    assert heard[2].before.starts_at == next_day_at(10) and heard[2].after.starts_at == next_day_at(11)
+    assert heard[3].before.status == "booked" and heard[3].after.status == "cancelled"
+
+
 def test_a_partner_removed_while_booking_books_nothing(world, add_partner, tenant, monkeypatch):
     """The checks are made again under the partnership's lock, in the booking's transaction:
     a partner removed (or a channel closed) after the first check books nothing."""

@@ -24,7 +24,7 @@ NEW_PASSWORD = "a-fresh-portal-pass-26"
 
 
 def reverse(name, args=()):
-    return django_reverse(name, urlconf="clinic.urls_public", args=args)
+    return django_reverse(name, urlconf="config.urls_public", args=args)
 
 
 def path_of(link: str) -> str:

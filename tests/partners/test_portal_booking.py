@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def reverse(name, args=None):
     """The portal's URLs are the public host's."""
-    return clinic_reverse(name, urlconf="clinic.urls_public", args=args)
+    return clinic_reverse(name, urlconf="config.urls_public", args=args)
 
 
 class PortalClient(Client):

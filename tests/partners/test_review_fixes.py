@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def reverse(name, args=None):
-    return clinic_reverse(name, urlconf="clinic.urls_public", args=args)
+    return clinic_reverse(name, urlconf="config.urls_public", args=args)
 
 
 class PortalClient(Client):

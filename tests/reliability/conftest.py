@@ -70,7 +70,7 @@ def own_redis():
 @pytest.fixture
 def broker(own_redis):
     """Celery sends to the test's own Redis (not in-process) for the test's length."""
-    from clinic.celery import app
+    from config.celery import app
 
     def reset_pools():
         # kombu keeps its connection and producer pools in a registry by broker URL: empty it, so the

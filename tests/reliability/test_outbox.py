@@ -39,7 +39,7 @@ def test_a_committed_action_sends_its_task_once_and_marks_it(tenant, mailoutbox,
 
 def test_a_broker_that_refuses_keeps_the_task_and_the_relay_retries_later(tenant, mailoutbox, settings,
                                                                           django_capture_on_commit_callbacks):
-    from clinic.celery import app
+    from config.celery import app
     from tests.reliability.conftest import free_port
 
     OutboxMessage.objects.all().delete()

@@ -29,7 +29,7 @@ def queued(redis_client) -> list[dict]:
 
 def test_a_partner_booking_while_redis_is_down_is_answered_and_its_mail_goes_after_redis_returns(
         world, add_partner, portal, tenant, broker, mailoutbox, django_capture_on_commit_callbacks):  # noqa: F811
-    from clinic.celery import app
+    from config.celery import app
 
     _partnership, member = add_partner()
     OutboxMessage.objects.all().delete()

@@ -54,10 +54,10 @@ def test_killing_the_worker_process_mid_export_hands_it_to_the_next_run(committe
     from clinic.exports.tasks import build_export
 
     queue = f"test-killed-{os.getpid()}-{time.time_ns()}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic.settings.test", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url(),
            "REDIS_URL": broker.url, "EXPORT_LEASE_SECONDS": str(LEASE)}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "clinic", "worker", "-Q", queue, "--pool", "prefork",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "--pool", "prefork",
          "--concurrency", "1", "-I", "tests.reliability.slow_export", "--without-heartbeat", "--without-gossip",
          "--without-mingle", "-l", os.environ.get("TEST_WORKER_LOG", "warning")],
         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -21,7 +21,7 @@ def searches(clinic):
 
 
 def reverse(name):
-    return django_reverse(name, urlconf="clinic.urls_public")
+    return django_reverse(name, urlconf="config.urls_public")
 
 
 @pytest.fixture

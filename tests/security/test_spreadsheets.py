@@ -101,7 +101,7 @@ def test_a_zip_bomb_is_refused_in_under_two_seconds_with_memory_growing_under_10
     assert path.stat().st_size < 5 * 1024 * 1024  # a few MB on the wire
     result = subprocess.run(
         [sys.executable, "-c", PROBE, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "clinic.settings.test"},
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])

@@ -44,6 +44,7 @@ SHARED_APPS = [
     "clinic.accounts",
     "partners.organisations",
     "clinic.reliability",
+    "portal",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -79,15 +80,16 @@ TENANT_APPS = [
     "reconciliation",
 ]
 
-INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
+# The project package is an app only for its demo command (seed_demo); it has no models.
+INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS] + ["config"]
 
 TENANT_MODEL = "tenants.Clinic"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New clinics are cloned from this schema instead of replaying every migration.
 TENANT_BASE_SCHEMA = "clinic_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
-PUBLIC_SCHEMA_URLCONF = "clinic.urls_public"
-ROOT_URLCONF = "clinic.urls"
+PUBLIC_SCHEMA_URLCONF = "config.urls_public"
+ROOT_URLCONF = "config.urls"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 
 MIDDLEWARE = [
@@ -128,7 +130,7 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "clinic.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -1,4 +1,4 @@
-"""URLs of the public domain: landing page, operator console, partner portal."""
+"""URLs of the public domain: landing page, operator console, partner portal (``portal``)."""
 
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -15,6 +15,6 @@ urlpatterns = [
     path("operator/two-factor/setup/", two_factor_views.operator_setup, name="operator_two_factor_setup"),
     path("operator/", views.clinic_list, name="operator_clinics"),
     path("operator/clinics/new/", views.clinic_create, name="operator_clinic_create"),
-    path("", include("partners.organisations.urls")),
-    path("", include("partners.organisations.booking_urls")),
+    path("", include("portal.urls")),
+    path("", include("portal.booking_urls")),
 ]

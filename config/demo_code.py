@@ -1,4 +1,4 @@
-"""`python -m clinic.demo_code`: the demo operator's current two-factor code (make demo's
+"""`python -m config.demo_code`: the demo operator's current two-factor code (make demo's
 database must be reachable: DATABASE_URL, or the embedded server while make demo runs)."""
 
 import os
@@ -6,14 +6,14 @@ import sys
 
 
 def main() -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from clinic.demo import OPERATOR
+    from config.demo import OPERATOR
 
     device = TOTPDevice.objects.filter(user__email=OPERATOR[0], confirmed=True).first()
     if device is None:

@@ -3,9 +3,8 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.forms import EmailAuthenticationForm
-
-from .models import TERMS_VERSION
-from .services import Permissions, membership_of
+from partners.organisations.models import TERMS_VERSION
+from partners.organisations.services import Permissions, membership_of
 
 
 class PartnerAuthenticationForm(EmailAuthenticationForm):

@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from clinic.accounts import two_factor
+from . import two_factor
 
 
 def clinic_view(*perms: str):

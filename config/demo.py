@@ -46,7 +46,7 @@ def main() -> int:
 
 
 def configure_environment() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")
     for name, value in site_settings(ADDRESS).items():
         os.environ.setdefault(name, value)
@@ -76,9 +76,9 @@ def _port_free(address: str) -> bool:
 
 
 def _ensure_demo_clinic() -> None:
-    from clinic.management.commands.seed_demo import DEMO_PASSWORD
     from clinic.tenants.models import Clinic
     from clinic.tenants.services import create_clinic
+    from config.management.commands.seed_demo import DEMO_PASSWORD
 
     if not Clinic.objects.filter(slug="demo").exists():
         create_clinic(
@@ -106,7 +106,7 @@ def _operator_authenticator():
 
 
 def _print_logins(embedded: bool, authenticator=None) -> None:
-    from clinic.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+    from config.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
     from partners.organisations.demo import DEMO_PARTNERS
 
     port = ADDRESS.rsplit(":", 1)[-1]
@@ -135,7 +135,7 @@ def _authenticator_lines(device) -> list[str]:
     code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
     return [
         f"    two-factor key (add it to an authenticator app): {secret_of(device)}",
-        f"    code right now: {code:06d} (a new one every 30 s; or `.venv/bin/python -m clinic.demo_code`)",
+        f"    code right now: {code:06d} (a new one every 30 s; or `.venv/bin/python -m config.demo_code`)",
     ]
 
 

@@ -17,8 +17,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from clinic.accounts.views import PasswordChangeView
 from clinic.errors import DomainError
+from partners.organisations import services
+from partners.organisations.models import TERMS_VERSION, ClinicLink
+from partners.organisations.services import membership_of
 
-from . import services
 from .forms import (
     InvitationAnswerForm,
     PartnerAuthenticationForm,
@@ -27,8 +29,6 @@ from .forms import (
     RegistrationForm,
     TermsForm,
 )
-from .models import TERMS_VERSION, ClinicLink
-from .services import membership_of
 
 
 def portal_view(view=None, *, needs_terms: bool = True):
