@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from clinic.errors import DomainError
 
 from . import services
-from .access import clinic_view
+from .accounts.access import clinic_view
 from .forms import (
     AbsenceForm,
     BreakFormSet,

@@ -2,18 +2,33 @@
 
 import time
 
-from clinic.exports.registry import EXPORTERS, Exporter
+from clinic.exports.base import BaseExporter
+from clinic.exports.registry import EXPORTERS, register
 
 
-def _build(params, handle, progress):
-    steps = int(params.get("steps", 10))
-    for step in range(steps):
-        time.sleep(float(params.get("pause", 0.5)))
-        progress(step * 100 // steps)
-    handle.write(b"slow export done")
+class SlowExporter(BaseExporter):
+    identifier = "test_slow"
+    verbose_name = "Slow test export"
+    permission = "clinic.export_services"
+    file_stem = "slow"
+    extension = "txt"
+
+    def options(self, data):
+        return {key: data[key] for key in ("steps", "pause") if key in data}
+
+    def rows(self, params):
+        return iter(())
+
+    def count(self, params):
+        return 0
+
+    def build(self, params, handle, progress):
+        steps = int(params.get("steps", 10))
+        for step in range(steps):
+            time.sleep(float(params.get("pause", 0.5)))
+            progress(step * 100 // steps)
+        handle.write(b"slow export done")
 
 
-EXPORTERS.setdefault("test_slow", Exporter(
-    kind="test_slow", title="Slow test export", permission="clinic.export_services", file_stem="slow",
-    rows=lambda params: iter(()), count=lambda params: 0, build=_build, extension="txt",
-))
+if "test_slow" not in EXPORTERS:
+    register(SlowExporter)
