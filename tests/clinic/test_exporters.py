@@ -13,8 +13,13 @@ from clinic.exports.writer import FORMULA_STARTS, write_csv, write_xlsx
 EVIL = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0",
         "\t=1+1", "\r=1+1"]
 SAFE = ["Ana", "a-b", 12]
-# An XML reader reads a carriage return in a cell's text as a line feed.
+# Some XML readers read a carriage return in a cell's text as a line feed (lxml keeps it):
+# compared with line ends made alike.
 READ_BACK = [value.replace("\r", "\n") for value in EVIL]
+
+
+def _alike(values):
+    return [value.replace("\r", "\n") if isinstance(value, str) else value for value in values]
 
 
 def _written(exporter, monkeypatch, params=None):
@@ -43,7 +48,7 @@ def test_every_spreadsheet_exporter_escapes_formulas(kind, monkeypatch):
         sheet = load_workbook(handle).worksheets[0]
         first = next(sheet.iter_rows())
         assert [cell.data_type for cell in first[:len(EVIL)]] == ["s"] * len(EVIL)
-        assert [cell.value for cell in first[:len(EVIL)]] == READ_BACK
+        assert _alike([cell.value for cell in first[:len(EVIL)]]) == READ_BACK
         assert [cell.value for cell in first[len(EVIL):]] == SAFE and first[len(EVIL) + 2].data_type == "n"
     else:
         first = next(csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")))
@@ -58,7 +63,7 @@ def test_the_escape_covers_every_dangerous_start_in_both_formats():
     xlsx.seek(0)
     workbook = load_workbook(xlsx)
     cells = next(workbook.worksheets[0].iter_rows())
-    assert all(cell.data_type == "s" for cell in cells) and [cell.value for cell in cells] == READ_BACK
+    assert all(cell.data_type == "s" for cell in cells) and _alike([cell.value for cell in cells]) == READ_BACK
     assert workbook.worksheets[0].title == "Averylongtitlethatiscut"
     text = io.BytesIO()
     write_csv(rows, text)

@@ -44,7 +44,7 @@ MATRIX = {
     "accounts:password_reset_complete": ("anyone", None, None),
     "accounts:password_change": ("get", ALL, OK),
     # Each signed-in person's own second factor (tests/security/test_two_factor.py).
-    "accounts:two_factor": ("get", ALL, OK),
+    "accounts:two_factor": ("get", ALL, to("home")),  # nothing to verify: sent on
     "accounts:two_factor_setup": ("get", ALL, OK),
     "settings": ("get", MANAGER, OK),
     "staff_list": ("get", MANAGER, OK),

@@ -78,7 +78,9 @@ print(json.dumps({"ok": ok, "out": out.getvalue() + err.getvalue(),
 
 
 def test_production_settings_pass_check_deploy_with_csp_hsts_and_secure_cookies():
-    env = os.environ | {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "t3st-Only_" + "".join(chr(65 + n % 50) for n in range(60)),
+    # (The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, set in this process, is no deployment's.)
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "t3st-Only_" + "".join(chr(65 + n % 50) for n in range(60)),
                         "ALLOWED_HOSTS": "clinic.example,.clinic.example"}
     result = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)

@@ -15,7 +15,7 @@ from tests.factories import make_staff
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
-from clinic import demo
+from config import demo
 demo.configure_environment()
 import django
 django.setup()

@@ -91,7 +91,7 @@ def test_a_staff_member_who_set_up_an_authenticator_is_asked_for_a_code(tenant, 
 def test_make_demo_prints_the_operators_key_and_a_code_that_signs_in(capsys):
     import re
 
-    from clinic import demo
+    from config import demo
 
     connection.set_schema_to_public()
     User.objects.create_user(demo.OPERATOR[0], "Demo Operator", demo.OPERATOR[1], is_operator=True)
