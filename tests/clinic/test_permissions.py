@@ -120,6 +120,8 @@ MATRIX = {
     "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}),
     "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}),
     "payment_receipt": ("get", DESK | {Role.FINANCE}),
+    "deposit_receipt": ("get", DESK | {Role.FINANCE}),
+    "deposit_return_receipt": ("get", DESK | {Role.FINANCE}),
     "visit_invoice": ("get", DESK | {Role.FINANCE}),
     "tax_certificate": ("get", DESK | {Role.FINANCE}),
 }
@@ -157,6 +159,7 @@ def objects(tenant):
     payment = billing.take_payment(patient=appointment.patient, visit=visit, method="cash", amount="1",
                                    actor=cashier)
     deposit = billing.receive_deposit(patient=appointment.patient, amount="10", method="cash", actor=cashier)
+    billing.refund_deposit(deposit, amount="1", reason="matrix", actor=cashier)
     from django.core.files.base import ContentFile
 
     from billing.barter.services import register_policy, save_agreement
@@ -255,10 +258,18 @@ def _path(name, objects):
         "partner_account_pdf": [objects["partnership"].pk],
         "partner_account_xlsx": [objects["partnership"].pk],
         "payment_receipt": [objects["payment"].pk],
+        "deposit_receipt": [objects["deposit"].pk],
+        "deposit_return_receipt": [objects["deposit"].pk, _deposit_return(objects["deposit"]).pk],
         "visit_invoice": [objects["visit"].pk],
         "tax_certificate": [objects["patient"].pk, 2024],
     }.get(name, [])
     return reverse(name, urlconf="clinic.urls", args=args)
+
+
+def _deposit_return(deposit):
+    from billing.documents import deposit_returns
+
+    return deposit_returns(deposit).get()
 
 
 CHECKED = [(name, role) for name, (method, _roles) in MATRIX.items() if method in {"get", "post"} for role in Role.values]
