@@ -1,6 +1,5 @@
 """Patients: identity, phones shared by several people, flags, source channel, consent."""
 
-import re
 import unicodedata
 
 from django.conf import settings
@@ -21,10 +20,11 @@ def fold(text: str) -> str:
 
 
 def normalise_phone(text: str) -> str:
-    """Digits only, with a leading + kept: "+373 (22) 100-200" -> "+37322100200"."""
-    text = (text or "").strip()
-    digits = re.sub(r"\D", "", text)
-    return ("+" + digits) if text.startswith("+") and digits else digits
+    """The stored form of a phone: E.164 ("067239215" in a Moldovan clinic ->
+    "+37367239215"); a number that cannot be read keeps its digits (see clinic.phones)."""
+    from clinic.phones import canonical
+
+    return canonical(text)
 
 
 class Source(models.TextChoices):
@@ -117,10 +117,17 @@ class Patient(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     def build_search_text(self) -> str:
-        parts = [self.first_name, self.last_name, str(self.number or ""), self.phone]
-        if self.birth_date:
-            parts += [self.birth_date.isoformat(), self.birth_date.strftime("%d.%m.%Y")]
-        return fold(" ".join(p for p in parts if p))
+        return search_text_of(self)
+
+
+def search_text_of(patient) -> str:
+    """Folded name, number, phone (international and national digits) and birth date."""
+    from clinic.phones import search_forms
+
+    parts = [patient.first_name, patient.last_name, str(patient.number or ""), *search_forms(patient.phone)]
+    if patient.birth_date:
+        parts += [patient.birth_date.isoformat(), patient.birth_date.strftime("%d.%m.%Y")]
+    return fold(" ".join(p for p in parts if p))
 
 
 def next_patient_number() -> int:

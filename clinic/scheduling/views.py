@@ -164,7 +164,11 @@ def appointment_new(request):
                 },
             )
             return _redirect_to_day(request, appointment.location_id, appointment.starts_at)
-    return render(request, "scheduling/_booking_dialog.html", _booking_context(form, owners=owners), status=422 if request.htmx else 200)
+    # The shared-phone question is a question, not a refusal: it comes back as 200 (a 422
+    # shows in the browser's console as a failed request).
+    refused = request.htmx and not (owners and set(form.errors) == {"phone"})
+    return render(request, "scheduling/_booking_dialog.html", _booking_context(form, owners=owners),
+                  status=422 if refused else 200)
 
 
 def _redirect_to_day(request, location_id, moment):

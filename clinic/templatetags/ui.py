@@ -48,3 +48,16 @@ def money(amount, currency=None):
     value = round_money(Decimal(amount), currency)
     text = number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
     return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def phone(stored):
+    """A stored (E.164) phone as people read it — local format for the clinic's own country,
+    international for another — kept left-to-right inside a right-to-left page."""
+    from django.utils.html import format_html
+
+    from clinic.phones import display
+
+    if not stored:
+        return ""
+    return format_html('<bdi dir="ltr" class="phone text-nowrap">{}</bdi>', display(stored))

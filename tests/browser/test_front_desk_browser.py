@@ -194,7 +194,9 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     )
     expect(found).to_have_count(1)
     expect(found).to_contain_text(str(patient.number))
-    expect(found).to_contain_text(patient.phone)
+    from clinic.phones import display
+
+    expect(found).to_contain_text(display(patient.phone, "RO"))  # stored E.164, shown in the local format
     expect(page.locator("#patient-table")).not_to_contain_text("Maria Popa")  # only the matches
     # The name opens the account statement in a side panel; from there, the patient's page.
     found.get_by_role("link", name=patient.full_name).click()
