@@ -14,3 +14,10 @@ class BillingConfig(AppConfig):
         # The ledger is its own record of money; these keep who changed what on the documents.
         for model in (Visit, VisitLine, Payment, Deposit, Promotion, BillingSettings, Activity):
             auditlog.register(model)
+
+        from clinic.scheduling.services import STATUS_HOOKS
+
+        from .services import open_visit_on_start
+
+        if open_visit_on_start not in STATUS_HOOKS:
+            STATUS_HOOKS.append(open_visit_on_start)

@@ -131,6 +131,24 @@ def open_visit(*, patient, location, actor, practitioner=None, appointment=None)
         return visit
 
 
+def open_visit_on_start(appointment, action: str, actor) -> None:
+    """Scheduling's status hook: "Start treatment" opens the appointment's visit when it
+    has none yet (in the status change's transaction)."""
+    if action == "start" and not Visit.objects.filter(appointment=appointment).exists():
+        open_visit(patient=appointment.patient, location=appointment.location, appointment=appointment, actor=actor)
+
+
+def visit_for_appointment(appointment, *, actor) -> Visit:
+    """The arrived appointment's visit: the one it has, or a new one opened from it."""
+    with transaction.atomic():
+        appointment = type(appointment).objects.select_for_update().get(pk=appointment.pk)
+        visit = Visit.objects.filter(appointment=appointment).first()
+        if visit is not None:
+            return visit
+        return open_visit(patient=appointment.patient, location=appointment.location, appointment=appointment,
+                          actor=actor)
+
+
 def close_visit(visit: Visit, *, actor) -> Visit:
     with transaction.atomic():
         visit = Visit.objects.select_for_update().get(pk=visit.pk)

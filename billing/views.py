@@ -405,6 +405,21 @@ def visit_new(request, pk):
                         refused=request.method == "POST")
 
 
+@require_POST
+@clinic_view("billing.add_visit", "scheduling.view_appointment")
+def appointment_visit(request, pk):
+    """"Open visit" on an arrived appointment: its visit, opened from it if it has none."""
+    from clinic.scheduling.views import get_appointment_for
+
+    appointment = get_appointment_for(pk)
+    try:
+        visit = services.visit_for_appointment(appointment, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("appointment_detail", pk=appointment.pk)
+    return redirect("visit_detail", pk=visit.pk)
+
+
 def _visit_page(request, visit: Visit, *, line_form=None, status: int = 200):
     visit = (Visit.objects.select_related("patient", "location", "practitioner", "appointment").get(pk=visit.pk))
     lines = list(visit.lines.select_related("service", "payer", "promotion", "price_changed_by", "practitioner"))

@@ -115,3 +115,14 @@ def _tomorrow_at(hour: int):
 
     day = timezone.localdate() + timedelta(days=1)
     return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def arrive(appointment, *, actor):
+    """Register the patient's arrival on the appointment's own day (arrival is refused on
+    any other day), at its start, with the clock running."""
+    import time_machine
+
+    from clinic.scheduling.services import change_status
+
+    with time_machine.travel(appointment.starts_at, tick=True):
+        return change_status(appointment, "arrive", actor=actor)

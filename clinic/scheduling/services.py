@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from auditlog.context import set_actor
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinic.errors import DomainError
@@ -195,6 +196,12 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
             )
         if action == "no_show" and current.starts_at > timezone.now():
             raise DomainError(_("The appointment has not started yet: it cannot be a no-show."))
+        if action == "arrive":
+            zone = clinic_zone()
+            day = current.starts_at.astimezone(zone).date()
+            if day != timezone.now().astimezone(zone).date():
+                raise DomainError(_("The patient can be registered as arrived only on the appointment's day "
+                                    "(%(day)s).") % {"day": date_format(day, "DATE_FORMAT")})
         current.status = target
         if action == "cancel":
             current.cancel_reason = reason.strip()

@@ -21,7 +21,7 @@ from . import services
 from .availability import clinic_zone, next_free_slots
 from .calendar import PIXELS_PER_MINUTE, day_grid, week_rows
 from .forms import BookingForm, CancelForm, FreeSlotForm, ReceptionFilterForm, RescheduleForm
-from .models import Appointment
+from .models import Appointment, Status
 from .states import DONE, TRANSITIONS, allowed_actions
 
 
@@ -185,8 +185,17 @@ def appointment_detail(request, pk):
     appointment = get_appointment_for(pk)
     actions = [(action, TRANSITIONS[action][2]) for action in allowed_actions(appointment.status) if action not in {"cancel", "reschedule"}]
     local_start = appointment.starts_at.astimezone(clinic_zone())
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        visit = appointment.visit  # billing's visit opened from this appointment
+    except ObjectDoesNotExist:
+        visit = None
     context = {
         "appointment": appointment,
+        "visit": visit,
+        "may_open_visit": visit is None and appointment.status in {Status.ARRIVED, Status.IN_TREATMENT,
+                                                                   Status.COMPLETED},
         "partner_booking": getattr(appointment, "partner_booking", None),
         "actions": actions,
         "can_change": request.user.has_perm("scheduling.change_appointment"),

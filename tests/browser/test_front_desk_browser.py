@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import time_machine
 from playwright.sync_api import expect
 
 ALPHA_ZONE = ZoneInfo("Europe/Bucharest")  # clinic alpha's time zone (tests/conftest.py)
@@ -318,8 +319,16 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     expect(status).to_have_text("Booked")
     expect(page.locator("#appointment-panel")).to_contain_text(f"{long_date(target)} · 10:00–10:30")
 
-    page.locator('button[data-action="arrive"]').click()
-    expect(page.get_by_role("alert")).to_contain_text("The patient's arrival was registered.")
+    page.locator('button[data-action="arrive"]').click()  # the day before: refused
+    expect(page.get_by_role("alert")).to_contain_text("registered as arrived only on the appointment's day")
+    expect(status).to_have_text("Booked")
+    appointment_url = page.url
+    # The appointment's morning (logged in again: a session lasts 12 hours).
+    with time_machine.travel(datetime.combine(target, time(9, 55), tzinfo=ALPHA_ZONE), tick=True):
+        login(page, front_desk.email)
+        page.goto(appointment_url)
+        page.locator('button[data-action="arrive"]').click()
+        expect(page.get_by_role("alert")).to_contain_text("The patient's arrival was registered.")
     expect(status).to_have_text("Arrived")
     assert appointment_of_the_patient()[0]["status"] == Status.ARRIVED
     expect(page.locator("summary", has_text="Cancel the appointment")).to_have_count(0)

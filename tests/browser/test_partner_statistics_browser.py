@@ -31,7 +31,6 @@ def partner_bookings(committed, unique, forget_partners):
         from billing.services import add_line, open_visit
         from clinic.patients.services import PatientData
         from clinic.scheduling.availability import aware, clinic_zone
-        from clinic.scheduling.services import change_status
         from partners.organisations.models import PartnerUser
         from partners.organisations.services import accept_terms
         from partners.services import PartnerData, PartnerTerms, add_partner, book_for_partner
@@ -39,6 +38,7 @@ def partner_bookings(committed, unique, forget_partners):
             LocationFactory,
             PractitionerFactory,
             ServiceFactory,
+            arrive,
             make_staff,
             open_every_day,
         )
@@ -73,7 +73,7 @@ def partner_bookings(committed, unique, forget_partners):
                 starts_at=aware(day, time(hour), clinic_zone()), service_ids=[consultation.pk],
                 new_patient=PatientData(first_name="Ana", last_name=last_name, phone=f"+3736912{hour:04d}")))
         billed = bookings[0]
-        appointment = change_status(billed.appointment, "arrive", actor=manager)
+        appointment = arrive(billed.appointment, actor=manager)
         visit = open_visit(patient=appointment.patient, location=None, actor=manager, appointment=appointment)
         add_line(visit, service=ecg, actor=manager)
         return {"partnership_id": partnership.pk, "organisation_id": partnership.organisation_id,
