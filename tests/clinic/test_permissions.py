@@ -26,6 +26,7 @@ DESK = {Role.MANAGER, Role.FRONT_DESK}
 MATRIX = {
     "home": ("get", ALL),
     "set_language": ("anyone", None),
+    "favicon": ("anyone", None),
     "accounts:login": ("anyone", None),
     "accounts:logout": ("anyone", None),
     "accounts:password_reset": ("anyone", None),
