@@ -87,7 +87,9 @@ def _tab_context(request, patient, tab: str) -> dict:
         from clinic.scheduling.models import Appointment
 
         now = timezone.now()
-        appointments = Appointment.objects.filter(patient=patient).select_related("practitioner", "location")
+        # Services prefetched: the table names them per row (no query per appointment).
+        appointments = (Appointment.objects.filter(patient=patient).select_related("practitioner", "location")
+                        .prefetch_related("services"))
         context["upcoming"] = appointments.filter(starts_at__gte=now).order_by("starts_at")[:50]
         context["past"] = appointments.filter(starts_at__lt=now).order_by("-starts_at")[:50]
     elif tab == "transactions":
