@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.models import User
@@ -48,7 +49,7 @@ class PaymentForm(forms.Form):
         self.visits = {str(v.pk): v for v in visits}
 
         def label(v):
-            text = f"#{v.number} · {timezone.localtime(v.opened_at):%d.%m.%Y}"
+            text = f"#{v.number} · {date_format(timezone.localtime(v.opened_at), 'SHORT_DATE_FORMAT')}"
             if v.pk in dues:
                 text += " · " + _("%(due)s due") % {"due": money(dues[v.pk], v.currency)}
             if v.status == Visit.Status.OPEN:

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -344,7 +345,7 @@ def appointment_quick(request, pk):
             refused = error.message
         else:
             return _panel_after(request, patient, _("Appointment booked for %(when)s with %(who)s.") % {
-                "when": timezone.localtime(appointment.starts_at).strftime("%d.%m.%Y %H:%M"),
+                "when": date_format(timezone.localtime(appointment.starts_at), "SHORT_DATETIME_FORMAT"),
                 "who": practitioner.full_name}, "appointments")
     slots = []
     if form.is_bound and form.is_valid():

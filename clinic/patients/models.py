@@ -45,6 +45,15 @@ class PhoneRelation(models.TextChoices):
     OTHER = "other", _("Other relation to the phone's owner")
 
 
+# The built-in flags (created by migration 0002) are stored by code and shown in the reader's
+# language; a clinic's own flags keep the text they were given.
+BUILT_IN_FLAGS = {"barter": _("Barter"), "vip": _("VIP"), "allergy": _("Allergy")}
+
+
+def flag_name(code: str, label: str) -> str:
+    return str(BUILT_IN_FLAGS[code]) if code in BUILT_IN_FLAGS else label
+
+
 class Flag(models.Model):
     """A coloured marker shown wherever the patient's name appears (e.g. the pink "barter")."""
 
@@ -59,7 +68,12 @@ class Flag(models.Model):
         default_permissions = ()
 
     def __str__(self):
-        return self.label
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The flag as shown: a built-in one translated, a clinic's own as written."""
+        return flag_name(self.code, self.label)
 
 
 class Patient(models.Model):

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -160,7 +161,7 @@ def appointment_new(request):
                 % {
                     "patient": appointment.patient.full_name,
                     "practitioner": appointment.practitioner.full_name,
-                    "time": appointment.starts_at.astimezone(clinic_zone()).strftime("%d.%m.%Y %H:%M"),
+                    "time": date_format(appointment.starts_at.astimezone(clinic_zone()), "SHORT_DATETIME_FORMAT"),
                 },
             )
             return _redirect_to_day(request, appointment.location_id, appointment.starts_at)

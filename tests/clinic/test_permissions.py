@@ -165,6 +165,7 @@ def objects(tenant):
     from django.core.files.base import ContentFile
 
     from billing.barter.services import register_policy, save_agreement
+    from billing.documents import deposit_returns
 
     agreement = save_agreement(None, actor=cashier, data={
         "kind": "company", "name": "Matrix Media", "overspend": "company", "valid_from": date(2020, 1, 1),
@@ -195,6 +196,7 @@ def objects(tenant):
         "line": line,
         "payment": payment,
         "deposit": deposit,
+        "deposit_return": deposit_returns(deposit).get(),
         "activity": Activity.objects.create(patient=appointment.patient, kind="call", subject="Call back",
                                             due_date=date(2030, 1, 1), assignee=cashier),
         "promotion": Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=date(2030, 1, 1)),
@@ -262,17 +264,11 @@ def _path(name, objects):
         "partner_account_xlsx": [objects["partnership"].pk],
         "payment_receipt": [objects["payment"].pk],
         "deposit_receipt": [objects["deposit"].pk],
-        "deposit_return_receipt": [objects["deposit"].pk, _deposit_return(objects["deposit"]).pk],
+        "deposit_return_receipt": [objects["deposit"].pk, objects["deposit_return"].pk],
         "visit_invoice": [objects["visit"].pk],
         "tax_certificate": [objects["patient"].pk, 2024],
     }.get(name, [])
     return reverse(name, urlconf="clinic.urls", args=args)
-
-
-def _deposit_return(deposit):
-    from billing.documents import deposit_returns
-
-    return deposit_returns(deposit).get()
 
 
 CHECKED = [(name, role) for name, (method, _roles) in MATRIX.items() if method in {"get", "post"} for role in Role.values]
