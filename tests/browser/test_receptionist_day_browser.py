@@ -151,3 +151,34 @@ def test_the_receptionists_day(page, make_alpha_staff, committed, unique, screen
     expect(phone).to_have_attribute("dir", "ltr")
     expect(phone).to_have_text(display(patient.phone, "RO"))
     screenshot(page, "patients-fa-phone-ltr.png")
+
+
+def test_mixed_direction_text_reads_right_in_persian(page, make_alpha_staff, committed, unique, alpha_url,
+                                                     screenshot):
+    """A Latin service name starting with digits and an amount, in the right-to-left visit page:
+    each cell takes its own direction, so "24-hour Holter" starts with "24" on the left."""
+    from billing import services as billing
+
+    def build():
+        made = build_the_day(unique)
+        from tests.factories import make_staff
+
+        manager = make_staff("manager")
+        visit = billing.open_visit(patient=made["patient"], location=made["today"].location, actor=manager)
+        billing.add_line(visit, service=made["xray"], actor=manager)
+        return made, visit
+
+    made, visit = committed(build)
+    log_in(page, make_alpha_staff("front_desk").email)
+    host = alpha_url.split("//", 1)[1].split(":")[0]
+    page.context.add_cookies([{"name": "django_language", "value": "fa", "domain": host, "path": "/"}])
+    page.goto(f"/visits/{visit.pk}/")
+    cell = page.locator("#visit-lines tbody td", has_text=made["xray"].name).first
+    assert cell.evaluate("el => getComputedStyle(el).unicodeBidi") == "plaintext"
+    assert cell.evaluate("el => getComputedStyle(el).direction") == "rtl"  # the page's; the text decides
+    # The text starts with its own first letter's direction: "24" is drawn at the cell's left end.
+    first_char_left = cell.evaluate("""el => { const range = document.createRange();
+        const text = el.firstChild; range.setStart(text, 0); range.setEnd(text, 2);
+        return range.getBoundingClientRect().left - el.getBoundingClientRect().left; }""")
+    assert first_char_left < 20
+    screenshot(page, "visit-fa-mixed-direction.png")
