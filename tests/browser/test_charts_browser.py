@@ -1,5 +1,6 @@
 """Charts drawn on the server read in every language and right to left: the barter report's
-"spent against the limit" in Persian, its bars growing from the right. Screenshot for the README."""
+"spent against the limit" and the revenue report's months in Persian, their bars growing from the
+right. Screenshots for the README."""
 
 from __future__ import annotations
 
@@ -44,3 +45,15 @@ def test_the_barter_chart_in_persian(page, make_alpha_staff, committed, unique, 
     assert abs((spent["x"] + spent["width"]) - (track["x"] + track["width"])) < 2 and spent["width"] > 10
     page.locator("#barter-chart").scroll_into_view_if_needed()
     screenshot(page, "barter-chart-fa.png")
+
+    # The revenue report's month-by-month charts, in Persian too: this month's bar from the right.
+    page.goto("/reports/revenue/")
+    chart = page.locator("#revenue-months-categories")
+    expect(chart.locator(".chart-row")).to_have_count(6)
+    segment = chart.locator(".chart-row").last.locator(".chart-segment").first
+    expect(segment).to_be_visible()
+    track = chart.locator(".chart-row").last.locator(".chart-track").bounding_box()
+    box = segment.bounding_box()
+    assert abs((box["x"] + box["width"]) - (track["x"] + track["width"])) < 2
+    chart.scroll_into_view_if_needed()
+    screenshot(page, "revenue-months-fa.png")
