@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.models import User
+from clinic.calendars import format_date as date_format
 from clinic.models import Location, Practitioner, Service, ServiceCategory
 from clinic.templatetags.ui import money
 

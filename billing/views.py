@@ -17,13 +17,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from clinic.access import clinic_view
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.patients.views import get_patient_for

@@ -49,3 +49,13 @@ def solar_hijri_format(value: date | datetime, format_string: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def format_date(value: date | datetime, format_name: str = "DATE_FORMAT") -> str:
+    """A date for a message written in Python (not a template): the clinic's calendar, the
+    language's format — as the templates' |date filter writes it."""
+    from django.utils.formats import date_format
+
+    if solar_hijri_shown():
+        return solar_hijri_format(value, format_name)
+    return date_format(value, format_name)

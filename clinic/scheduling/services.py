@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from auditlog.context import set_actor
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
 from clinic.models import Location, OpeningHours, Practitioner, Service, WorkingHours
 

@@ -7,12 +7,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinic.access import clinic_view
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
 from clinic.models import Location
 from clinic.patients.models import Flag

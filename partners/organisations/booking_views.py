@@ -19,11 +19,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tenants.utils import tenant_context
 
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
 from clinic.models import Location, Practitioner
 from clinic.patients.models import Patient

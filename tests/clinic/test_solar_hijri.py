@@ -62,3 +62,12 @@ def test_the_manager_chooses_the_calendar_in_the_settings(tenant, client_for):
                                           "email": "", "tax_number": ""})
     assert response.status_code == 302
     assert Clinic.objects.get(pk=tenant.pk).calendar == "solar_hijri"
+
+
+def test_messages_written_in_python_use_the_clinics_calendar_too(solar):
+    from clinic.calendars import format_date
+
+    with translation.override("fa"):
+        assert format_date(date(2026, 12, 5), "DATE_FORMAT") == "14 آذر 1405"
+    with translation.override("en"):
+        assert format_date(date(2026, 12, 5), "DATE_FORMAT") == "5 December 2026"
