@@ -23,3 +23,9 @@ class BillingConfig(AppConfig):
         register_trail("promotion", Promotion)
         for exporter in EXPORTERS:
             register(exporter)
+
+        from clinic.scheduling.events import subscribe
+
+        from .services import open_visit_on_start
+
+        subscribe(open_visit_on_start)

@@ -14,7 +14,7 @@ from clinic.errors import DomainError
 from clinic.patients.views import get_patient_for
 
 from . import documents
-from .models import Payment, Visit
+from .models import Deposit, Payment, Visit
 
 
 def _pdf(content: bytes, file_name: str) -> FileResponse:
@@ -44,3 +44,18 @@ def tax_certificate(request, pk, year):
     except DomainError as error:
         return HttpResponseBadRequest(error.message, content_type="text/plain; charset=utf-8")
     return _pdf(content, f"tax-certificate-{patient.number}-{year}.pdf")
+
+
+@never_cache
+@clinic_view("billing.view_deposit")
+def deposit_receipt(request, pk):
+    deposit = get_object_or_404(Deposit, pk=pk)
+    return _pdf(documents.deposit_receipt_pdf(deposit), f"deposit-{deposit.number}.pdf")
+
+
+@never_cache
+@clinic_view("billing.view_deposit")
+def deposit_return_receipt(request, pk, entry):
+    deposit = get_object_or_404(Deposit, pk=pk)
+    returned = get_object_or_404(documents.deposit_returns(deposit), pk=entry)
+    return _pdf(documents.deposit_receipt_pdf(deposit, returned), f"deposit-{deposit.number}-refund-{entry}.pdf")

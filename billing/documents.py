@@ -30,7 +30,20 @@ from clinic.models import ClinicProfile
 from clinic.money import ZERO, round_money
 
 from . import ledger, statement
-from .models import CASH_FLOW_METHODS, PAYER_RULES, Method, Payer, PayerKind, Payment, Visit, VisitLine
+from .models import (
+    CASH_FLOW_METHODS,
+    PAYER_RULES,
+    Bucket,
+    Deposit,
+    Entry,
+    LedgerEntry,
+    Method,
+    Payer,
+    PayerKind,
+    Payment,
+    Visit,
+    VisitLine,
+)
 from .reports import clinic_today, parse_day, period_bounds
 from .services import patient_account
 
@@ -107,14 +120,40 @@ def _zone() -> ZoneInfo:
 
 
 def receipt_pdf(payment: Payment) -> bytes:
-    """The receipt of a payment, or of a refund (with the receipt it refunds)."""
-    payment = Payment.objects.select_related("patient", "payer", "visit", "cashier", "refund_of").get(pk=payment.pk)
+    """The receipt of a payment, or of a refund (with the receipt it refunds). A payment
+    taken in several methods has one receipt (its first part's) listing every part."""
+    payment = Payment.objects.select_related("patient", "payer", "visit", "cashier", "refund_of").get(
+        pk=payment.receipt_id)
+    parts = [payment, *payment.other_parts.order_by("id")]
     return render_pdf("billing/documents/receipt.html", {
         "payment": payment,
+        "parts": parts if len(parts) > 1 else [],
         "number": f"#{payment.number}",
         "patient": payment.patient,
-        "amount": -payment.amount if payment.is_refund else payment.amount,
+        "amount": -payment.amount if payment.is_refund else sum((p.amount for p in parts), ZERO),
         "by_coverage": payment.payer.kind != PayerKind.PATIENT,
+    })
+
+
+def deposit_returns_all():
+    """Returns of deposits to their patients, oldest first (one ledger row each)."""
+    return LedgerEntry.objects.filter(bucket=Bucket.DEPOSIT, kind=Entry.DEPOSIT_REFUNDED).order_by("created", "id")
+
+
+def deposit_returns(deposit: Deposit):
+    """The deposit's returns to the patient, oldest first."""
+    return deposit_returns_all().filter(deposit=deposit)
+
+
+def deposit_receipt_pdf(deposit: Deposit, returned: LedgerEntry | None = None) -> bytes:
+    """The receipt of a deposit received, or (``returned``) of money given back from it."""
+    deposit = Deposit.objects.select_related("patient", "received_by").get(pk=deposit.pk)
+    return render_pdf("billing/documents/deposit_receipt.html", {
+        "deposit": deposit,
+        "returned": returned,
+        "number": f"#{deposit.number}",
+        "patient": deposit.patient,
+        "amount": -returned.amount if returned else deposit.amount,
     })
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.models import User
+from clinic.calendars import format_date as date_format
 from clinic.models import Location, Practitioner, Service, ServiceCategory
 from clinic.templatetags.ui import money
 
@@ -22,20 +23,57 @@ def _amount_field(label, required=True):
                               widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
 
 
+# The cashier's "For" choice that pays the oldest visits first instead of one visit.
+TOWARDS_BALANCE = "balance"
+
+
 class PaymentForm(forms.Form):
-    visit = forms.ModelChoiceField(label=_("For"), queryset=Visit.objects.none(), required=False,
-                                   empty_label=_("The patient's balance"))
+    """One payment, in one method or two at once (part cash with change, part card).
+
+    What the money is for is always chosen: a visit (the open one by default) or,
+    only when chosen, the patient's balance (the oldest visits first)."""
+
+    visit = forms.ChoiceField(label=_("For"), error_messages={
+        "required": _("Choose the visit this pays, or the patient's balance.")})
     method = forms.ChoiceField(label=_("Method"), choices=[(m.value, m.label) for m in DESK_METHODS])
     amount = _amount_field(_("Amount"))
     tendered = _amount_field(_("Cash tendered"), required=False)
     deposit = forms.ModelChoiceField(label=_("Deposit"), queryset=Deposit.objects.none(), required=False)
+    method_2 = forms.ChoiceField(label=_("Other way of paying"), required=False,
+                                 choices=[("", _("None"))] + [(m.value, m.label) for m in DESK_METHODS])
+    amount_2 = _amount_field(_("Paid that way"), required=False)
 
-    def __init__(self, *args, patient, deposits, visits, **kwargs):
+    def __init__(self, *args, patient, deposits, visits, dues=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["visit"].queryset = Visit.objects.filter(pk__in=[v.pk for v in visits])
-        self.fields["visit"].label_from_instance = lambda v: f"#{v.number} · {timezone.localtime(v.opened_at):%d.%m.%Y}"
+        dues = dues or {}
+        self.visits = {str(v.pk): v for v in visits}
+
+        def label(v):
+            text = f"#{v.number} · {date_format(timezone.localtime(v.opened_at), 'SHORT_DATE_FORMAT')}"
+            if v.pk in dues:
+                text += " · " + _("%(due)s due") % {"due": money(dues[v.pk], v.currency)}
+            if v.status == Visit.Status.OPEN:
+                text += " · " + str(_("open"))
+            return text
+
+        self.fields["visit"].choices = (
+            [("", _("Choose…"))] + [(key, label(v)) for key, v in self.visits.items()]
+            + [(TOWARDS_BALANCE, _("Towards the balance (the oldest visits first)"))]
+        )
         self.fields["deposit"].queryset = with_remaining(Deposit.objects.filter(pk__in=[d.pk for d in deposits]))
         self.fields["deposit"].label_from_instance = lambda d: f"#{d.number} · {money(d.remaining, d.currency)}"
+
+    def clean_visit(self):
+        value = self.cleaned_data["visit"]
+        return None if value == TOWARDS_BALANCE else self.visits[value]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method_2") and data.get("amount_2") in (None, ""):
+            self.add_error("amount_2", _("Give the amount paid by the second method."))
+        if not data.get("method_2") and data.get("amount_2"):
+            self.add_error("method_2", _("Choose the second method."))
+        return data
 
 
 class DepositForm(forms.Form):

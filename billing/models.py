@@ -330,6 +330,10 @@ class Payment(models.Model):
     refund_of = models.ForeignKey("self", verbose_name=_("refund of"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="refunds")
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # One payment in several methods (part cash, part card) is one row per method; the
+    # later parts point to the first, whose receipt lists them all.
+    part_of = models.ForeignKey("self", verbose_name=_("part of payment"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="other_parts")
     cashier = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cashier"), null=True,
                                 on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(_("time"), auto_now_add=True)
@@ -364,6 +368,11 @@ class Payment(models.Model):
     @property
     def is_refund(self) -> bool:
         return self.refund_of_id is not None
+
+    @property
+    def receipt_id(self) -> int:
+        """The payment whose receipt lists this one (itself, or the first of its parts)."""
+        return self.part_of_id or self.pk
 
 
 class Deposit(models.Model):

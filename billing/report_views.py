@@ -49,15 +49,30 @@ def cash_report(request):
 def revenue_report(request):
     first, last, error = _period(reports.revenue_period, request.GET)
     report = reports.revenue_report(first, last)
+    months = reports.revenue_by_month(last)
     context = {
         "tab": "revenue",
         "report": report,
+        "months": months,
+        "month_charts": [
+            ("categories", _months_chart(months, "categories")),
+            ("practitioners", _months_chart(months, "practitioners")),
+        ],
         "first": first,
         "last": last,
         "error": error,
         **reports.month_shortcuts(),
     }
     return render(request, "billing/reports/revenue.html", context)
+
+
+def _months_chart(months, attr: str) -> dict:
+    """The names in the months (each with a colour, in order) and, per month, its segments."""
+    names = sorted({name for month in months for name, _amount, _width in getattr(month, attr)}, key=str.casefold)
+    colours = {name: index % 8 for index, name in enumerate(names)}
+    return {"names": [(name, colours[name]) for name in names],
+            "months": [(month, [(name, amount, width, colours[name]) for name, amount, width in getattr(month, attr)])
+                       for month in months]}
 
 
 @clinic_view("billing.view_deposit")

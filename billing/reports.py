@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, F, Max, OuterRef, Q, Subquery, Sum, Value
@@ -312,12 +312,18 @@ class RevenueReport:
         return sorted(subtotals, key=lambda item: (-item.amount, item.name.casefold()))
 
 
+def _revenue_entries(starts: datetime, ends: datetime):
+    """The movements of the clinic's revenue accounts in a period (charges less discounts and
+    voided lines of the payers whose lines are revenue)."""
+    return LedgerEntry.objects.filter(created__gte=starts, created__lt=ends, book__in=REVENUE_BOOKS)
+
+
 def revenue_report(first: date, last: date) -> RevenueReport:
     from clinic.services import clinic_currency
 
     starts, ends = period_bounds(first, last)
     rows = (
-        LedgerEntry.objects.filter(created__gte=starts, created__lt=ends, book__in=REVENUE_BOOKS)
+        _revenue_entries(starts, ends)
         .values(category=F("line__service__category__name"), practitioner=F("line__practitioner__full_name"))
         .annotate(amount=Sum("amount"), lines=Count("line", distinct=True, filter=Q(kind=Entry.CHARGE)))
         .order_by("category", "practitioner")
@@ -329,6 +335,61 @@ def revenue_report(first: date, last: date) -> RevenueReport:
         rows=[RevenueRow(r["category"] or NO_NAME, r["practitioner"] or NO_NAME, r["lines"], r["amount"])
               for r in rows],
     )
+
+
+@dataclass
+class MonthRevenue:
+    """One month of the revenue chart: per category and per practitioner, from that month's
+    revenue report (so the chart and the reports cannot disagree)."""
+
+    month: date
+    report: RevenueReport
+    categories: list[tuple[str, Decimal, float]] = field(default_factory=list)  # name, amount, width %
+    practitioners: list[tuple[str, Decimal, float]] = field(default_factory=list)
+
+
+def revenue_by_month(last: date, months: int = 6) -> list[MonthRevenue]:
+    """The ``months`` calendar months up to the one of ``last`` (oldest first), each month's
+    revenue by category and by practitioner, with bar widths against the largest month."""
+    from calendar import monthrange
+
+    from django.db.models.functions import TruncMonth
+
+    from clinic.scheduling.availability import clinic_zone
+    from clinic.services import clinic_currency
+
+    firsts = []
+    first = last.replace(day=1)
+    for _month in range(months):
+        firsts.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    firsts.reverse()
+    end = firsts[-1].replace(day=monthrange(firsts[-1].year, firsts[-1].month)[1])
+    starts, ends = period_bounds(firsts[0], end)
+    # One query for all the months: the revenue report's rows, by month in the clinic's zone.
+    rows = (
+        _revenue_entries(starts, ends)
+        .annotate(month=TruncMonth("created", tzinfo=clinic_zone()))
+        .values("month", category=F("line__service__category__name"),
+                practitioner=F("line__practitioner__full_name"))
+        .annotate(amount=Sum("amount"), lines=Count("line", distinct=True, filter=Q(kind=Entry.CHARGE)))
+        .order_by("month", "category", "practitioner")
+    )
+    per_month: dict[date, list[RevenueRow]] = {first: [] for first in firsts}
+    for r in rows:
+        month = r["month"].date() if isinstance(r["month"], datetime) else r["month"]
+        per_month.setdefault(month, []).append(
+            RevenueRow(r["category"] or NO_NAME, r["practitioner"] or NO_NAME, r["lines"], r["amount"]))
+    currency = clinic_currency()
+    result = [MonthRevenue(first, RevenueReport(
+        first=first, last=first.replace(day=monthrange(first.year, first.month)[1]), currency=currency,
+        rows=per_month[first])) for first in firsts]
+    widest = max([max(m.report.total, ZERO) for m in result], default=ZERO)
+    for item in result:
+        for attr, totals in (("categories", item.report.by_category()), ("practitioners", item.report.by_practitioner())):
+            setattr(item, attr, [(name, amount, float(amount * 100 / widest) if widest and amount > 0 else 0.0)
+                                 for name, amount in sorted(totals.items())])
+    return result
 
 
 def revenue_export_params(data: Mapping) -> dict:

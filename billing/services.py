@@ -138,6 +138,28 @@ def open_visit(*, patient, location, actor, practitioner=None, appointment=None)
         return visit
 
 
+def open_visit_on_start(event) -> None:
+    """Scheduling's ``AppointmentChanged``: "Start treatment" opens the appointment's visit when
+    it has none yet (in the status change's transaction)."""
+    from clinic.scheduling.events import Change
+
+    appointment = event.after
+    if event.kind == Change.STARTED and not Visit.objects.filter(appointment=appointment).exists():
+        open_visit(patient=appointment.patient, location=appointment.location, appointment=appointment,
+                   actor=event.actor)
+
+
+def visit_for_appointment(appointment, *, actor) -> Visit:
+    """The arrived appointment's visit: the one it has, or a new one opened from it."""
+    with transaction.atomic():
+        appointment = type(appointment).objects.select_for_update().get(pk=appointment.pk)
+        visit = Visit.objects.filter(appointment=appointment).first()
+        if visit is not None:
+            return visit
+        return open_visit(patient=appointment.patient, location=appointment.location, appointment=appointment,
+                          actor=actor)
+
+
 def close_visit(visit: Visit, *, actor) -> Visit:
     with transaction.atomic():
         visit = Visit.objects.select_for_update().get(pk=visit.pk)
@@ -384,6 +406,7 @@ def take_payment(
     visit: Visit | None = None,
     tendered=None,
     deposit: Deposit | None = None,
+    part_of: Payment | None = None,
 ) -> Payment:
     """Take a payment from the patient for a visit (or towards their balance).
 
@@ -446,7 +469,7 @@ def take_payment(
                 )
         payment = Payment.objects.create(
             patient=patient, payer=account, visit=visit, method=method, amount=amount, currency=currency,
-            tendered=tendered, change=change, deposit=deposit, points=points_used, cashier=actor,
+            tendered=tendered, change=change, deposit=deposit, points=points_used, cashier=actor, part_of=part_of,
         )
         # One posting: the debt it pays, and the deposit it uses or the till it goes into.
         with ledger.posting(Entry.PAYMENT, actor=actor):
@@ -465,6 +488,65 @@ def take_payment(
                 ledger.post(account=account, bucket=Bucket.POINTS, kind=Entry.POINTS_EARNED, points=earned,
                             currency=currency, visit=visit, payment=payment, actor=actor)
         return payment
+
+
+@dataclass
+class PaymentPart:
+    """One method's share of a payment taken in several methods at once."""
+
+    method: str
+    amount: object
+    tendered: object = None
+    deposit: Deposit | None = None
+
+
+def take_payment_in_parts(*, patient, parts: list[PaymentPart], actor, visit: Visit | None = None,
+                          currency: str = "") -> list[Payment]:
+    """Take one payment in several methods (part cash with change, part card): one row
+    per method, all or none, the later ones parts of the first (one receipt lists them).
+
+    The total is checked against what is due before anything is saved, so the message
+    names the whole payment, not one of its parts.
+    """
+    parts = [part for part in parts if part.method]
+    if not parts:
+        raise DomainError(_("Choose a payment method from the list."), field="method")
+    if len({part.method for part in parts}) < len(parts):
+        raise DomainError(_("Each part of a payment has its own method."), field="method_2")
+    currency = _check_currency(currency)
+    amounts = [_amount(part.amount, currency, field="amount" if i == 0 else "amount_2")
+               for i, part in enumerate(parts)]
+    with transaction.atomic():
+        Payer.objects.select_for_update().get(pk=patient_account(patient).pk)
+        balance = ledger.balance(patient)
+        due = min(ledger.visit_due(visit, patient_account(patient)), balance) if visit is not None else balance
+        total = sum(amounts, ZERO)
+        if len(parts) > 1 and total > due:
+            raise DomainError(
+                _("Only %(due)s is due; the parts add up to %(total)s.")
+                % {"due": _shown(max(due, ZERO), currency), "total": _shown(total, currency)},
+                field="amount",
+            )
+        payments: list[Payment] = []
+        for part, amount in zip(parts, amounts, strict=True):
+            payments.append(take_payment(
+                patient=patient, visit=visit, method=part.method, amount=amount, currency=currency,
+                tendered=part.tendered, deposit=part.deposit, actor=actor,
+                part_of=payments[0] if payments else None,
+            ))
+        return payments
+
+
+def payment_settles(patient, visit: Visit | None, amount) -> list[tuple[Visit | None, Decimal]]:
+    """Which visits a payment of ``amount`` would settle, and how much of each (read only:
+    what the cashier shows before the payment is confirmed)."""
+    try:
+        amount = Decimal(str(amount)) if amount not in (None, "") else ZERO
+    except InvalidOperation:
+        amount = ZERO
+    if amount <= 0 or not amount.is_finite():
+        return []
+    return _allocation(patient, patient_account(patient), visit, round_money(amount))
 
 
 def _allocation(patient, account: Payer, visit: Visit | None, amount: Decimal) -> list[tuple[Visit | None, Decimal]]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/<int:pk>/appointments/new/", views.appointment_quick, name="appointment_quick"),
     path("payments/<int:pk>/refund/", views.payment_refund, name="payment_refund"),
     path("deposits/<int:pk>/refund/", views.deposit_refund, name="deposit_refund"),
+    path("visits/from-appointment/<int:pk>/", views.appointment_visit, name="appointment_visit"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/lines/", views.line_add, name="line_add"),
     path("visits/<int:pk>/close/", views.visit_close, name="visit_close"),

@@ -10,6 +10,7 @@ with the message next to its field.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import Http404
@@ -22,13 +23,16 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from clinic.accounts.access import clinic_view
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
+from clinic.money import ZERO
 from clinic.patients.views import get_patient_for
 from clinic.reliability.idempotency import idempotent
 from clinic.templatetags.ui import money
 
-from . import ledger, services, statement
+from . import documents, ledger, services, statement
 from .forms import (
+    TOWARDS_BALANCE,
     ActivityForm,
     ClubSettingsForm,
     DepositForm,
@@ -85,7 +89,9 @@ def _tab_context(request, patient, tab: str) -> dict:
         from clinic.scheduling.models import Appointment
 
         now = timezone.now()
-        appointments = Appointment.objects.filter(patient=patient).select_related("practitioner", "location")
+        # Services prefetched: the table names them per row (no query per appointment).
+        appointments = (Appointment.objects.filter(patient=patient).select_related("practitioner", "location")
+                        .prefetch_related("services"))
         context["upcoming"] = appointments.filter(starts_at__gte=now).order_by("starts_at")[:50]
         context["past"] = appointments.filter(starts_at__lt=now).order_by("-starts_at")[:50]
     elif tab == "transactions":
@@ -94,7 +100,11 @@ def _tab_context(request, patient, tab: str) -> dict:
         context.update(rows=rows, more=more, export_first=today.replace(month=1, day=1), export_last=today,
                        tax_years=range(today.year, today.year - 4, -1))
     elif tab == "deposits":
-        context["deposits"] = ledger.with_remaining(Deposit.objects.filter(patient=patient)).order_by("-created")
+        from django.db.models import Prefetch
+
+        context["deposits"] = ledger.with_remaining(Deposit.objects.filter(patient=patient)).order_by(
+            "-created").prefetch_related(Prefetch("entries", queryset=documents.deposit_returns_all(),
+                                                  to_attr="returns"))
     elif tab == "crm":
         context["activities"] = Activity.objects.filter(patient=patient).select_related("assignee").order_by(
             "status", "due_date")[:100]
@@ -107,7 +117,7 @@ def _tab_context(request, patient, tab: str) -> dict:
     return context
 
 
-def _panel(request, patient, tab: str = "summary", *, status: int = 200, notice: str = "", receipt=None,
+def _panel(request, patient, tab: str = "summary", *, status: int = 200, notice: str = "", receipt_url: str = "",
            action_html: str = ""):
     tabs = [(key, label) for key, label, perm in TABS if request.user.has_perm(perm)]
     if tab not in {key for key, _label in tabs}:
@@ -118,7 +128,7 @@ def _panel(request, patient, tab: str = "summary", *, status: int = 200, notice:
         "tab": tab,
         "figures": statement.summary(patient) if request.user.has_perm("billing.view_payment") else None,
         "notice": notice,
-        "receipt": receipt,
+        "receipt_url": receipt_url,
         "action_html": action_html,
         **_tab_context(request, patient, tab),
     }
@@ -141,12 +151,12 @@ def patient_statement(request, pk):
     return _panel(request, patient, request.GET.get("tab", "summary"), action_html=action_html)
 
 
-def _panel_after(request, patient, notice: str, tab: str = "summary", receipt=None):
+def _panel_after(request, patient, notice: str, tab: str = "summary", receipt_url: str = ""):
     """The whole panel again after an action, in place of the action's form."""
     if not request.htmx:
         messages.success(request, notice)
         return redirect(reverse("patient_statement", args=[patient.pk]) + f"?tab={tab}")
-    response = _panel(request, patient, tab, notice=notice, receipt=receipt)
+    response = _panel(request, patient, tab, notice=notice, receipt_url=receipt_url)
     return reswap(retarget(response, "#statement"), "outerHTML")
 
 
@@ -155,41 +165,89 @@ def _action_form(request, template: str, context: dict, *, refused: bool = False
 
 
 def _cashier_form(request, patient, visit_id: str | None = None) -> dict:
+    """The cashier, for the visit it was opened from; else for the patient's open visit
+    that owes (the one at the desk now), else for the only visit that owes. Paying
+    towards the balance (the oldest visits first) is only ever a choice."""
     dues = ledger.dues_by_visit(patient)
-    visits = list(Visit.objects.filter(pk__in=[k for k, due in dues.items() if due > 0]))
+    visits = list(Visit.objects.filter(pk__in=[k for k, due in dues.items() if due > 0]).order_by("-opened_at"))
     deposits = [d for d in ledger.with_remaining(Deposit.objects.filter(patient=patient)) if d.remaining > 0]
-    if visit_id and visit_id.isdigit() and int(visit_id) in dues:
-        initial = {"visit": int(visit_id), "amount": dues[int(visit_id)]}
-    elif len(visits) == 1:
-        initial = {"visit": visits[0].pk, "amount": dues[visits[0].pk]}
+    chosen = None
+    if visit_id and visit_id.isdigit() and dues.get(int(visit_id), 0) > 0:
+        chosen = next(v for v in visits if v.pk == int(visit_id))
     else:
-        initial = {"amount": max(ledger.balance(patient), 0) or None}
+        open_ones = [v for v in visits if v.status == Visit.Status.OPEN]
+        if open_ones:
+            chosen = open_ones[0]  # the newest open visit
+        elif len(visits) == 1:
+            chosen = visits[0]
+    initial = {"visit": chosen.pk, "amount": dues[chosen.pk]} if chosen else {}
     form = PaymentForm(request.POST if request.method == "POST" else None, initial=initial, patient=patient,
-                       deposits=deposits, visits=visits)
-    return {"form": form, "patient": patient, "balance": ledger.balance(patient)}
+                       deposits=deposits, visits=visits, dues=dues)
+    settles = _with_dues(services.payment_settles(patient, chosen, dues[chosen.pk]), dues) if chosen else []
+    return {"form": form, "patient": patient, "balance": ledger.balance(patient), "settles": settles}
+
+
+def _with_dues(settles, dues):
+    """(visit, share, what the visit owes now) for the cashier's "This payment settles"."""
+    return [(visit, share, dues.get(visit.pk) if visit else None) for visit, share in settles]
+
+
+def _cashier_settles(request, patient):
+    """What the payment being typed would settle (the cashier asks as its fields change)."""
+    dues = ledger.dues_by_visit(patient)
+    key = request.GET.get("visit", "")
+    visit = None
+    if key.isdigit():
+        visit = Visit.objects.filter(patient=patient, pk=int(key)).first()
+        if visit is None:
+            raise Http404
+    elif key != TOWARDS_BALANCE:
+        return render(request, "billing/statement/_cashier_settles.html", {"settles": []})
+    total = ZERO
+    for name in ("amount", "amount_2"):
+        try:
+            total += Decimal(request.GET.get(name) or 0)
+        except InvalidOperation:
+            pass
+    return render(request, "billing/statement/_cashier_settles.html",
+                  {"settles": _with_dues(services.payment_settles(patient, visit, total), dues)})
 
 
 @clinic_view("billing.add_payment")
 @idempotent
 def cashier(request, pk):
     patient = get_patient_for(pk)
+    if request.method == "GET" and request.GET.get("settles"):
+        return _cashier_settles(request, patient)
     context = _cashier_form(request, patient, request.GET.get("visit"))
     form = context["form"]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        parts = [services.PaymentPart(method=data["method"], amount=data["amount"])]
+        if data.get("method_2"):
+            parts.append(services.PaymentPart(method=data["method_2"], amount=data["amount_2"]))
+        for part in parts:
+            if part.method == "cash":
+                part.tendered = data["tendered"]
+            if part.method == "deposit":
+                part.deposit = data["deposit"]
         try:
-            payment = services.take_payment(
-                patient=patient, visit=data["visit"], method=data["method"], amount=data["amount"],
-                tendered=data["tendered"], deposit=data["deposit"], actor=request.user,
-            )
+            payments = services.take_payment_in_parts(patient=patient, visit=data["visit"], parts=parts,
+                                                      actor=request.user)
         except DomainError as error:
             error.add_to(form)
         else:
+            first = payments[0]
+            total = sum((p.amount for p in payments), ZERO)
             notice = _("Payment %(number)s of %(amount)s taken.") % {
-                "number": f"#{payment.number}", "amount": money(payment.amount, payment.currency)}
-            if payment.change:
-                notice += " " + _("Change: %(change)s.") % {"change": money(payment.change, payment.currency)}
-            return _panel_after(request, patient, notice, receipt=payment)
+                "number": f"#{first.number}", "amount": money(total, first.currency)}
+            if len(payments) > 1:
+                notice += " " + ", ".join(f"{p.get_method_display()}: {money(p.amount, p.currency)}"
+                                          for p in payments) + "."
+            change = sum((p.change for p in payments), ZERO)
+            if change:
+                notice += " " + _("Change: %(change)s.") % {"change": money(change, first.currency)}
+            return _panel_after(request, patient, notice, receipt_url=reverse("payment_receipt", args=[first.pk]))
     return _action_form(request, "billing/statement/_cashier.html", context, refused=request.method == "POST")
 
 
@@ -207,7 +265,8 @@ def deposit_new(request, pk):
             error.add_to(form)
         else:
             return _panel_after(request, patient, _("Deposit %(number)s of %(amount)s received.") % {
-                "number": f"#{deposit.number}", "amount": money(deposit.amount, deposit.currency)}, "deposits")
+                "number": f"#{deposit.number}", "amount": money(deposit.amount, deposit.currency)}, "deposits",
+                receipt_url=reverse("deposit_receipt", args=[deposit.pk]))
     return _action_form(request, "billing/statement/_deposit_form.html", {"form": form, "patient": patient},
                         refused=request.method == "POST")
 
@@ -227,7 +286,7 @@ def payment_refund(request, pk):
         else:
             return _panel_after(request, payment.patient, _("Refund %(number)s of %(amount)s recorded.") % {
                 "number": f"#{refund.number}", "amount": money(-refund.amount, refund.currency)}, "transactions",
-                receipt=refund)
+                receipt_url=reverse("payment_receipt", args=[refund.pk]))
     return _action_form(request, "billing/statement/_refund_form.html",
                         {"form": form, "payment": payment, "left": left,
                          "action": reverse("payment_refund", args=[payment.pk]),
@@ -248,9 +307,10 @@ def deposit_refund(request, pk):
         except DomainError as error:
             error.add_to(form)
         else:
+            returned = documents.deposit_returns(deposit).last()
             return _panel_after(request, deposit.patient, _("%(amount)s of deposit %(number)s returned.") % {
                 "number": f"#{deposit.number}", "amount": money(form.cleaned_data["amount"], deposit.currency)},
-                "deposits")
+                "deposits", receipt_url=reverse("deposit_return_receipt", args=[deposit.pk, returned.pk]))
     return _action_form(request, "billing/statement/_refund_form.html",
                         {"form": form, "payment": None, "left": left,
                          "action": reverse("deposit_refund", args=[deposit.pk]),
@@ -291,7 +351,7 @@ def appointment_quick(request, pk):
             refused = error.message
         else:
             return _panel_after(request, patient, _("Appointment booked for %(when)s with %(who)s.") % {
-                "when": timezone.localtime(appointment.starts_at).strftime("%d.%m.%Y %H:%M"),
+                "when": date_format(timezone.localtime(appointment.starts_at), "SHORT_DATETIME_FORMAT"),
                 "who": practitioner.full_name}, "appointments")
     slots = []
     if form.is_bound and form.is_valid():
@@ -352,6 +412,21 @@ def visit_new(request, pk):
     return _action_form(request, "billing/statement/_visit_form.html",
                         {"form": form, "patient": patient, "arrived": arrived},
                         refused=request.method == "POST")
+
+
+@require_POST
+@clinic_view("billing.add_visit", "scheduling.view_appointment")
+def appointment_visit(request, pk):
+    """"Open visit" on an arrived appointment: its visit, opened from it if it has none."""
+    from clinic.scheduling.views import get_appointment_for
+
+    appointment = get_appointment_for(pk)
+    try:
+        visit = services.visit_for_appointment(appointment, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("appointment_detail", pk=appointment.pk)
+    return redirect("visit_detail", pk=visit.pk)
 
 
 def _visit_page(request, visit: Visit, *, line_form=None, status: int = 200):

@@ -16,6 +16,9 @@ class ClinicSettingsForm(forms.Form):
     name = forms.CharField(label=_("Clinic name"), max_length=200)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    calendar = forms.ChoiceField(label=_("Calendar"), choices=[
+        ("gregorian", _("Gregorian")), ("solar_hijri", _("Solar Hijri (in Persian)"))],
+        help_text=_("Solar Hijri dates are shown on pages in Persian (فارسی)."), required=False)
     legal_name = forms.CharField(label=_("Legal name"), max_length=200, required=False)
     address = forms.CharField(label=_("Address"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)

@@ -35,7 +35,8 @@ def clinic_currency() -> str:
 # --- clinic settings -------------------------------------------------------
 
 
-def update_clinic_settings(*, actor: User, name: str, time_zone: str, default_language: str, profile: dict):
+def update_clinic_settings(*, actor: User, name: str, time_zone: str, default_language: str, profile: dict,
+                           calendar: str | None = None):
     from clinic.tenants.models import Clinic
 
     with transaction.atomic(durable=True), set_actor(actor):
@@ -43,7 +44,9 @@ def update_clinic_settings(*, actor: User, name: str, time_zone: str, default_la
         clinic.name = name.strip()
         clinic.time_zone = time_zone
         clinic.default_language = default_language
-        clinic.save(update_fields=["name", "time_zone", "default_language"])
+        if calendar is not None:
+            clinic.calendar = calendar
+        clinic.save(update_fields=["name", "time_zone", "default_language", "calendar"])
         current = ClinicProfile.load()
         for field, value in profile.items():
             setattr(current, field, value)
@@ -51,6 +54,7 @@ def update_clinic_settings(*, actor: User, name: str, time_zone: str, default_la
     connection.tenant.name = clinic.name
     connection.tenant.time_zone = clinic.time_zone
     connection.tenant.default_language = clinic.default_language
+    connection.tenant.calendar = clinic.calendar
     return clinic
 
 

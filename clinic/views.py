@@ -71,6 +71,7 @@ def settings_edit(request):
         "name": clinic.name,
         "time_zone": clinic.time_zone,
         "default_language": clinic.default_language,
+        "calendar": clinic.calendar,
         "legal_name": profile.legal_name,
         "address": profile.address,
         "phone": profile.phone,
@@ -86,6 +87,7 @@ def settings_edit(request):
             name=data["name"],
             time_zone=data["time_zone"],
             default_language=data["default_language"],
+            calendar=data["calendar"] or None,
             profile={key: data[key] for key in ("legal_name", "address", "phone", "email", "tax_number",
                                                 "two_factor_for_managers")},
         )

@@ -1,6 +1,8 @@
 """URLs of a clinic's own site (<slug>.localhost)."""
 
+from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from clinic import views
@@ -8,6 +10,8 @@ from clinic.accounts import views as staff_views
 from clinic.exports import views as export_views
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says: the same icon.
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg"), name="favicon"),
     path("", views.home, name="home"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("clinic.accounts.urls")),

@@ -1,12 +1,16 @@
 """URLs of the public domain: landing page, operator console, partner portal (``portal``)."""
 
+from django.conf import settings
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from clinic.accounts import two_factor_views
 from clinic.tenants import views
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page says: the same icon.
+    path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg"), name="favicon"),
     path("", views.landing, name="landing"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("operator/login/", views.OperatorLoginView.as_view(), name="operator_login"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tenants.utils import tenant_context
 
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
 from clinic.models import Location, Practitioner
 from clinic.patients.models import Patient
@@ -521,5 +522,5 @@ def booking_move(request, clinic, pk):
             return redirect(f"{reverse('portal_book')}?{urlencode(calendar_params)}")
         when = _local(moved.appointment.starts_at, zone)
     messages.success(request, _("Booking %(reference)s moved to %(time)s with %(practitioner)s.") % {
-        "reference": moved.code, "time": when.strftime("%d.%m.%Y %H:%M"), "practitioner": practitioner.full_name})
+        "reference": moved.code, "time": date_format(when, "SHORT_DATETIME_FORMAT"), "practitioner": practitioner.full_name})
     return redirect("portal_booking", clinic=selected.slug, pk=moved.pk)

@@ -151,3 +151,14 @@ def pass_second_factor(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def arrive(appointment, *, actor):
+    """Register the patient's arrival on the appointment's own day (arrival is refused on
+    any other day), at its start, with the clock running."""
+    import time_machine
+
+    from clinic.scheduling.services import change_status
+
+    with time_machine.travel(appointment.starts_at, tick=True):
+        return change_status(appointment, "arrive", actor=actor)

@@ -36,6 +36,36 @@ class PolicyRow:
         return max(self.limit - self.spent, ZERO)
 
 
+@dataclass
+class AgreementBar:
+    """One agreement in the "spent against limit" chart: the sums of its rows in the table."""
+
+    agreement: object
+    limit: Decimal
+    spent: Decimal
+    currency: str
+    limit_width: float = 0.0  # percent of the widest limit
+    spent_width: float = 0.0
+
+    @property
+    def spent_percent(self) -> int:
+        return int((self.spent * 100 / self.limit).to_integral_value()) if self.limit else 0
+
+
+def spent_against_limit(agreements: Mapping) -> list[AgreementBar]:
+    """Per agreement, the limit and the spending of its policies (the same rows as the table),
+    with the bars' widths against the largest limit — drawn on the server, no chart script."""
+    bars = [AgreementBar(agreement, sum((r.limit for r in rows), ZERO), sum((r.spent for r in rows), ZERO),
+                         rows[0].policy.currency)
+            for agreement, rows in agreements.items() if rows]
+    widest = max([max(b.limit, b.spent) for b in bars], default=ZERO)
+    for bar in bars:
+        if widest:
+            bar.limit_width = float(bar.limit * 100 / widest)
+            bar.spent_width = float(bar.spent * 100 / widest)
+    return bars
+
+
 def barter_report(first: date, last: date) -> list[PolicyRow]:
     """Per policy: limit, increases, and what it spent ever and in the period (the ledger's
     ``coverage_use``, the same sums the policy page shows). Two queries."""

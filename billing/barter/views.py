@@ -278,6 +278,7 @@ def barter_report(request):
     from billing.reports import revenue_period
 
     from .reports import barter_report as build
+    from .reports import spent_against_limit
 
     error = ""
     try:
@@ -290,7 +291,8 @@ def barter_report(request):
     for row in rows:
         agreements.setdefault(row.policy.agreement, []).append(row)
     return render(request, "barter/report.html", {"agreements": agreements, "first": first, "last": last,
-                                                  "error": error, "show": "report"})
+                                                  "error": error, "show": "report",
+                                                  "bars": spent_against_limit(agreements)})
 
 
 @clinic_view("barter.view_writeoff")

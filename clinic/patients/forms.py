@@ -6,11 +6,20 @@ from .services import NEW_SHARING, SAME_PERSON, PatientData
 
 
 def validate_phone(phone: str) -> str:
+    """A typed phone in its canonical form (E.164), read with the clinic's country as the
+    region of numbers typed without a country code; a number that is not valid is refused."""
+    from clinic.phones import clinic_region, to_e164
+
     phone = phone.strip()
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if phone and not 5 <= len(digits) <= 15:
-        raise forms.ValidationError(_("Enter a phone number of 5 to 15 digits."))
-    return phone
+    if not phone:
+        return ""
+    e164 = to_e164(phone)
+    if e164 is None:
+        if clinic_region():
+            raise forms.ValidationError(_("This is not a valid phone number. Type it as you would dial it "
+                                          "here, or with + and the country code."))
+        raise forms.ValidationError(_("This is not a valid phone number. Type it with + and the country code."))
+    return e164
 
 
 class PatientForm(forms.Form):

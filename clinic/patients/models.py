@@ -1,6 +1,5 @@
 """Patients: identity, phones shared by several people, flags, source channel, consent."""
 
-import re
 import unicodedata
 
 from django.conf import settings
@@ -21,10 +20,11 @@ def fold(text: str) -> str:
 
 
 def normalise_phone(text: str) -> str:
-    """Digits only, with a leading + kept: "+373 (22) 100-200" -> "+37322100200"."""
-    text = (text or "").strip()
-    digits = re.sub(r"\D", "", text)
-    return ("+" + digits) if text.startswith("+") and digits else digits
+    """The stored form of a phone: E.164 ("067239215" in a Moldovan clinic ->
+    "+37367239215"); a number that cannot be read keeps its digits (see clinic.phones)."""
+    from clinic.phones import canonical
+
+    return canonical(text)
 
 
 class Source(models.TextChoices):
@@ -45,6 +45,15 @@ class PhoneRelation(models.TextChoices):
     OTHER = "other", _("Other relation to the phone's owner")
 
 
+# The built-in flags (created by migration 0002) are stored by code and shown in the reader's
+# language; a clinic's own flags keep the text they were given.
+BUILT_IN_FLAGS = {"barter": _("Barter"), "vip": _("VIP"), "allergy": _("Allergy")}
+
+
+def flag_name(code: str, label: str) -> str:
+    return str(BUILT_IN_FLAGS[code]) if code in BUILT_IN_FLAGS else label
+
+
 class Flag(models.Model):
     """A coloured marker shown wherever the patient's name appears (e.g. the pink "barter")."""
 
@@ -59,7 +68,12 @@ class Flag(models.Model):
         default_permissions = ()
 
     def __str__(self):
-        return self.label
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The flag as shown: a built-in one translated, a clinic's own as written."""
+        return flag_name(self.code, self.label)
 
 
 class Patient(models.Model):
@@ -117,10 +131,17 @@ class Patient(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     def build_search_text(self) -> str:
-        parts = [self.first_name, self.last_name, str(self.number or ""), self.phone]
-        if self.birth_date:
-            parts += [self.birth_date.isoformat(), self.birth_date.strftime("%d.%m.%Y")]
-        return fold(" ".join(p for p in parts if p))
+        return search_text_of(self)
+
+
+def search_text_of(patient) -> str:
+    """Folded name, number, phone (international and national digits) and birth date."""
+    from clinic.phones import search_forms
+
+    parts = [patient.first_name, patient.last_name, str(patient.number or ""), *search_forms(patient.phone)]
+    if patient.birth_date:
+        parts += [patient.birth_date.isoformat(), patient.birth_date.strftime("%d.%m.%Y")]
+    return fold(" ".join(p for p in parts if p))
 
 
 def next_patient_number() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from auditlog.context import set_actor
@@ -14,6 +15,8 @@ from clinic.errors import DomainError
 
 from .models import Flag, Patient, PatientFlag, PhoneRelation, fold, normalise_phone
 
+# What a phone typed in any format looks like: digits with spaces, dashes, dots, brackets, a +.
+PHONE_LIKE = re.compile(r"\+?[\d\s()-]*\d{3}[\d\s()-]*")
 SAME_PERSON = "same"
 NEW_SHARING = "sharing"
 
@@ -134,11 +137,20 @@ def search_patients(query: str) -> QuerySet[Patient]:
         return patients.none()
     condition = Q()
     for word in words[:6]:
-        digits = normalise_phone(word).lstrip("+")
+        digits = "".join(ch for ch in word if ch.isdigit())
         if len(digits) >= 3 and len(digits) == len(word.strip("+()-")):
             condition &= Q(search_text__contains=digits)
         else:
             condition &= Q(search_text__contains=word)
+    if PHONE_LIKE.fullmatch(query.strip()):
+        # A phone in any format ("067 239 215", "+373-67-239215", "67239215"): the whole
+        # number when it is one (its E.164 digits), else the digits typed, anywhere in the
+        # international or national digits of the stored phone.
+        from clinic.phones import to_e164
+
+        e164 = to_e164(query)
+        digits = e164.lstrip("+") if e164 else "".join(ch for ch in query if ch.isdigit())
+        condition |= Q(search_text__contains=digits)
     return patients.filter(condition).prefetch_related("flags")
 
 

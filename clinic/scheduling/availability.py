@@ -171,7 +171,7 @@ def _booked(practitioner_ids, window_start, window_end, with_patients, with_serv
                 "id", "practitioner_id", "starts_at", "ends_at", "status", "location_id"
             )
         ]
-    from clinic.patients.models import PatientFlag
+    from clinic.patients.models import PatientFlag, flag_name
 
     from .models import AppointmentService
 
@@ -188,10 +188,10 @@ def _booked(practitioner_ids, window_start, window_end, with_patients, with_serv
         return booked
     annotations = annotate(b.pk for b in booked)  # other apps' (partners: one query for them all)
     flags: dict[int, list[Flagged]] = defaultdict(list)
-    for patient_id, label, colour in PatientFlag.objects.filter(
+    for patient_id, code, label, colour in PatientFlag.objects.filter(
         patient_id__in={b.patient_id for b in booked}
-    ).values_list("patient_id", "flag__label", "flag__colour").order_by("flag__label"):
-        flags[patient_id].append(Flagged(label, colour))
+    ).values_list("patient_id", "flag__code", "flag__label", "flag__colour").order_by("flag__label"):
+        flags[patient_id].append(Flagged(flag_name(code, label), colour))
     names: dict[int, list[str]] = defaultdict(list)
     if with_services:
         for appointment_id, name in AppointmentService.objects.filter(

@@ -28,6 +28,9 @@ class Block:
     time: str = ""
     url: str = ""
     label: str = ""
+    dead: bool = False  # cancelled or no-show: drawn faded beside the live ones
+    lane: int = 0
+    lanes: int = 1
 
 
 @dataclass
@@ -111,8 +114,13 @@ def day_grid(location: Location, day: date, *, now: datetime | None = None) -> D
             block = _block(appointment.starts_at, appointment.ends_at, grid_start, "appointment", appointment)
             block.time = appointment.starts_at.astimezone(zone).strftime("%H:%M")
             block.url = appointment_url.format(appointment.pk)
-            block.label = str(status_labels.get(appointment.status, appointment.status))
+            # The whole text, for a block too short to show it (shown on hover and focus too).
+            block.label = " · ".join(part for part in (
+                f"{block.time}–{appointment.ends_at.astimezone(zone):%H:%M} {appointment.patient_name}",
+                appointment.service_names, str(status_labels.get(appointment.status, appointment.status))) if part)
+            block.dead = appointment.status not in LIVE_STATUSES
             column.blocks.append(block)
+        _side_by_side([b for b in column.blocks if b.kind == "appointment"])
         if not entry.absent:
             for free in entry.free_intervals():
                 cursor = round_up(free.starts)
@@ -137,6 +145,39 @@ def keyboard_stops(column: Column) -> None:
     column.stops = sorted([b for b in column.blocks if b.kind == "appointment"] + column.free,
                           key=lambda b: (b.starts, b.kind != "appointment"))
     column.first_stop = column.free[0] if column.free else (column.stops[0] if column.stops else None)
+
+
+def _side_by_side(blocks: list[Block]) -> None:
+    """Blocks that share time stand side by side: each group of overlapping blocks is split
+    into lanes (a block takes the first lane free at its start), each a share of the width."""
+    group: list[Block] = []
+    lane_ends: list[float] = []
+    group_end = -1.0
+
+    def close_group():
+        lanes = len(lane_ends)
+        if lanes > 1:
+            for block in group:
+                start = block.lane * 100 / lanes
+                end = (lanes - block.lane - 1) * 100 / lanes
+                block.style += f"; inset-inline-start: calc({start:.3f}% + 1px); inset-inline-end: calc({end:.3f}% + 1px)"
+                block.lanes = lanes
+
+    for block in sorted(blocks, key=lambda b: (b.top, -b.height)):
+        if block.top >= group_end and group:
+            close_group()
+            group, lane_ends = [], []
+        for lane, end in enumerate(lane_ends):
+            if end <= block.top:
+                block.lane, lane_ends[lane] = lane, block.top + block.height
+                break
+        else:
+            block.lane = len(lane_ends)
+            lane_ends.append(block.top + block.height)
+        group.append(block)
+        group_end = max(group_end, block.top + block.height) if len(group) > 1 else block.top + block.height
+    if group:
+        close_group()
 
 
 def _block(begin: datetime, end: datetime, grid_start: datetime, kind: str, appointment=None) -> Block:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
 from clinic.models import Location, OpeningHours, Practitioner, Service, WorkingHours
 from clinic.registry import Registry
@@ -198,6 +199,12 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
             )
         if action == "no_show" and current.starts_at > timezone.now():
             raise DomainError(_("The appointment has not started yet: it cannot be a no-show."))
+        if action == "arrive":
+            zone = clinic_zone()
+            day = current.starts_at.astimezone(zone).date()
+            if day != timezone.now().astimezone(zone).date():
+                raise DomainError(_("The patient can be registered as arrived only on the appointment's day "
+                                    "(%(day)s).") % {"day": date_format(day, "DATE_FORMAT")})
         before = copy.copy(current)
         current.status = target
         if action == "cancel":

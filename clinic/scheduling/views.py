@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clinic.accounts.access import clinic_view
+from clinic.calendars import format_date as date_format
 from clinic.errors import DomainError
 from clinic.models import Location
 from clinic.patients.models import Flag
@@ -23,7 +24,7 @@ from .availability import clinic_zone, next_free_slots
 from .calendar import PIXELS_PER_MINUTE, day_grid, week_rows
 from .extensions import NONE, annotate, annotate_objects
 from .forms import BookingForm, CancelForm, FreeSlotForm, ReceptionFilterForm, RescheduleForm
-from .models import Appointment
+from .models import Appointment, Status
 from .states import DONE, TRANSITIONS, allowed_actions
 
 
@@ -165,11 +166,15 @@ def appointment_new(request):
                 % {
                     "patient": appointment.patient.full_name,
                     "practitioner": appointment.practitioner.full_name,
-                    "time": appointment.starts_at.astimezone(clinic_zone()).strftime("%d.%m.%Y %H:%M"),
+                    "time": date_format(appointment.starts_at.astimezone(clinic_zone()), "SHORT_DATETIME_FORMAT"),
                 },
             )
             return _redirect_to_day(request, appointment.location_id, appointment.starts_at, focus=appointment.pk)
-    return render(request, "scheduling/_booking_dialog.html", _booking_context(form, owners=owners), status=422 if request.htmx else 200)
+    # The shared-phone question is a question, not a refusal: it comes back as 200 (a 422
+    # shows in the browser's console as a failed request).
+    refused = request.htmx and not (owners and set(form.errors) == {"phone"})
+    return render(request, "scheduling/_booking_dialog.html", _booking_context(form, owners=owners),
+                  status=422 if refused else 200)
 
 
 def _redirect_to_day(request, location_id, moment, *, focus=None):
@@ -188,11 +193,20 @@ def appointment_detail(request, pk):
     appointment = get_appointment_for(pk)
     actions = [(action, TRANSITIONS[action][2]) for action in allowed_actions(appointment.status) if action not in {"cancel", "reschedule"}]
     local_start = appointment.starts_at.astimezone(clinic_zone())
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        visit = appointment.visit  # billing's visit opened from this appointment
+    except ObjectDoesNotExist:
+        visit = None
     context = {
         "appointment": appointment,
         "annotation": annotate([appointment.pk]).get(appointment.pk, NONE),
         "panel_top": list(extensions.panel_top),
         "panel_details": list(extensions.panel_details),
+        "visit": visit,
+        "may_open_visit": visit is None and appointment.status in {Status.ARRIVED, Status.IN_TREATMENT,
+                                                                   Status.COMPLETED},
         "actions": actions,
         "can_change": request.user.has_perm("scheduling.change_appointment"),
         "can_cancel": "cancel" in allowed_actions(appointment.status),

@@ -56,3 +56,16 @@ def text_on(background):
     from clinic.contrast import text_colour_on
 
     return text_colour_on(str(background or ""))
+
+
+@register.filter
+def phone(stored):
+    """A stored (E.164) phone as people read it — local format for the clinic's own country,
+    international for another — kept left-to-right inside a right-to-left page."""
+    from django.utils.html import format_html
+
+    from clinic.phones import display
+
+    if not stored:
+        return ""
+    return format_html('<bdi dir="ltr" class="phone text-nowrap">{}</bdi>', display(stored))

@@ -30,6 +30,9 @@ class Clinic(TenantMixin):
     default_language = models.CharField(
         _("default language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
+    # The calendar dates are shown in when the page is Persian: Solar Hijri, as Iranian clinics work.
+    calendar = models.CharField(_("calendar"), max_length=12, default="gregorian", choices=[
+        ("gregorian", _("Gregorian")), ("solar_hijri", _("Solar Hijri (in Persian)"))])
     # The template schema new clinics are cloned from; never served.
     is_template = models.BooleanField(default=False, editable=False)
     created = models.DateTimeField(_("created"), auto_now_add=True)

@@ -126,6 +126,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.navigation",
             ],
+            # The |date filter that shows Solar Hijri dates when the clinic chose them.
+            "builtins": ["clinic.templatetags.calendars"],
         },
     },
 ]

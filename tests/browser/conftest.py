@@ -580,3 +580,15 @@ def log_in(page, email: str, password: str = STAFF_PASSWORD) -> None:
 @pytest.fixture
 def login():
     return log_in
+
+
+def nav_link(page, name):
+    """A link of the top bar; one in a group's menu (e.g. "Barter" under "Money and channels")
+    is shown first, as a person opens the menu."""
+    nav = page.locator("#main-nav")
+    link = nav.get_by_role("link", name=name)
+    # A closed menu's links are hidden, and hidden elements have no role unless asked for.
+    group = nav.locator("li.dropdown", has=page.get_by_role("link", name=name, include_hidden=True))
+    if group.count() and not link.count():
+        group.first.locator(".dropdown-toggle").click()
+    return link

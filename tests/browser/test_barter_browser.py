@@ -11,7 +11,9 @@ from tests.browser.conftest import STAFF_PASSWORD, log_in
 
 
 def nav_link(page, name: str):
-    return page.locator("#main-nav").get_by_role("link", name=name)
+    from tests.browser.conftest import nav_link as shown_nav_link
+
+    return shown_nav_link(page, name)
 
 
 def test_marketing_records_a_barter_patient_and_a_manager_reviews_the_policy(

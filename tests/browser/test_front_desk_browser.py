@@ -14,13 +14,16 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import time_machine
 from playwright.sync_api import expect
 
 ALPHA_ZONE = ZoneInfo("Europe/Bucharest")  # clinic alpha's time zone (tests/conftest.py)
 
 
 def nav_link(page, name: str):
-    return page.locator("#main-nav").get_by_role("link", name=name)
+    from tests.browser.conftest import nav_link as shown_nav_link
+
+    return shown_nav_link(page, name)
 
 
 def long_date(day: date) -> str:
@@ -209,7 +212,9 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     )
     expect(found).to_have_count(1)
     expect(found).to_contain_text(str(patient.number))
-    expect(found).to_contain_text(patient.phone)
+    from clinic.phones import display
+
+    expect(found).to_contain_text(display(patient.phone, "RO"))  # stored E.164, shown in the local format
     expect(page.locator("#patient-table")).not_to_contain_text("Maria Popa")  # only the matches
     # The name opens the account statement in a side panel; from there, the patient's page.
     found.get_by_role("link", name=patient.full_name).click()
@@ -340,8 +345,16 @@ def test_front_desk_books_a_free_slot_registers_the_arrival_reverts_it_and_cance
     expect(page.locator("#appointment-panel")).to_contain_text(f"{long_date(target)} · 10:00–10:30")
     axe(page)
 
-    page.locator('button[data-action="arrive"]').click()
-    expect(page.get_by_role("alert")).to_contain_text("The patient's arrival was registered.")
+    page.locator('button[data-action="arrive"]').click()  # the day before: refused
+    expect(page.get_by_role("alert")).to_contain_text("registered as arrived only on the appointment's day")
+    expect(status).to_have_text("Booked")
+    appointment_url = page.url
+    # The appointment's morning (logged in again: a session lasts 12 hours).
+    with time_machine.travel(datetime.combine(target, time(9, 55), tzinfo=ALPHA_ZONE), tick=True):
+        login(page, front_desk.email)
+        page.goto(appointment_url)
+        page.locator('button[data-action="arrive"]').click()
+        expect(page.get_by_role("alert")).to_contain_text("The patient's arrival was registered.")
     expect(status).to_have_text("Arrived")
     assert appointment_of_the_patient()[0]["status"] == Status.ARRIVED
     expect(page.locator("summary", has_text="Cancel the appointment")).to_have_count(0)

@@ -16,7 +16,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def nav_link(page, name: str):
-    return page.locator("#main-nav").get_by_role("link", name=name)
+    from tests.browser.conftest import nav_link as shown_nav_link
+
+    return shown_nav_link(page, name)
 
 
 def open_price_list(page):

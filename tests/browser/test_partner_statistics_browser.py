@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import STAFF_PASSWORD, log_in
+from tests.browser.conftest import nav_link as shown_nav_link
 
 PASSWORD = "partner-statistics-pass-1"
 
@@ -31,7 +32,6 @@ def partner_bookings(committed, unique, forget_partners):
         from billing.services import add_line, open_visit
         from clinic.patients.services import PatientData
         from clinic.scheduling.availability import aware, clinic_zone
-        from clinic.scheduling.services import change_status
         from partners.organisations.models import PartnerUser
         from partners.organisations.services import accept_terms
         from partners.services import PartnerData, PartnerTerms, add_partner, book_for_partner
@@ -39,6 +39,7 @@ def partner_bookings(committed, unique, forget_partners):
             LocationFactory,
             PractitionerFactory,
             ServiceFactory,
+            arrive,
             make_staff,
             open_every_day,
         )
@@ -73,7 +74,7 @@ def partner_bookings(committed, unique, forget_partners):
                 starts_at=aware(day, time(hour), clinic_zone()), service_ids=[consultation.pk],
                 new_patient=PatientData(first_name="Ana", last_name=last_name, phone=f"+3736912{hour:04d}")))
         billed = bookings[0]
-        appointment = change_status(billed.appointment, "arrive", actor=manager)
+        appointment = arrive(billed.appointment, actor=manager)
         visit = open_visit(patient=appointment.patient, location=None, actor=manager, appointment=appointment)
         add_line(visit, service=ecg, actor=manager)
         return {"partnership_id": partnership.pk, "organisation_id": partnership.organisation_id,
@@ -94,7 +95,7 @@ def test_a_manager_reads_the_statistics_cancels_a_booking_and_reads_the_partner_
     log_in(page, manager.email, STAFF_PASSWORD)
 
     # From the reports area to the statistics, filtered to the partner.
-    page.locator("#main-nav").get_by_role("link", name="Reports").click()
+    shown_nav_link(page, "Reports").click()
     page.locator("#report-tabs").get_by_role("link", name="Partners").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Statistics sent by partners")
     page.get_by_label("Partner", exact=True).select_option(label=world["partner"])

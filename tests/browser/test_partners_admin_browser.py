@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in
+from tests.browser.conftest import nav_link as shown_nav_link
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_a_manager_adds_a_partner_and_opens_two_traffic_channels(
     manager = make_alpha_staff("manager")
     log_in(page, manager.email)
 
-    page.locator("#main-nav").get_by_role("link", name="Partners").click()
+    shown_nav_link(page, "Partners").click()
     page.get_by_role("link", name="Add a partner").click()
     page.get_by_label("Company name").fill("MedAsist SRL")
     page.get_by_label("Registration number").fill(partner_names[0])

@@ -23,7 +23,9 @@ BILLING_TABLES = ["billing_ledgerentry", "billing_posting", "billing_payment", "
 
 
 def nav_link(page, name: str):
-    return page.locator("#main-nav").get_by_role("link", name=name)
+    from tests.browser.conftest import nav_link as shown_nav_link
+
+    return shown_nav_link(page, name)
 
 
 def long_date(day) -> str:

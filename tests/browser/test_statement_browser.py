@@ -19,7 +19,9 @@ ALPHA_ZONE = ZoneInfo("Europe/Bucharest")
 
 
 def nav_link(page, name: str):
-    return page.locator("#main-nav").get_by_role("link", name=name)
+    from tests.browser.conftest import nav_link as shown_nav_link
+
+    return shown_nav_link(page, name)
 
 
 def build_a_patient_with_a_visit(unique: str):

@@ -36,6 +36,7 @@ def to(name, *keys):
 MATRIX = {
     "home": ("get", ALL, OK),
     "set_language": ("anyone", None, None),
+    "favicon": ("anyone", None, None),
     "accounts:login": ("anyone", None, None),
     "accounts:logout": ("anyone", None, None),
     "accounts:password_reset": ("anyone", None, None),
@@ -83,6 +84,7 @@ MATRIX = {
     "free_slots": ("get", ALL, OK),
     "appointment_new": ("get", DESK, OK),
     "appointment_detail": ("get", ALL, OK),
+    "appointment_visit": ("post", DESK | {Role.DOCTOR}, to("appointment_detail", "appointment")),
     "appointment_reschedule": ("post", DESK | {Role.DOCTOR}, to("appointment_detail", "appointment")),
     "appointment_action": ("post", DESK | {Role.DOCTOR}, to("appointment_detail", "appointment")),
     "patient_statement": ("get", DESK | {Role.DOCTOR, Role.FINANCE}, OK),
@@ -134,6 +136,8 @@ MATRIX = {
     "revenue_report": ("get", {Role.MANAGER, Role.FINANCE}, OK),
     "unapplied_deposits_report": ("get", DESK | {Role.FINANCE}, OK),
     "payment_receipt": ("get", DESK | {Role.FINANCE}, OK),
+    "deposit_receipt": ("get", DESK | {Role.FINANCE}, OK),
+    "deposit_return_receipt": ("get", DESK | {Role.FINANCE}, OK),
     "visit_invoice": ("get", DESK | {Role.FINANCE}, OK),
     "tax_certificate": ("get", DESK | {Role.FINANCE}, OK),
     "line_payer": ("post", DESK | {Role.DOCTOR}, to("visit_detail", "visit")),
@@ -179,9 +183,11 @@ def objects(tenant):
     payment = billing.take_payment(patient=appointment.patient, visit=visit, method="cash", amount="1",
                                    actor=cashier)
     deposit = billing.receive_deposit(patient=appointment.patient, amount="10", method="cash", actor=cashier)
+    billing.refund_deposit(deposit, amount="1", reason="matrix", actor=cashier)
     from django.core.files.base import ContentFile
 
     from billing.barter.services import register_policy, save_agreement
+    from billing.documents import deposit_returns
 
     agreement = save_agreement(None, actor=cashier, data={
         "kind": "company", "name": "Matrix Media", "overspend": "company", "valid_from": date(2020, 1, 1),
@@ -221,6 +227,7 @@ def objects(tenant):
         "line": line,
         "payment": payment,
         "deposit": deposit,
+        "deposit_return": deposit_returns(deposit).get(),
         "activity": Activity.objects.create(patient=appointment.patient, kind="call", subject="Call back",
                                             due_date=date(2030, 1, 1), assignee=cashier),
         "promotion": Promotion.objects.create(name="Spring", kind="percent", value=10, valid_from=date(2030, 1, 1)),
@@ -264,6 +271,7 @@ def _path(name, objects):
         "payment_refund": [objects["payment"].pk],
         "deposit_refund": [objects["deposit"].pk],
         "visit_detail": [objects["visit"].pk],
+        "appointment_visit": [objects["appointment"].pk],
         "line_add": [objects["visit"].pk],
         "visit_close": [objects["visit"].pk],
         "line_void": [objects["line"].pk],
@@ -286,6 +294,8 @@ def _path(name, objects):
         "partner_account_pdf": [objects["partnership"].pk],
         "partner_account_xlsx": [objects["partnership"].pk],
         "payment_receipt": [objects["payment"].pk],
+        "deposit_receipt": [objects["deposit"].pk],
+        "deposit_return_receipt": [objects["deposit"].pk, objects["deposit_return"].pk],
         "visit_invoice": [objects["visit"].pk],
         "tax_certificate": [objects["patient"].pk, 2024],
         "line_payer": [objects["line"].pk],

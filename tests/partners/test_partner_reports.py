@@ -54,10 +54,10 @@ def bill(world, booking, *, extra=(), void_extra=False):
     """The patient arrives, the visit is opened (the booked services become its lines) and more
     services are added; optionally the last one is voided."""
     from billing.services import add_line, open_visit, void_line
-    from clinic.scheduling.services import change_status
+    from tests.factories import arrive
 
     manager = world["manager"]
-    appointment = change_status(booking.appointment, "arrive", actor=manager)
+    appointment = arrive(booking.appointment, actor=manager)
     visit = open_visit(patient=appointment.patient, location=None, actor=manager, appointment=appointment)
     line = None
     for key in extra:

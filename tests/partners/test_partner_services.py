@@ -280,12 +280,12 @@ def test_a_booking_paid_at_the_partner_charges_the_booked_services_to_the_partne
     from billing import ledger
     from billing.forms import LineForm
     from billing.services import add_line, open_visit
-    from clinic.scheduling.services import change_status
+    from tests.factories import arrive
 
     _partnership, member = add_partner(payment_place="partner")
     booking = book(world, member)
     assert booking.payer.kind == "partner" and booking.payer.patient_id == booking.appointment.patient_id
-    appointment = change_status(booking.appointment, "arrive", actor=world["manager"])
+    appointment = arrive(booking.appointment, actor=world["manager"])
     visit = open_visit(patient=appointment.patient, location=None, actor=world["manager"], appointment=appointment)
     assert [line.payer for line in visit.lines.all()] == [booking.payer]  # the booked service, to the partner
     assert ledger.visit_due(visit, booking.payer) == Decimal("400.00")

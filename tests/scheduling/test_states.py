@@ -7,7 +7,7 @@ from clinic.errors import DomainError
 from clinic.scheduling.models import Status
 from clinic.scheduling.services import change_status
 from clinic.scheduling.states import TRANSITIONS
-from tests.factories import AppointmentFactory
+from tests.factories import AppointmentFactory, arrive
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +82,12 @@ def test_actions_through_the_screen_refuse_forbidden_changes(tenant, front_desk,
 
 
 def test_reception_marks_arrival_and_reverts_it(tenant, front_desk, client_for):
+    import time_machine
+
     appointment = AppointmentFactory(status=Status.CONFIRMED)
-    client = client_for(front_desk)
-    client.post(f"/appointments/{appointment.pk}/arrive/", {"next": "/reception/"})
+    with time_machine.travel(appointment.starts_at, tick=True):  # on the appointment's day
+        client = client_for(front_desk)
+        client.post(f"/appointments/{appointment.pk}/arrive/", {"next": "/reception/"})
     appointment.refresh_from_db()
     assert appointment.status == Status.ARRIVED
     client.post(f"/appointments/{appointment.pk}/revert_arrival/")
@@ -106,6 +109,6 @@ def test_the_return_address_after_an_action_stays_on_this_site(tenant, front_des
 
 def test_a_manager_reads_the_appointments_trail(tenant, front_desk, manager, client_for):
     appointment = AppointmentFactory(status=Status.CONFIRMED)
-    change_status(appointment, "arrive", actor=front_desk)
+    arrive(appointment, actor=front_desk)
     page = client_for(manager).get(f"/audit/appointment/{appointment.pk}/").content.decode()
     assert front_desk.full_name in page and "Arrived" in page
