@@ -121,32 +121,32 @@ def _expected(tab, account):
     visit, card, from_deposit, deposit = (account[key] for key in ("visit", "card", "from_deposit", "deposit"))
     return {
         "summary": [
-            ("03/06/2030 2:30 p.m.", {"Appointment · Dr Ana Pop · Booked"}),
-            ("03/04/2030 10:30 a.m.", {"Call: Ask about the X-ray · Maria Ionescu · Open"}),
-            ("03/04/2030 10 a.m.", {f"Payment #{from_deposit.number} · From a deposit 20.00 EUR",
+            ("06.03.2030 14:30", {"Appointment · Dr Ana Pop · Booked"}),
+            ("04.03.2030 10:30", {"Call: Ask about the X-ray · Maria Ionescu · Open"}),
+            ("04.03.2030 10:00", {f"Payment #{from_deposit.number} · From a deposit 20.00 EUR",
                                     "Points earned · 2 points"}),
-            ("03/04/2030 9:45 a.m.", {f"Deposit #{deposit.number} · Cash · Implant 50.00 EUR"}),
-            ("03/04/2030 9:30 a.m.", {f"Payment #{card.number} · Card 100.00 EUR", "Points earned · 10 points"}),
-            ("03/04/2030 9 a.m.", {f"Visit #{visit.number} · Old Town · Dr Ana Pop"}),
+            ("04.03.2030 09:45", {f"Deposit #{deposit.number} · Cash · Implant 50.00 EUR"}),
+            ("04.03.2030 09:30", {f"Payment #{card.number} · Card 100.00 EUR", "Points earned · 10 points"}),
+            ("04.03.2030 09:00", {f"Visit #{visit.number} · Old Town · Dr Ana Pop"}),
         ],
-        "visits": [[[f"#{visit.number}", "03/04/2030 9 a.m. Old Town · Dr Ana Pop", "Filling", "Open", "130.00 EUR"]]],
+        "visits": [[[f"#{visit.number}", "04.03.2030 09:00 Old Town · Dr Ana Pop", "Filling", "Open", "130.00 EUR"]]],
         "appointments": [
-            [["03/06/2030 2:30 p.m.", "Dr Ana Pop · Old Town", "Cleaning", "Booked"]],  # upcoming
+            [["06.03.2030 14:30", "Dr Ana Pop · Old Town", "Cleaning", "Booked"]],  # upcoming
             [["None."]],  # past
         ],
         "transactions": [[  # newest first, with the balance after each row
-            ["03/04/2030 10 a.m.", "Payment", f"#{from_deposit.number} · From a deposit", "", "20.00 EUR",
+            ["04.03.2030 10:00", "Payment", f"#{from_deposit.number} · From a deposit", "", "20.00 EUR",
              "130.00 EUR", "Receipt Refund"],
-            ["03/04/2030 9:30 a.m.", "Payment", f"#{card.number} · Card", "", "100.00 EUR", "150.00 EUR",
+            ["04.03.2030 09:30", "Payment", f"#{card.number} · Card", "", "100.00 EUR", "150.00 EUR",
              "Receipt Refund"],
-            ["03/04/2030 9 a.m.", "Charge", "Filling", "250.00 EUR", "", "250.00 EUR", ""],
+            ["04.03.2030 09:00", "Charge", "Filling", "250.00 EUR", "", "250.00 EUR", ""],
         ]],
-        "deposits": [[[f"#{deposit.number}", "03/04/2030", "Cash", "Implant", "50.00 EUR", "30.00 EUR", "Partly used",
+        "deposits": [[[f"#{deposit.number}", "04.03.2030", "Cash", "Implant", "50.00 EUR", "30.00 EUR", "Partly used",
                        "Return"]]],
-        "crm": [[["03/05/2030", "Call", "Ask about the X-ray", "Maria Ionescu", "Open", ""]]],
+        "crm": [[["05.03.2030", "Call", "Ask about the X-ray", "Maria Ionescu", "Open", ""]]],
         "club": [[
-            ["03/04/2030 10 a.m.", "Points earned", "2"],
-            ["03/04/2030 9:30 a.m.", "Points earned", "10"],
+            ["04.03.2030 10:00", "Points earned", "2"],
+            ["04.03.2030 09:30", "Points earned", "10"],
         ]],
     }[tab]
 

@@ -532,7 +532,9 @@ def page(request, browser, alpha_url):
 
     When the test passed, axe-core checks the screen it ended on (tests call ``axe(page)``
     on the screens they open on the way)."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=alpha_url, accept_downloads=True)
+    # Reduced motion: no half-finished colour transition is ever what axe (or a screenshot) reads.
+    context = browser.new_context(viewport=VIEWPORT, base_url=alpha_url, accept_downloads=True,
+                                  reduced_motion="reduce")
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

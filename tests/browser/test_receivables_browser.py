@@ -14,6 +14,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import nav_link
+
 pytestmark = pytest.mark.browser
 
 
@@ -57,7 +59,7 @@ def test_finance_settles_a_barter_company_from_the_receivables_screen(
     finance = make_alpha_staff("finance")
     login(page, finance.email)
 
-    page.locator("#main-nav").get_by_role("link", name="Reports").click()
+    nav_link(page, "Reports").click()
     page.locator("#report-tabs").get_by_role("link", name="Receivables").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Receivables")
     row = page.locator(f"#receivables-table tr.receivable-row[data-counterparty='{data['counterparty']}']")

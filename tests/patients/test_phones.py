@@ -76,7 +76,7 @@ def test_the_data_migration_converts_stored_phones_and_reports_those_it_cannot_r
     Patient.objects.filter(pk=local.pk).update(phone="0721234567", search_text="")
     Patient.objects.filter(pk=spaced.pk).update(phone="+373 67 239 215")
     Patient.objects.filter(pk=unreadable.pk).update(phone="12345")
-    migration = importlib.import_module("clinic.patients.migrations.0003_phones_e164")
+    migration = importlib.import_module("clinic.patients.migrations.0004_phones_e164")
 
     class Editor:
         pass
