@@ -142,7 +142,7 @@ def _expected(tab, account):
             ["04.03.2030 09:00", "Charge", "Filling", "250.00 EUR", "", "250.00 EUR", ""],
         ]],
         "deposits": [[[f"#{deposit.number}", "04.03.2030", "Cash", "Implant", "50.00 EUR", "30.00 EUR", "Partly used",
-                       "Return"]]],
+                       "Receipt Return"]]],  # the deposit's receipt, and returning what is left
         "crm": [[["05.03.2030", "Call", "Ask about the X-ray", "Maria Ionescu", "Open", ""]]],
         "club": [[
             ["04.03.2030 10:00", "Points earned", "2"],
