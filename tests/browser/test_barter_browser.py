@@ -241,6 +241,7 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
     page.locator(f'.calendar-column[data-practitioner="{data["practitioner"].pk}"] '
                  '.slot-free[data-time="10:00"]').click()
     dialog = page.locator("#dialog")
+    page.wait_for_load_state("networkidle")  # the dialog's content is in before anything is typed
     dialog.get_by_label("Find the patient").fill(patient.last_name)
     dialog.get_by_role("option", name=re.compile(re.escape(patient.full_name))).click()
     expect(dialog.locator("#picked-patient-barter")).to_contain_text(f"Radio Plus {unique}")

@@ -143,6 +143,7 @@ def test_a_partner_user_books_a_free_slot_sees_it_and_cancels_it(
         # The slot is free again in the calendar.
         page.locator("#main-nav").get_by_role("link", name=re.compile(r"Book$")).click()
         page.get_by_label("Location").select_option(label=world["location"].name)
+        page.wait_for_load_state("networkidle")  # the location's htmx swap lands before the week is typed
         page.get_by_label("Week of").fill(day.isoformat())
         page.get_by_role("button", name="Show calendars").click()
         expect(page.locator(f'#portal-calendar a[href*="start={day.isoformat()}T10:00"]')).to_be_visible()
