@@ -26,7 +26,7 @@ from clinic.templatetags.ui import money as format_money
 
 from . import ledger
 from .models import Allocation, Book, Bucket, Counterparty, CounterpartyReceipt, Entry, Payer, Visit
-from .services import _amount, clinic_today
+from .services import clinic_today, parse_amount
 
 
 def get_counterparty_for(user, pk) -> Counterparty:
@@ -50,7 +50,7 @@ def record_receipt(counterparty: Counterparty, *, amount, currency: str, receive
             _("%(counterparty)s settles in %(currency)s.") % {"counterparty": counterparty,
                                                               "currency": counterparty.currency},
             field="currency")
-    amount = _amount(amount, currency)
+    amount = parse_amount(amount, currency)
     with transaction.atomic(durable=True):
         counterparty = Counterparty.objects.select_for_update().get(pk=counterparty.pk)
         receipt = CounterpartyReceipt.objects.create(counterparty=counterparty, amount=amount, currency=currency,
@@ -209,14 +209,12 @@ def counterparty_statement(counterparty: Counterparty, first: date, last: date) 
     labels = dict(Entry.choices)
     lines, running = [], opening
     for entry in ledger.counterparty_entries(counterparty, starts=starts, ends=ends):
-        if entry.kind == Entry.ALLOCATED and entry.account_id is None:
+        moves_within = entry.kind in (Entry.ALLOCATED, Entry.UNALLOCATED)
+        if moves_within and entry.account_id is None:
             continue  # an allocation moves money within the counterparty: its coverage's leg says where
-        if entry.kind == Entry.UNALLOCATED and entry.account_id is None:
-            continue
-        owes = entry.amount if entry.bucket == Bucket.DEBT else ZERO
+        # An allocation is shown for the record; the receipt already moved the balance.
+        owes = entry.amount if entry.bucket == Bucket.DEBT and not moves_within else ZERO
         owed = entry.amount if entry.bucket == Bucket.PAYABLE else ZERO
-        if entry.kind in (Entry.ALLOCATED, Entry.UNALLOCATED):
-            owes = ZERO  # shown for the record; the receipt already moved the balance
         running += owes - owed
         detail = entry.note
         if entry.account_id is not None:
@@ -225,7 +223,7 @@ def counterparty_statement(counterparty: Counterparty, first: date, last: date) 
                 entry.line.description if entry.line_id else "",
                 f"#{entry.visit.number}" if entry.visit_id else "",
                 entry.receipt.reference if entry.receipt_id else "") if part)
-        if entry.kind in (Entry.ALLOCATED, Entry.UNALLOCATED):
+        if moves_within:
             detail = f"{detail} · {format_money(abs(entry.amount), entry.currency)}"
         lines.append(StatementLine(at=entry.created, label=str(labels.get(entry.kind, entry.kind)), detail=detail,
                                    owes=owes, owed=owed, balance=running))

@@ -11,10 +11,9 @@ from django.views.decorators.http import require_POST
 
 from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
-from clinic.money import ZERO
 from clinic.scheduling.availability import clinic_zone
 
-from . import counterparties, ledger, reports
+from . import counterparties, ledger, report_views, reports
 from .forms import CounterpartyReceiptForm, UndoAllocationForm
 from .models import Allocation, Counterparty
 
@@ -27,19 +26,14 @@ def _counterparty(pk) -> Counterparty:
 
 
 def _period(query):
-    try:
-        return (*reports.revenue_period(query), None)
-    except DomainError as error:
-        return (*reports.revenue_period({}), error.message)
+    """(first, last, error) of a statement: the report pages' period rule (this month so far)."""
+    return report_views._period(reports.revenue_period, query)
 
 
 @clinic_view("billing.view_counterparty")
 def receivables(request):
-    rows = ledger.receivables(zone=clinic_zone())
-    totals = [sum((row.bands[i] for row in rows), ZERO) for i in range(len(ledger.AGEING_BANDS))]
     return render(request, "billing/counterparties/list.html", {
-        "rows": rows, "totals": totals, "today": reports.clinic_today(),
-        "owes": sum((row.owes for row in rows), ZERO), "owed": sum((row.owed for row in rows), ZERO),
+        "rows": ledger.receivables(zone=clinic_zone()), "today": reports.clinic_today(),
     })
 
 

@@ -443,8 +443,9 @@ def unallocated(counterparty) -> Decimal:
 
 
 def trial_balance(*, at: datetime | None = None) -> dict[tuple[str, str], Decimal]:
-    """Every account's balance on its debit side at ``at``: ("book", code), ("payer", bucket)
-    for all payers together, ("counterparty", bucket). Σ of the values is always zero."""
+    """Every account's balance on its debit side at ``at``: ("book", code) for each of the
+    clinic's books, ("account", bucket) for all payers' and counterparties' legs of a bucket
+    together. Σ of the values is always zero."""
     queryset = LedgerEntry.objects.all()
     if at is not None:
         queryset = queryset.filter(created__lt=at)
