@@ -300,6 +300,8 @@ class Method(models.TextChoices):
     DEPOSIT = "deposit", _("From a deposit")
     LOYALTY = "loyalty", _("Customer club credit")
     PLATFORM_SETTLEMENT = "platform_settlement", _("Platform settlement")
+    # A platform's cash voucher the patient bought there: the platform owes it to the clinic.
+    CASH_VOUCHER = "cash_voucher", _("Cash-voucher principal")
 
 
 # Money that moves into or out of the till or the bank. Deposit use and club credit

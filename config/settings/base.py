@@ -43,6 +43,7 @@ SHARED_APPS = [
     "clinic.tenants",
     "clinic.accounts",
     "partners.organisations",
+    "platforms.catalogue",
     "clinic.reliability",
     "portal",
     "django.contrib.contenttypes",
@@ -77,6 +78,7 @@ TENANT_APPS = [
     "partners",
     "billing",
     "billing.barter",
+    "platforms",
     "reconciliation",
 ]
 

@@ -225,8 +225,12 @@ def test_the_service_picker_works_in_persian_right_to_left_on_a_phone(browser, a
         slot.scroll_into_view_if_needed()
         slot.tap()
         dialog = page.locator("#dialog")
-        expect(dialog.get_by_role("combobox", name="یافتن بیمار")).to_be_focused()
-        page.keyboard.type(day["patient"].last_name[:12].lower())
+        search = dialog.get_by_role("combobox", name="یافتن بیمار")
+        expect(search).to_be_focused()
+        page.wait_for_load_state("networkidle")  # the dialog's content is in before anything is typed
+        query = day["patient"].last_name[:12].lower()
+        page.keyboard.type(query)
+        expect(search).to_have_value(query)  # typed into the dialog that stays, not one being replaced
         dialog.get_by_role("option", name=re.compile(re.escape(day["patient"].full_name))).tap()
         services = dialog.locator(".ts-wrapper")
         expect(services).to_have_class(re.compile(r"\brtl\b"))  # Tom Select follows the page's direction
