@@ -31,6 +31,7 @@ class ChannelStock(models.Model):
         verbose_name = _("channel inventory")
         verbose_name_plural = _("channel inventory")
         default_permissions = ("view", "change")
+        permissions = [("manage_channels", _("Can apply for platforms and set the channels' inventory"))]
         constraints = [models.CheckConstraint(condition=Q(available__gte=0), name="platforms_stock_not_negative")]
 
     def __str__(self):

@@ -77,6 +77,13 @@ BARTER_RECORDS = [
 # Partners: a manager adds them and sets their terms and traffic channels; the statistics and
 # partner accounts are read by managers, marketing and finance.
 PARTNER_STATISTICS = ["partners.view_partnership", "partners.view_partner_statistics"]
+# Platform orders (seed 000): the front desk confirms, books, redeems and cancels them; a manager
+# also imports orders, applies for platforms and sets the channels' inventory.
+PLATFORM_ORDER_WORK = [
+    "platforms.view_platformorder", "platforms.change_platformorder", "platforms.redeem_platformorder",
+    "platforms.cancel_platformorder", "platforms.view_channelstock",
+]
+PLATFORM_ADMIN = ["platforms.import_platformorders", "platforms.change_channelstock", "platforms.manage_channels"]
 PARTNER_ADMIN = ["partners.add_partnership", "partners.change_partnership", "partners.cancel_partner_booking"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -105,10 +112,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
         "barter.approve_plan", "barter.approve_extra", "barter.view_writeoff", "barter.add_writeoff",
         *PARTNER_STATISTICS, *PARTNER_ADMIN, "billing.view_counterparty",
+        *PLATFORM_ORDER_WORK, *PLATFORM_ADMIN,
     ],
     Role.FRONT_DESK: [
         *VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK, "barter.view_agreement",
-        "barter.view_policy",
+        "barter.view_policy", *PLATFORM_ORDER_WORK,
     ],
     # Doctors see their calendar and patients, move a treatment along and record what they did.
     Role.DOCTOR: [
@@ -130,6 +138,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "barter.add_writeoff", *PARTNER_STATISTICS,
         # Receivables: what platforms, barter companies and partners owe; finance settles them.
         "billing.view_counterparty", "billing.settle_counterparty",
+        "platforms.view_platformorder", "platforms.view_channelstock",
     ],
 }
 
