@@ -196,3 +196,21 @@ class StatementEvent(models.Model):
 
     def __str__(self):
         return f"{self.statement} {self.action}"
+
+
+class ReportPreset(models.Model):
+    """A named choice and order of the channel reconciliation report's columns, kept per clinic."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    columns = models.JSONField(_("columns"), default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("report preset")
+        verbose_name_plural = _("report presets")
+        ordering = ["name"]
+        default_permissions = ()
+
+    def __str__(self):
+        return self.name
