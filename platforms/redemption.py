@@ -228,9 +228,13 @@ def redeemable_order(visit: Visit) -> PlatformOrder | None:
 # --- the order as billing's coverage ------------------------------------------------------------
 
 
+def _order_of(payer: Payer) -> PlatformOrder | None:
+    return PlatformOrder.objects.select_related("product").filter(payer=payer).first()
+
+
 def _package_order(payer: Payer) -> PlatformOrder | None:
-    return (PlatformOrder.objects.select_related("product").filter(payer=payer, kind=Product.Kind.PACKAGE)
-            .first())
+    order = _order_of(payer)
+    return order if order is not None and order.kind == Product.Kind.PACKAGE else None
 
 
 def _quantity_in_package(order: PlatformOrder, service: Service) -> int:
@@ -256,8 +260,10 @@ class PlatformOrderCoverage:
     (it pays as a payment)."""
 
     def split(self, payer: Payer, *, visit, service, quantity: int, gross: Decimal, actor):
-        order = _package_order(payer)
-        if order is None:
+        order = _order_of(payer)
+        if order is None:  # a platform-order payer recorded without its order (older data): the whole line
+            return [(payer, gross)]
+        if order.kind != Product.Kind.PACKAGE:
             raise DomainError(_("A cash voucher pays towards the patient's lines; it takes none itself."),
                               field="payer")
         if order.visit_id != visit.pk or order.status not in (OrderStatus.CONFIRMED, OrderStatus.REDEEMED):
