@@ -148,24 +148,24 @@ def redeem_order(order: PlatformOrder | int, *, visit: Visit, actor, image=None,
         if order.currency != visit.currency:
             raise DomainError(_("This order is in %(order)s; the clinic bills in %(clinic)s.")
                               % {"order": order.currency, "clinic": visit.currency})
-        if image is not None:
-            attach = image.as_django_file()
-            order.image.save(attach.name, attach, save=False)
-        if not order.image and not no_image_reason:
+        if image is None and not order.image and not no_image_reason:
             raise DomainError(_("Upload the panoramic X-ray first, or redeem without an image and say why."),
                               field="no_image_reason")
         payer = services.order_payer(order)
         # The visit is set first: the order's coverage takes lines on this visit only.
         order.visit = visit
-        order.save(update_fields=["visit", "image"])
+        order.save(update_fields=["visit"])
         if order.kind == Product.Kind.PACKAGE:
             _redeem_package(order, payer, visit, actor=actor)
         else:
             order.voucher_payment = _redeem_voucher(order, payer, visit, actor=actor)
+        if image is not None:  # stored once everything else holds (a refusal leaves no file behind)
+            attach = image.as_django_file()
+            order.image.save(attach.name, attach, save=False)
         order.redeemed_at = timezone.now()
         order.redeemed_by = actor if getattr(actor, "pk", None) else None
         order.no_image_reason = "" if order.image else no_image_reason[:300]
-        order.save(update_fields=["redeemed_at", "redeemed_by", "no_image_reason", "voucher_payment"])
+        order.save(update_fields=["redeemed_at", "redeemed_by", "no_image_reason", "voucher_payment", "image"])
         note = "" if order.image else order.no_image_reason
         return services.move(order, OrderStatus.REDEEMED, action="redeemed", actor=actor,
                              note=note or _("Visit %(number)s") % {"number": f"#{visit.number}"})
