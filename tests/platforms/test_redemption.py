@@ -398,6 +398,24 @@ def test_another_clinics_order_or_visit_is_not_found(clinic, visit, package_orde
     assert desk.get(reverse("platform_order_image", args=[package_order.pk])).status_code == 404  # no image yet
 
 
+def test_an_order_of_another_clinic_is_not_found_here(clinic, visit, package_order, client_for, clinic_b,
+                                                     in_clinic):
+    from platforms.models import PlatformOrder
+
+    with in_clinic(clinic_b):
+        theirs = make_order(package_order.product, status=OrderStatus.CONFIRMED, patient=PatientFactory())
+    while PlatformOrder.objects.filter(pk=theirs.pk).exists():  # the same id here: take another of theirs
+        with in_clinic(clinic_b):
+            theirs = make_order(package_order.product, status=OrderStatus.CONFIRMED, patient=PatientFactory())
+    desk = client_for(clinic["desk"])
+    assert desk.post(reverse("platform_order_redeem", args=[theirs.pk]),
+                     {"visit": visit.pk, "without_image": "1", "no_image_reason": "x"}).status_code == 404
+    assert desk.post(reverse("platform_order_image_upload", args=[theirs.pk]), {"visit": visit.pk}).status_code == 404
+    assert desk.get(reverse("platform_order_image", args=[theirs.pk])).status_code == 404
+    with in_clinic(clinic_b):
+        assert PlatformOrder.objects.get(pk=theirs.pk).status == "confirmed"
+
+
 def test_the_statement_shows_the_package_at_zero_to_the_patient(clinic, visit, package_order, client_for):
     redemption.redeem_order(package_order, visit=visit, actor=clinic["desk"], no_image_reason="No machine")
     html = client_for(clinic["desk"]).get(
