@@ -176,16 +176,21 @@ def _redeem_package(order: PlatformOrder, payer: Payer, visit: Visit, *, actor) 
     plan = settlement_split(order.price, items, visit.currency)
     # The package's services already on the visit for the patient (booked with the appointment)
     # are the order's now: voided with the reason, and entered again as the package's lines.
+    # A line of more units than the package has: the rest is entered again for the patient.
     account = billing.patient_account(visit.patient)
     for service, quantity in items:
         taken = 0
         for line in (VisitLine.objects.filter(visit=visit, service=service, payer=account, voided_at__isnull=True,
                                               split_of__isnull=True).order_by("created", "id")):
-            if taken >= quantity or line.split_rest.exists():
+            if taken >= quantity:
                 break
+            if line.split_rest.exists():
+                continue
             billing.void_line(line, reason=_("Paid by platform order %(number)s") % {"number": order.number},
                               actor=actor)
             taken += line.quantity
+            if taken > quantity:
+                billing.add_line(visit, service=service, quantity=taken - quantity, payer=account, actor=actor)
     for planned in plan:
         billing.add_line(visit, service=planned.service, quantity=planned.quantity, unit_price=planned.unit_price,
                          payer=payer, actor=actor)

@@ -169,6 +169,15 @@ def test_a_package_service_booked_for_the_patient_becomes_the_orders(clinic, vis
     assert sum(line.net for line in live_lines(visit)) == D("180.00")
 
 
+def test_units_beyond_the_package_on_a_booked_line_stay_the_patients(clinic, visit, package_order):
+    billing.add_line(visit, service=clinic["cleaning"], quantity=3, actor=clinic["desk"])
+    order = redemption.redeem_order(package_order, visit=visit, actor=clinic["desk"], no_image_reason="No machine")
+    cleaning = [(line.payer_id, line.quantity) for line in live_lines(visit) if line.service == clinic["cleaning"]]
+    assert sorted(cleaning) == sorted([(billing.patient_account(clinic["patient"]).pk, 1), (order.payer_id, 2)])
+    assert ledger.balance(clinic["patient"]) == D("200.00")
+    assert ledger.owed_by(order.payer) == D("180.00")
+
+
 def test_extra_services_are_the_patients_and_a_package_service_entered_again_is_the_orders(
         clinic, visit, package_order):
     order = redemption.redeem_order(package_order, visit=visit, actor=clinic["desk"], no_image_reason="No machine")
