@@ -126,7 +126,7 @@ def import_platform_statement(statement: MonthlyStatement, *, file_name: str, co
     reason); the user may skip rows that are not orders. The column mapping is remembered for
     the platform's next statement."""
     from .matching import match
-    from .models import ColumnMapping, Difference, PlatformStatement, PlatformStatementRow
+    from .models import ColumnMapping, Difference, PlatformStatement
     from .statement_files import StatementUnreadable, read_statement
 
     remembered = ColumnMapping.objects.filter(platform_id=statement.platform_id).first()
@@ -159,10 +159,7 @@ def import_platform_statement(statement: MonthlyStatement, *, file_name: str, co
         upload = PlatformStatement.objects.create(statement=statement, file_name=file_name[:200],
                                                   imported_at=timezone.now(), imported_by=actor,
                                                   skipped=sorted(read.skipped), summary=summary)
-        PlatformStatementRow.objects.bulk_create(
-            (PlatformStatementRow(platform_statement=upload, line=row.line, order_number=row.order_number[:64],
-                                  amount=row.amount, redeemed_on=row.redeemed_on) for row in read.rows),
-            batch_size=5000)
+        _copy_rows(upload, read.rows)
         Difference.objects.bulk_create(
             (Difference(statement=statement, platform_statement=upload, category=item.category,
                         order_number=item.order_number[:64], clinic_amount=item.clinic_amount,
@@ -175,6 +172,18 @@ def import_platform_statement(statement: MonthlyStatement, *, file_name: str, co
                note=f"{file_name[:120]}: {len(read.rows)} rows, {len(items) - summary.get('matched', {}).get('count', 0)} "
                     f"differences")
         return upload
+
+
+def _copy_rows(upload, rows) -> None:
+    """The platform's rows with COPY: a statement of 100,000 rows in a fraction of a second."""
+    from .models import PlatformStatementRow
+
+    table = PlatformStatementRow._meta.db_table
+    with connection.cursor() as cursor:  # sets the clinic's search_path
+        with cursor.cursor.copy(f"COPY {table} (platform_statement_id, line, order_number, amount, redeemed_on) "
+                                "FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((upload.pk, row.line, row.order_number[:64], row.amount, row.redeemed_on))
 
 
 def open_differences(statement: MonthlyStatement):
