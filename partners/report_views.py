@@ -41,7 +41,8 @@ def statistics(request):
     except DomainError as refused:
         filters, error = reports.StatisticsFilter(*month_so_far()), refused.message
     page = reports.statistics_page(filters, request.GET.get("page"))
-    chart = reports.statistics_by_week(filters)
+    partners = reports.partner_choices()
+    chart = reports.statistics_by_week(filters, dict(partners))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -51,7 +52,7 @@ def statistics(request):
         "first": filters.first,
         "last": filters.last,
         "partner": filters.partnership_id,
-        "partners": reports.partner_choices(),
+        "partners": partners,
         "error": error,
         "query": query.urlencode(),
         **month_shortcuts(),

@@ -301,7 +301,7 @@ class PartnerWeeks:
 @dataclass
 class StatisticsChart:
     currency: str
-    weeks: list[date]  # each week's first day (the language's first day of the week)
+    weeks: list[date]  # each week's first day in the period (weeks begin on the language's first day)
     partners: list[PartnerWeeks]
 
     @property
@@ -328,11 +328,12 @@ def week_start(day: date) -> date:
     return day - timedelta(days=(day.isoweekday() % 7 - first) % 7)
 
 
-def statistics_by_week(filters: StatisticsFilter) -> StatisticsChart:
+def statistics_by_week(filters: StatisticsFilter, names: Mapping[int, str] | None = None) -> StatisticsChart:
     """The filter's live bookings (neither they nor their appointment cancelled: what the
     totals count) and the commission on their booked value (rounded per booking, as each row
     shows it), per week and partner. One query, a row per day and partner; the weeks are folded
-    here, so every week of the period has its place, empty ones too."""
+    here, so every week of the period has its place, empty ones too. ``names``: the partners'
+    names, if the caller has read them already (``partner_choices``)."""
     from django.db.models import Count, F
     from django.db.models.functions import Round, TruncDate
 
@@ -347,19 +348,20 @@ def statistics_by_week(filters: StatisticsFilter) -> StatisticsChart:
                                                           minor_unit(currency)), output_field=MONEY_FIELD))
         .order_by()
     )
-    weeks = []
+    starts = []
     week = week_start(filters.first)
     while week <= filters.last:
-        weeks.append(week)
+        starts.append(week)
         week += timedelta(days=7)
-    index = {week: position for position, week in enumerate(weeks)}
+    index = {week: position for position, week in enumerate(starts)}
+    weeks = [max(week, filters.first) for week in starts]  # the first week shown from the period's first day
     per_partner: dict[int, tuple[list[int], list[Decimal]]] = {}
     for row in rows:
         counts, amounts = per_partner.setdefault(row["partnership_id"], ([0] * len(weeks), [ZERO] * len(weeks)))
         position = index[week_start(row["day"])]
         counts[position] += row["count"]
         amounts[position] += row["commission"] or ZERO
-    names = dict(partner_choices())
+    names = dict(partner_choices()) if names is None else names
     partners = sorted(per_partner, key=lambda pk: (names.get(pk, "").casefold(), pk))
     return StatisticsChart(currency=currency, weeks=weeks, partners=[
         PartnerWeeks(pk, names.get(pk, ""), position % 8, per_partner[pk][0],

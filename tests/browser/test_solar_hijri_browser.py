@@ -65,7 +65,7 @@ def build(unique: str):
 
     location = LocationFactory(name=f"Tehran desk {unique[:6]}", open_weekdays=False)
     practitioner = PractitionerFactory(full_name=f"Dr Maryam Karimi {unique[:4]}")
-    open_every_day(location, practitioner, opens=time(0), closes=time(23, 59), starts=time(9), ends=time(17))
+    open_every_day(location, practitioner)  # 9:00-17:00; today's appointment (made below) may be at any hour
     category = ServiceCategoryFactory(name=f"Solar {unique}")
     consultation = ServiceFactory(category=category, code=f"SH-{unique}", name=f"Consultation {unique[:4]}",
                                   price=Decimal("300.00"), duration_minutes=30)
@@ -106,7 +106,6 @@ def test_a_persian_receptionist_in_a_solar_hijri_clinic(page, make_alpha_staff, 
     day_field.press("Tab")  # leaving the field shows the day (data-autosubmit)
     expect(page.get_by_role("heading", level=1)).to_contain_text(long_jalali(tomorrow))
     expect(day_field).to_have_value(f"{j.year:04d}/{j.month:02d}/{j.day:02d}")
-    screenshot(page, "solar-hijri-day-view-fa.png")
 
     # --- A new patient booked at 10:00, her birth date typed in Solar Hijri (Persian digits).
     column = page.locator(f'.calendar-column[data-practitioner="{practitioner.pk}"]')
@@ -129,6 +128,10 @@ def test_a_persian_receptionist_in_a_solar_hijri_clinic(page, make_alpha_staff, 
     screenshot(page, "solar-hijri-booking-fa.png")
     dialog.locator('button[type="submit"]').click()
     expect(page.get_by_role("alert")).to_contain_text(f"{j.year}/{j.month}/{j.day} 10:00")
+    block = column.locator(".block-appointment", has_text=f"Tehrani {unique[:4]}")
+    expect(block).to_be_focused()  # the day view is back, on the new appointment
+    page.evaluate("() => window.scrollTo(0, 0)")
+    screenshot(page, "solar-hijri-day-view-fa.png")
 
     def booked():
         new = Patient.objects.get(last_name=f"Tehrani {unique[:4]}")
