@@ -16,6 +16,10 @@ from django.utils.formats import get_format
 # picker's value): always Gregorian ISO, whatever calendar the page shows. A Solar Hijri
 # "1405-09-14" there would be read back as a Gregorian day in the year 1405.
 MACHINE_FORMATS = frozenset({"Y-m-d", "Y-m", "Y-m-d\\TH:i", "Y-m-d H:i", "c", "U"})
+# A month as a period (reports, partner accounts) is a Gregorian month: written in the Gregorian
+# calendar (Persian month names: "دسامبر 2026"), as a Solar Hijri month name would name another
+# stretch of days (December is 10 Azar to 10 Dey).
+GREGORIAN_FORMATS = MACHINE_FORMATS | {"YEAR_MONTH_FORMAT"}
 
 
 def solar_hijri_shown() -> bool:
@@ -61,7 +65,7 @@ def format_date(value: date | datetime, format_name: str = "DATE_FORMAT") -> str
     language's format — as the templates' |date filter writes it."""
     from django.utils.formats import date_format
 
-    if solar_hijri_shown():
+    if solar_hijri_shown() and format_name not in GREGORIAN_FORMATS:
         return solar_hijri_format(value, format_name)
     return date_format(value, format_name)
 

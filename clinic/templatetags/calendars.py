@@ -5,14 +5,14 @@ from django import template
 from django.template.defaultfilters import date as django_date
 from django.utils import timezone
 
-from clinic.calendars import MACHINE_FORMATS, solar_hijri_format, solar_hijri_shown
+from clinic.calendars import GREGORIAN_FORMATS, solar_hijri_format, solar_hijri_shown
 
 register = template.Library()
 
 
 @register.filter(expects_localtime=True, is_safe=False)
 def date(value, arg=None):
-    if value in (None, "") or not solar_hijri_shown() or arg in MACHINE_FORMATS:
+    if value in (None, "") or not solar_hijri_shown() or arg in GREGORIAN_FORMATS:
         return django_date(value, arg)
     try:
         if hasattr(value, "tzinfo") and timezone.is_aware(value):

@@ -167,3 +167,16 @@ def test_the_day_view_opens_on_a_solar_hijri_day_and_its_links_stay_gregorian(so
     assert "شنبه 14 آذر 1405" in html
     assert 'id="calendar-date"' in html and 'value="1405/09/14"' in html
     assert "date=2026-12-06" in html  # the next day's link: ISO, not 1405-09-15
+
+
+def test_a_gregorian_month_keeps_its_gregorian_name(solar):
+    """A month as a period (the revenue chart's months, a partner account) is a Gregorian month:
+    "آذر 1405" would name 22 November to 21 December."""
+    from django.template import Context, Template
+
+    from clinic.calendars import format_date
+
+    template = Template('{{ day|date:"YEAR_MONTH_FORMAT" }} · {{ day|date:"DATE_FORMAT" }} · {{ day|date:"Y-m" }}')
+    with translation.override("fa"):
+        assert template.render(Context({"day": AZAR_14})) == "دسامبر 2026 · 14 آذر 1405 · 2026-12"
+        assert format_date(AZAR_14, "YEAR_MONTH_FORMAT") == "دسامبر 2026"
