@@ -180,3 +180,16 @@ def test_a_gregorian_month_keeps_its_gregorian_name(solar):
     with translation.override("fa"):
         assert template.render(Context({"day": AZAR_14})) == "دسامبر 2026 · 14 آذر 1405 · 2026-12"
         assert format_date(AZAR_14, "YEAR_MONTH_FORMAT") == "دسامبر 2026"
+
+
+def test_the_templates_date_input_is_the_fields_widget(solar):
+    from django.template import Context, Template
+
+    template = Template('{% date_input "day" day id="cash-day" class="form-control" required=True data_autosubmit=True %}')
+    with translation.override("fa"):
+        html = template.render(Context({"day": AZAR_14}))
+    assert 'type="text"' in html and 'name="day"' in html and 'value="1405/09/14"' in html
+    assert 'id="cash-day"' in html and " required" in html and " data-autosubmit" in html
+    with translation.override("en"):
+        html = template.render(Context({"day": None}))
+    assert 'type="date"' in html and "value=" not in html
