@@ -77,7 +77,7 @@ def test_the_channel_page_resolves_the_contents_to_the_price_list(world, client_
     page = response.content.decode()
     assert response.status_code == 200
     assert "Preventive check-up" in page and "Wisdom tooth extraction" in page and "PA-ALPHA" in page
-    assert "XRAY-9: not in the price list" in page
+    assert "XRAY-9 × 2</span>: not in the price list" in page
     assert "180.00 CNY" in page and "200.00 CNY" in page
     rows = {row["product"].code: row for row in response.context["rows"]}
     assert (rows["PA-CHECK"]["available"], rows["PA-CHECK"]["held"]) == (7, 1)
