@@ -95,7 +95,7 @@ def channel_stock(request, code, pk):
     try:
         stock = services.set_stock(product, request.POST.get("available", "").strip(), actor=request.user)
     except DomainError as error:
-        messages.error(request, _("%(product)s: %(error)s") % {"product": product.name, "error": error.message})
+        messages.error(request, _("The inventory of “%(product)s” is unchanged: %(error)s") % {"product": product.name, "error": error.message})
     else:
         messages.success(request, _("The platform may now sell %(count)s of “%(product)s”.")
                          % {"count": stock.available, "product": product.name})
