@@ -4,6 +4,7 @@ Orders are seeded with the order flow."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +13,6 @@ from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
 from .catalogue.models import Enrolment, Platform, Product, ProductService, SigningSecret
-from .catalogue.services import generate_secret
 
 # code, name, the demo clinic's identifier at the platform
 DEMO_PLATFORMS = [
@@ -30,6 +30,11 @@ DEMO_PRODUCTS = [
      {"DEN-06": 1, "DIA-01": 1}),
 ]
 DEMO_STOCK = 50
+# Known secrets (24 bytes, as Standard Webhooks wants), so the README's signed example order
+# can be pasted as it is against the demo. Never a real platform's: the operator's console
+# makes those at random and shows them once.
+DEMO_SECRETS = {code: "whsec_" + base64.b64encode(raw).decode("ascii")
+                for code, raw in (("insurer", b"demo-insurer-secret-2026"), ("alipay", b"demo-alipay-secret-2026!"))}
 
 
 def seed_platforms(clinic) -> None:
@@ -43,7 +48,7 @@ def seed_platforms(clinic) -> None:
                 code=code, defaults={"name": name, "currency": "CNY", "invoice_details": invoice,
                                      "mailing_address": address})
             if created or not platform.secrets.exists():
-                SigningSecret.objects.create(platform=platform, secret=generate_secret())
+                SigningSecret.objects.create(platform=platform, secret=DEMO_SECRETS[code])
             platforms[code] = platform
         for code, product_code, name, kind, price, contents in DEMO_PRODUCTS:
             product, created = Product.objects.get_or_create(

@@ -232,7 +232,7 @@ def objects(tenant):
         # A channel is named by its platform's code in its URLs.
         "channel": SimpleNamespace(pk=platform.code),
         "channel_product": product_with({"CON-01": 1}, platform=platform),
-        "applied_platform": PlatformFactory(code="matrix-apply"),
+        "applied_channel": SimpleNamespace(pk=PlatformFactory(code="matrix-apply").code),
         "counterparty": agreement.counterparty,
         "receipt": receipt,
         "allocation": allocation,
@@ -322,7 +322,7 @@ def _path(name, objects):
         "allocation_undo": [objects["allocation"].pk],
         "channel_detail": [objects["channel"].pk],
         "channel_product_pdf": [objects["channel"].pk, objects["channel_product"].pk],
-        "channel_apply": [objects["applied_platform"].code],
+        "channel_apply": [objects["applied_channel"].pk],
         "channel_stock": [objects["channel"].pk, objects["channel_product"].pk],
     }.get(name, [])
     return reverse(name, urlconf="config.urls", args=args)
