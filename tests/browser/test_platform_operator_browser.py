@@ -84,6 +84,7 @@ def sign_in_as_operator(page, email, committed_public):
 def test_an_operator_sets_up_a_platform_and_approves_a_clinic(browser, public_url, committed_public, clinic_a,
                                                               operator_email, platform_code, axe, screenshot):
     context = browser.new_context(viewport=VIEWPORT, base_url=public_url, reduced_motion="reduce")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     context.set_default_timeout(10_000)
     try:
         page = context.new_page()
@@ -101,6 +102,9 @@ def test_an_operator_sets_up_a_platform_and_approves_a_clinic(browser, public_ur
         secret = page.get_by_label("Signing secret").input_value()
         assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{32}", secret)
         expect(page.get_by_text("it is shown only once")).to_be_visible()
+        page.get_by_role("button", name="Copy").click()
+        expect(page.get_by_role("button", name="Copied")).to_be_visible()
+        assert page.evaluate("navigator.clipboard.readText()") == secret
         axe(page)
         page.get_by_role("link", name="I have copied it").click()
         expect(page.get_by_role("heading", name=re.compile("Insurer benefits app"))).to_be_visible()
