@@ -203,3 +203,13 @@ def test_the_demo_platforms_are_seeded_once_with_the_price_lists_codes(clinic_b)
     with tenant_context(clinic_b):
         assert sorted(ChannelStock.objects.filter(product__in=products).values_list("available", flat=True)) == \
             [DEMO_STOCK] * 4
+
+
+def test_the_description_prints_in_the_readers_language(world, client_for, clinic_a):
+    enrolled(world, clinic_a)
+    client = client_for(world["desk"])
+    client.cookies["django_language"] = "zh-hans"
+    response = client.get(f"/channels/insurer/products/{world['package'].pk}/description.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    for expected in ("结算价", "套餐内容", "不在诊所价目表中", "Oral check-up package"):
+        assert expected in text, expected
