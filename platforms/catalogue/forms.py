@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.money import CURRENCIES, parse_amount
 
-from .models import Enrolment, Product
+from .models import Enrolment, Platform, Product
 from .services import OVERLAPS, PlatformData, ProductData
 
 
@@ -71,3 +71,5 @@ class DeclineForm(forms.Form):
 class EnrolmentFilter(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("All")), *Enrolment.Status.choices])
+    platform = forms.ModelChoiceField(label=_("Platform"), required=False, empty_label=_("All"),
+                                      queryset=Platform.objects.order_by("name"))

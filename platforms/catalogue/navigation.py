@@ -11,7 +11,10 @@ OPERATOR_NAVIGATION = [
 
 
 def operator_items(request, user) -> list[dict]:
-    if not getattr(user, "is_operator", False):
+    from clinic.accounts import two_factor
+
+    # No menu before the second factor: every entry would send the operator back to it.
+    if not getattr(user, "is_operator", False) or two_factor.next_step(request) is not None:
         return []
     items = []
     for label, name, icon in OPERATOR_NAVIGATION:

@@ -2,6 +2,7 @@
 and their signing secrets, their products, and the clinics' enrolments."""
 
 import hashlib
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -144,13 +145,18 @@ def product_document(request, pk):
 @operator_view
 def enrolment_list(request):
     filters = EnrolmentFilter(request.GET or {"status": Enrolment.Status.APPLIED})
-    status = filters.cleaned_data["status"] if filters.is_valid() else Enrolment.Status.APPLIED
+    valid = filters.is_valid()
+    status = filters.cleaned_data["status"] if valid else Enrolment.Status.APPLIED
+    platform = filters.cleaned_data["platform"] if valid else None
     enrolments = Enrolment.objects.select_related("clinic", "platform", "decided_by").order_by("-applied_at", "-id")
     if status:
         enrolments = enrolments.filter(status=status)
+    if platform is not None:
+        enrolments = enrolments.filter(platform=platform)
     page = Paginator(enrolments, ENROLMENTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "platforms/operator/enrolment_list.html", {
-        "filters": filters, "status": status, "page": page,
+        "filters": filters, "status": status, "platform": platform, "page": page,
+        "query": urlencode({"status": status, "platform": platform.pk if platform else ""}),
         "waiting": Enrolment.objects.filter(status=Enrolment.Status.APPLIED).count()})
 
 

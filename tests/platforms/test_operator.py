@@ -304,7 +304,10 @@ def test_the_enrolment_list_filters_and_the_operator_decides(console, operator, 
     page = console.get(reverse("operator_enrolments")).content.decode()
     assert "Ready to start" in page and "Outside the region" not in page
     assert "Outside the region" in console.get(reverse("operator_enrolments") + "?status=declined").content.decode()
-    assert "Outside the region" in console.get(reverse("operator_enrolments") + "?status=").content.decode()
+    everything = console.get(reverse("operator_enrolments") + "?status=").content.decode()
+    assert "Outside the region" in everything and "Ready to start" in everything
+    alipay_only = console.get(reverse("operator_enrolments") + f"?status=&platform={platform.pk}").content.decode()
+    assert "Ready to start" in alipay_only and "Outside the region" not in alipay_only
     refused = console.post(reverse("operator_enrolment_approve", waiting.pk), {"identifier": ""}, follow=True)
     assert "Alpha Clinic at Alipay" in refused.content.decode()
     response = console.post(reverse("operator_enrolment_approve", waiting.pk), {"identifier": "2088-A"})
@@ -385,6 +388,7 @@ def test_every_platform_page_of_the_console_refuses_everyone_but_an_operator(ope
     # An operator who has not passed the second factor yet is sent to it.
     half = Client(HTTP_HOST=PUBLIC)
     half.force_login(operator)
+    assert 'href="/operator/platforms/"' not in half.get("/operator/two-factor/setup/").content.decode()
     for method, path in pages:
         response = getattr(anonymous, method)(path)
         assert response.status_code == 302 and response["Location"].startswith("/operator/login/"), path
