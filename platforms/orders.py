@@ -138,6 +138,7 @@ def confirm_order(order: PlatformOrder, *, actor, patient: Patient | None = None
     The phone of a new patient may belong to others: of another name, the new patient shares
     it with relation "other" (seed 000, section 13); of the same name, ``SamePersonFound``
     offers that patient, unless ``another_person`` says it is someone else."""
+    order.refresh_from_db()
     _check_status(order, {OrderStatus.NEW}, _("This order is %(status)s: only an order awaiting confirmation can "
                                                "be confirmed."))
     service_list = order_services(order)
@@ -170,6 +171,13 @@ def confirm_order(order: PlatformOrder, *, actor, patient: Patient | None = None
         starts_at=starts_at, service_ids=[s.pk for s in service_list], source=Source.PLATFORM,
         source_detail=f"{order.platform.name} · {order.number}"[:200], note=order.product.name, on_booked=bind)
     return order
+
+
+def _fresh_appointment(order: PlatformOrder) -> Appointment | None:
+    """The order's appointment as it is now (the calendar may have changed it meanwhile)."""
+    if order.appointment_id is None:
+        return None
+    return Appointment.objects.select_related("practitioner", "location").get(pk=order.appointment_id)
 
 
 def _when(appointment: Appointment) -> str:
@@ -237,15 +245,16 @@ def reconfirm_order(order: PlatformOrder, *, actor, starts_at: datetime, practit
     day: the order is confirmed again with its appointment moved to that day (seed 000,
     section 11), ready to be redeemed then. An order whose appointment was cancelled gets a
     new one."""
+    order.refresh_from_db()
     _check_status(order, {OrderStatus.CONFIRMED}, _("This order is %(status)s: only a confirmed order can be "
                                                      "re-confirmed."))
-    appointment = order.appointment
+    appointment = _fresh_appointment(order)
 
     def reconfirmed(moved: Appointment) -> None:
         current = services.locked_order(order)
-        if current.status != OrderStatus.CONFIRMED or current.appointment_id not in (None, moved.pk):
+        if current.status != OrderStatus.CONFIRMED or current.appointment_id != (appointment and appointment.pk):
             raise DomainError(_("This order was changed meanwhile. Please reload."))
-        if current.appointment_id is None or appointment is None or appointment.pk != moved.pk:
+        if current.appointment_id != moved.pk:
             current.appointment = moved
             current.save(update_fields=["appointment"])
         was = _when(appointment) if appointment is not None else ""
@@ -280,9 +289,10 @@ def cancel_order(order: PlatformOrder, *, actor, reason: str) -> PlatformOrder:
         raise DomainError(_("Give a reason for cancelling."), field="reason")
     if len(reason) > REASON_MAX:
         raise DomainError(_("Keep the reason under %(count)s characters.") % {"count": REASON_MAX}, field="reason")
+    order.refresh_from_db()
     _check_status(order, {OrderStatus.NEW, OrderStatus.CONFIRMED},
                   _("This order is %(status)s: it can no longer be cancelled."))
-    appointment = order.appointment
+    appointment = _fresh_appointment(order)
 
     def cancelled(_appointment=None) -> None:
         current = services.locked_order(order)
