@@ -16,3 +16,10 @@ class PlatformsConfig(AppConfig):
 
         auditlog.register(PlatformOrder, exclude_fields=["payload"])
         auditlog.register(ChannelStock)
+
+        from clinic.patients import extensions as patient_extensions
+
+        from .orders import patient_platform_orders
+
+        patient_extensions.patient_page.register(patient_platform_orders)
+        patient_extensions.page_fragments.register("platforms/orders/_patient_orders.html")

@@ -310,3 +310,10 @@ def cancel_order(order: PlatformOrder, *, actor, reason: str) -> PlatformOrder:
             cancelled()
     order.refresh_from_db()
     return order
+
+
+def patient_platform_orders(patient: Patient) -> dict:
+    """The patient page's platform orders (registered with ``clinic.patients.extensions``)."""
+    return {"platform_orders": list(PlatformOrder.objects.filter(patient=patient)
+                                    .select_related("platform", "product", "appointment")
+                                    .order_by("-received_at", "-id")[:50])}

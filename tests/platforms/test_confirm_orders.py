@@ -18,7 +18,13 @@ from clinic.scheduling.models import Appointment, Status
 from clinic.scheduling.services import SlotTaken, book_appointment, change_status
 from platforms import orders, services
 from platforms.models import ChannelStock, OrderStatus
-from tests.factories import LocationFactory, PatientFactory, PractitionerFactory, ServiceFactory, open_every_day
+from tests.factories import (
+    LocationFactory,
+    PatientFactory,
+    PractitionerFactory,
+    ServiceFactory,
+    open_every_day,
+)
 from tests.platform_factories import PlatformFactory, make_order, product_with
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +306,187 @@ def test_a_new_order_is_cancelled_without_an_appointment(desk_setup, desk):
     order = make_order(desk_setup["product"])
     orders.cancel_order(order, actor=desk, reason="Duplicate purchase")
     assert order.status == "cancelled"
+
+
+# --- the pages -------------------------------------------------------------------------------------------------
+
+
+def test_the_list_filters_on_the_server_and_pages_in_a_fixed_number_of_queries(desk_setup, desk, client_for,
+                                                                                django_assert_max_num_queries):
+    product = desk_setup["product"]
+    other = product_with({"CHK": 1}, name="Voucher", kind="cash_voucher")
+    for index in range(12):
+        make_order(product, received_at=at(-10 + index, 9), customer_name=f"Customer {index}",
+                   status=OrderStatus.NEW if index % 2 else OrderStatus.CANCELLED)
+    make_order(other, received_at=at(-1, 9), customer_name="Voucher buyer")
+    client = client_for(desk)
+    with django_assert_max_num_queries(17):
+        page = client.get("/platform-orders/").content.decode()
+    assert page.count('href="/platform-orders/') >= 13 and "13 orders" in page
+    with django_assert_max_num_queries(17):
+        client.get("/platform-orders/?page=1&status=new")
+    by_platform = client.get(f"/platform-orders/?platform={other.platform_id}").content.decode()
+    assert "Voucher buyer" in by_platform and "Customer 1" not in by_platform
+    by_status = client.get("/platform-orders/?status=cancelled").content.decode()
+    assert "Customer 0" in by_status and "Customer 1<" not in by_status and "6 orders" in by_status
+    by_product = client.get(f"/platform-orders/?product={other.pk}").content.decode()
+    assert "1 order" in by_product
+    first = at(-10, 0).date().isoformat()
+    by_period = client.get(f"/platform-orders/?first={first}&last={first}").content.decode()
+    assert "Customer 0" in by_period and "1 order" in by_period
+    refused = client.get(f"/platform-orders/?first={first}&last=2000-01-01").content.decode()
+    assert "The last day comes before the first." in refused
+
+
+def test_awaiting_confirmation_lists_only_new_orders(desk_setup, desk, client_for):
+    make_order(desk_setup["product"], customer_name="Waiting Person")
+    make_order(desk_setup["product"], customer_name="Cancelled Person", status=OrderStatus.CANCELLED)
+    page = client_for(desk).get("/platform-orders/awaiting/?status=cancelled").content.decode()
+    assert "Waiting Person" in page and "Cancelled Person" not in page
+
+
+def test_the_badge_counts_new_orders_and_stops_polling_when_signed_out(desk_setup, desk, client_for):
+    make_order(desk_setup["product"])
+    make_order(desk_setup["product"])
+    make_order(desk_setup["product"], status=OrderStatus.CANCELLED)
+    response = client_for(desk).get("/platform-orders/badge/", HTTP_HX_REQUEST="true")
+    assert 'data-count="2"' in response.content.decode()
+    assert 'hx-trigger="every 30s"' in response.content.decode()
+    assert client_for(None).get("/platform-orders/badge/").status_code == 286
+    home = client_for(desk).get("/").content.decode()
+    assert 'id="order-badge"' in home and "load, every 30s" in home
+
+
+def test_the_order_shows_the_customer_the_patient_the_appointment_and_its_history(desk_setup, desk, client_for):
+    order = make_order(desk_setup["product"], customer_name="王芳", customer_phone=PHONE)
+    confirm(order, desk, desk_setup)
+    page = client_for(desk).get(f"/platform-orders/{order.pk}/").content.decode()
+    assert "王芳" in page and "CHK × 1" in page
+    history = page.split('id="order-history"')[1]
+    assert "Received" in history and "Confirmed" in history and desk.full_name in history
+    assert "June 3, 2030" in page or "3 June 2030" in page or "03.06.2030" in page or "6/3/30" in page \
+        or "03/06/2030" in page or "3 Jun" in page  # the language's own format, whichever alpha's is
+
+
+def test_confirming_in_the_dialog_creates_the_patient_and_books_the_slot_chosen(desk_setup, desk, client_for):
+    order = make_order(desk_setup["product"], customer_name="Anna Popescu", customer_phone=PHONE)
+    client = client_for(desk)
+    dialog = client.get(f"/platform-orders/{order.pk}/confirm/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="Anna"' in dialog and 'value="Popescu"' in dialog
+    slot = f'{desk_setup["practitioner"].pk}|{desk_setup["location"].pk}|{at(0, 9):%Y-%m-%dT%H:%M}'
+    assert f'value="{slot}"' in dialog  # the first free slot from now: today at 09:00
+    refused = client.post(f"/platform-orders/{order.pk}/confirm/", {"patient": "new", "first_name": "Anna",
+                                                                     "last_name": "Popescu", "phone": PHONE},
+                          HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422 and "Choose a free slot." in refused.content.decode()
+    response = client.post(f"/platform-orders/{order.pk}/confirm/", {
+        "patient": "new", "first_name": "Anna", "last_name": "Popescu", "phone": PHONE, "slot": slot},
+        HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"] == f"/platform-orders/{order.pk}/"
+    order.refresh_from_db()
+    assert (order.status, order.patient.full_name, order.appointment.starts_at) == ("confirmed", "Anna Popescu",
+                                                                                   at(0, 9))
+
+
+def test_the_dialog_offers_the_patient_of_the_same_name_and_binds_them(desk_setup, desk, client_for):
+    known = PatientFactory(first_name="Anna", last_name="Popescu", phone=PHONE)
+    order = make_order(desk_setup["product"], customer_name="Anna Popescu", customer_phone=PHONE)
+    client = client_for(desk)
+    slot = f'{desk_setup["practitioner"].pk}|{desk_setup["location"].pk}|{at(1, 9):%Y-%m-%dT%H:%M}'
+    offered = client.post(f"/platform-orders/{order.pk}/confirm/", {
+        "patient": "new", "first_name": "Anna", "last_name": "Popescu", "phone": PHONE, "slot": slot},
+        HTTP_HX_REQUEST="true")
+    assert offered.status_code == 200 and 'id="same-person"' in offered.content.decode()
+    assert f'id="candidate-{known.pk}"' in offered.content.decode()
+    client.post(f"/platform-orders/{order.pk}/confirm/", {"patient": str(known.pk), "slot": slot},
+                HTTP_HX_REQUEST="true")
+    order.refresh_from_db()
+    assert (order.status, order.patient) == ("confirmed", known)
+
+
+def test_the_dialog_finds_patients_by_name_too(desk_setup, desk, client_for):
+    PatientFactory(first_name="Ioana", last_name="Searchable", phone="+37369000001")
+    order = make_order(desk_setup["product"])
+    found = client_for(desk).get(f"/platform-orders/{order.pk}/confirm/?part=patients&q=Searchable",
+                                 HTTP_HX_REQUEST="true").content.decode()
+    assert "Ioana Searchable" in found
+
+
+def test_binding_reconfirming_and_cancelling_in_their_dialogs(desk_setup, desk, client_for, clock):
+    client = client_for(desk)
+    patient = PatientFactory(first_name="Registered", last_name="Elsewhere")
+    order = make_order(desk_setup["product"])
+    found = client.get(f"/platform-orders/{order.pk}/bind/?q=Elsewhere", HTTP_HX_REQUEST="true").content.decode()
+    assert "Registered Elsewhere" in found
+    response = client.post(f"/platform-orders/{order.pk}/bind/", {"patient": patient.pk}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    order.refresh_from_db()
+    assert order.patient == patient and order.events.last().action == "bound"
+
+    booked = make_order(desk_setup["product"], customer_name="No Show", customer_phone="+8613900139000")
+    confirm(booked, desk, desk_setup)
+    booked.refresh_from_db()
+    clock.move_to(at(1, 12))
+    change_status(booked.appointment, "no_show", actor=desk)
+    client = client_for(desk)  # the next day: a new session
+    slot = f'{desk_setup["practitioner"].pk}|{desk_setup["location"].pk}|{at(2, 15):%Y-%m-%dT%H:%M}'
+    assert "Re-confirm" in client.get(f"/platform-orders/{booked.pk}/reconfirm/").content.decode()
+    response = client.post(f"/platform-orders/{booked.pk}/reconfirm/", {"slot": slot}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    booked.appointment.refresh_from_db()
+    assert booked.appointment.starts_at == at(2, 15)
+
+    refused = client.post(f"/platform-orders/{booked.pk}/cancel/", {"reason": ""}, HTTP_HX_REQUEST="true")
+    assert refused.status_code == 422
+    response = client.post(f"/platform-orders/{booked.pk}/cancel/", {"reason": "Moved away"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    booked.refresh_from_db()
+    assert (booked.status, booked.closed_reason) == ("cancelled", "Moved away")
+
+
+def test_the_patient_page_shows_the_patients_platform_orders(desk_setup, desk, client_for):
+    order = make_order(desk_setup["product"], customer_name="Anna Popescu", customer_phone=PHONE)
+    confirm(order, desk, desk_setup)
+    order.refresh_from_db()
+    page = client_for(desk).get(f"/patients/{order.patient.pk}/").content.decode()
+    assert 'id="patient-platform-orders"' in page and order.number in page
+    from tests.factories import make_staff
+
+    doctor_page = client_for(make_staff("doctor")).get(
+        f"/patients/{order.patient.pk}/").content.decode()
+    assert 'id="patient-platform-orders"' not in doctor_page
+
+
+VIEWS = [
+    ("get", "/platform-orders/", None), ("get", "/platform-orders/awaiting/", None),
+    ("get", "/platform-orders/badge/", None), ("get", "/platform-orders/{pk}/", None),
+    ("get", "/platform-orders/{pk}/slots/", "change"), ("get", "/platform-orders/{pk}/confirm/", "change"),
+    ("post", "/platform-orders/{pk}/confirm/", "change"), ("get", "/platform-orders/{pk}/bind/", "change"),
+    ("post", "/platform-orders/{pk}/bind/", "change"), ("get", "/platform-orders/{pk}/reconfirm/", "change"),
+    ("post", "/platform-orders/{pk}/reconfirm/", "change"), ("get", "/platform-orders/{pk}/cancel/", "cancel"),
+    ("post", "/platform-orders/{pk}/cancel/", "cancel"),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "needs"), VIEWS)
+def test_a_role_without_the_permission_is_refused(desk_setup, make_user, client_for, method, url, needs):
+    order = make_order(desk_setup["product"])
+    doctor, finance = make_user("doctor"), make_user("finance")
+    url = url.format(pk=order.pk)
+    assert getattr(client_for(doctor), method)(url).status_code == 403
+    if needs:  # finance reads orders, and changes none
+        assert getattr(client_for(finance), method)(url).status_code == 403
+    else:
+        assert getattr(client_for(finance), method)(url).status_code == 200
+    order.refresh_from_db()
+    assert order.status == "new"
+
+
+@pytest.mark.parametrize(("method", "url", "needs"), [v for v in VIEWS if "{pk}" in v[1]])
+def test_another_clinics_order_is_a_404(desk_setup, desk, client_for, clinic_b, in_clinic, method, url, needs):
+    with in_clinic(clinic_b):
+        theirs = make_order(product_with({"CHK": 1}))
+    from platforms.models import PlatformOrder
+
+    assert not PlatformOrder.objects.filter(pk=theirs.pk).exists()
+    assert getattr(client_for(desk), method)(url.format(pk=theirs.pk)).status_code == 404
