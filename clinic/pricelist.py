@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinic.money import minor_unit, parse_amount, round_money
+from clinic.spreadsheets import UnreadableTable, cell_text, read_rows
 
 from .models import Service
 from .services import category_named, normalise_code
@@ -80,53 +79,13 @@ def _words(language_words: set[str], msg) -> set[str]:
 
 
 def _read_rows(file_name: str, content: bytes) -> Iterator[list]:
-    if file_name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        from clinic.uploads import UploadRefused, check_xlsx_zip
-
-        # A zip bomb costs when openpyxl opens the workbook, before any row is read:
-        # its central directory is checked first (nothing unpacked). openpyxl parses
-        # with defusedxml, a dependency, so entity tricks are refused too.
-        try:
-            check_xlsx_zip(content)
-        except UploadRefused as refused:
-            raise PriceListRejected([RowError(0, "", refused.message)]) from refused
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
-            raise PriceListRejected(
-                [RowError(0, "", _("The file is not a readable .xlsx workbook."))]
-            ) from exc
-        try:
-            sheet = workbook.worksheets[0]
-            # Streamed (read-only mode): the caller stops at MAX_ROWS, so a sheet of a
-            # million rows costs no more than its first ten thousand.
-            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-                yield list(row)
-        finally:
-            workbook.close()
-        return
-    if file_name.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PriceListRejected([RowError(0, "", _("Save the CSV file as UTF-8."))]) from exc
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        yield from csv.reader(io.StringIO(text), dialect)
-        return
-    raise PriceListRejected([RowError(0, "", _("Upload an .xlsx or .csv file."))])
+    try:
+        yield from read_rows(file_name, content, max_columns=MAX_COLUMNS)
+    except UnreadableTable as refused:
+        raise PriceListRejected([RowError(0, "", refused.message)]) from refused
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+_cell = cell_text
 
 
 def parse_price_list(file_name: str, content: bytes, currency: str) -> list[dict]:

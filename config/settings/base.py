@@ -290,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clinic.exports.tasks.recover_exports",
         "schedule": 60,
     },
+    # Daily and idempotent: each clinic's statements of the previous month, once.
+    "monthly-statements": {
+        "task": "reconciliation.generate_due_statements",
+        "schedule": 60 * 60 * 6,
+    },
     # Hourly and idempotent: each appointment is reminded once, whenever the task runs.
     "appointment-reminders": {
         "task": "clinic.scheduling.tasks.send_appointment_reminders",
