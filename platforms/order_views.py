@@ -232,8 +232,11 @@ def _confirm_context(request, order, *, data=None, error: str = "", same_name=No
                          initial={"first_name": first, "last_name": last, "phone": order.customer_phone})
     query = data.get("q", "").strip()
     check = orders.check_phone(order.customer_phone, first, last) if order.customer_phone else None
+    chosen = data.get("patient", "")
+    if not chosen and check and check.same_name:
+        chosen = str(check.same_name[0].pk)  # the same name and phone: offered first
     return {"order": order, "new": new, "query": query, "candidates": _candidates(order, query),
-            "check": check, "chosen": data.get("patient", ""), "error": error, "same_name": same_name or [],
+            "check": check, "chosen": chosen, "error": error, "same_name": same_name or [],
             "chosen_slot": data.get("slot", ""), **_slots(order, data)}
 
 
