@@ -240,7 +240,7 @@ def _confirm_context(request, order, *, data=None, error: str = "", same_name=No
             "chosen_slot": data.get("slot", ""), **_slots(order, data)}
 
 
-@clinic_view("platforms.change_platformorder", "scheduling.add_appointment")
+@clinic_view("platforms.change_platformorder", "scheduling.add_appointment", "patients.view_patient")
 @idempotent
 def order_confirm(request, pk):
     order = get_order_for(pk)
@@ -281,7 +281,7 @@ def order_confirm(request, pk):
 # --- bind later ---------------------------------------------------------------------------------------------------
 
 
-@clinic_view("platforms.change_platformorder")
+@clinic_view("platforms.change_platformorder", "patients.view_patient")
 @idempotent
 def order_bind(request, pk):
     order = get_order_for(pk)
