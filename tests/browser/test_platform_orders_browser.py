@@ -232,3 +232,13 @@ def test_the_front_desk_confirms_books_reconfirms_and_cancels_platform_orders(
             expect(page.locator("#order-badge .badge")).to_have_text(str(waiting))
         else:
             expect(page.locator("#order-badge .badge")).to_have_count(0)
+
+        # The same screens in Persian, right to left.
+        host = page.url.split("//", 1)[1].split(":")[0]
+        page.context.add_cookies([{"name": "django_language", "value": "fa", "domain": host, "path": "/"}])
+        page.goto(f"/platform-orders/{orders_made['first']}/")
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        expect(page.locator("h1")).to_contain_text("سفارش")
+        axe(page, what="an order in Persian")
+        page.goto("/platform-orders/")
+        expect(page.locator("#order-table")).to_contain_text("Li Na")
