@@ -489,3 +489,15 @@ def test_another_clinics_order_is_a_404(desk_setup, desk, client_for, clinic_b, 
 
     assert not PlatformOrder.objects.filter(pk=theirs.pk).exists()
     assert getattr(client_for(desk), method)(url.format(pk=theirs.pk)).status_code == 404
+
+
+def test_a_no_show_may_be_cancelled_instead(desk_setup, desk, clock):
+    order = make_order(desk_setup["product"])
+    confirm(order, desk, desk_setup)
+    order.refresh_from_db()
+    clock.move_to(at(1, 12))
+    change_status(order.appointment, "no_show", actor=desk)
+    orders.cancel_order(order, actor=desk, reason="Will not come")
+    order.appointment.refresh_from_db()
+    assert (order.status, order.appointment.status, order.appointment.cancel_reason) == (
+        "cancelled", Status.CANCELLED, "Will not come")
