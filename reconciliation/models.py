@@ -33,6 +33,9 @@ class MonthlyStatement(models.Model):
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("verified by"), null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
+    # The settlement batch that took it; a statement in a batch keeps its verification.
+    settlement = models.ForeignKey("SettlementBatch", verbose_name=_("settlement"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="statements")
 
     class Meta:
         verbose_name = _("monthly statement")
@@ -214,3 +217,76 @@ class ReportPreset(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SettlementBatch(models.Model):
+    """A quarterly batch settlement of one platform's verified statements (seed 000, step 6-8):
+    one per platform and quarter, however often it is proposed. Nothing settled is changed
+    afterwards; corrections are new ledger entries."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        REQUESTED = "requested", _("Requested")
+        INVOICE_RECEIVED = "invoice_received", _("Invoice received")
+        PAID = "paid", _("Paid")
+        VOUCHER_ISSUED = "voucher_issued", _("Voucher issued")
+
+    platform = models.ForeignKey("platform_catalogue.Platform", verbose_name=_("platform"), on_delete=models.PROTECT,
+                                 related_name="+")
+    quarter = models.DateField(_("quarter"))  # the first day of the quarter the batch was made in
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    method = models.CharField(_("settlement method"), max_length=10, blank=True,
+                              choices=[("cash", _("Cash (bank transfer against an invoice)")),
+                                       ("voucher", _("Consumables voucher"))])
+    amount = models.DecimalField(_("settlement amount"), null=True, blank=True, **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    invoice_type = models.CharField(_("invoice type"), max_length=12, blank=True,
+                                    choices=[("vat_special", _("VAT special invoice")),
+                                             ("ordinary", _("Ordinary invoice"))])
+    payout = models.DecimalField(_("amount paid out"), null=True, blank=True, **MONEY)
+    account_holder = models.CharField(_("account holder"), max_length=200, blank=True)
+    bank_name = models.CharField(_("bank"), max_length=200, blank=True)
+    account_number = models.CharField(_("account number"), max_length=64, blank=True)
+    proposed_at = models.DateTimeField(_("proposed"))
+    requested_at = models.DateTimeField(_("requested"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    request_id = models.PositiveIntegerField(null=True, blank=True)  # the operator's request (public schema)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    transaction_number = models.CharField(_("bank transaction number"), max_length=100, blank=True)
+    voucher_code = models.CharField(_("voucher number"), max_length=20, blank=True)
+    receipt = models.OneToOneField("billing.CounterpartyReceipt", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="settlement_batch")
+
+    class Meta:
+        verbose_name = _("settlement batch")
+        verbose_name_plural = _("settlement batches")
+        ordering = ["-quarter", "platform_id"]
+        default_permissions = ("view",)
+        permissions = [("settle_platform", _("Can start a platform settlement"))]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "quarter"], name="reconciliation_one_batch_a_quarter"),
+            models.CheckConstraint(condition=Q(status="proposed") | (~Q(method="") & Q(amount__gt=0)),
+                                   name="reconciliation_requested_batch_complete"),
+        ]
+
+    def __str__(self):
+        return f"{self.platform} {self.quarter:%Y-%m}"
+
+
+class BatchEvent(models.Model):
+    """The batch's history: proposed, requested, invoice received, paid, voucher issued. The
+    operator acts from the public schema, so who acted is kept by name."""
+
+    batch = models.ForeignKey(SettlementBatch, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20)
+    actor = models.CharField(_("by"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created = models.DateTimeField(_("time"))
+
+    class Meta:
+        ordering = ["created", "id"]
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.batch} {self.action}"

@@ -8,3 +8,12 @@ def generate_due_statements() -> int:
     from .statements import generate_due_statements as generate
 
     return len(generate())
+
+
+# Daily and idempotent: in January, April, July and October (or an off-cycle window) each
+# platform with verified statements gets this quarter's batch proposal, once.
+@shared_task(name="reconciliation.propose_settlements", ignore_result=True)
+def propose_settlements() -> int:
+    from .settlement import propose_batches
+
+    return len(propose_batches())

@@ -86,7 +86,8 @@ PLATFORM_ORDER_WORK = [
 PLATFORM_ADMIN = ["platforms.import_platformorders", "platforms.change_channelstock", "platforms.manage_channels"]
 # Monthly reconciliation (seed 000): managers and finance generate, import, resolve and verify.
 RECONCILIATION_WORK = ["reconciliation.view_monthlystatement", "reconciliation.generate_statement",
-                       "reconciliation.verify_statement"]
+                       "reconciliation.verify_statement", "reconciliation.view_settlementbatch",
+                       "reconciliation.settle_platform"]
 PARTNER_ADMIN = ["partners.add_partnership", "partners.change_partnership", "partners.cancel_partner_booking"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

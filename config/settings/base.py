@@ -44,6 +44,7 @@ SHARED_APPS = [
     "clinic.accounts",
     "partners.organisations",
     "platforms.catalogue",
+    "reconciliation.payouts",
     "clinic.reliability",
     "portal",
     "django.contrib.contenttypes",
@@ -293,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
     # Daily and idempotent: each clinic's statements of the previous month, once.
     "monthly-statements": {
         "task": "reconciliation.generate_due_statements",
+        "schedule": 60 * 60 * 6,
+    },
+    # Daily and idempotent: this quarter's settlement proposals, once per platform and quarter.
+    "settlement-proposals": {
+        "task": "reconciliation.propose_settlements",
         "schedule": 60 * 60 * 6,
     },
     # Hourly and idempotent: each appointment is reminded once, whenever the task runs.
