@@ -29,7 +29,7 @@ A book leg's amount is the increase of that account on its own side: revenue
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -60,6 +60,21 @@ from .models import (
 # --- writing ---------------------------------------------------------------------------------
 
 _current: contextvars.ContextVar[Posting | None] = contextvars.ContextVar("ledger_posting", default=None)
+# The visits whose charges (a charge, a discount, a voided line) the current posting changed.
+_charged_visits: contextvars.ContextVar[set | None] = contextvars.ContextVar("ledger_charged_visits", default=None)
+
+# What an upper app posts with a change of a visit's charges, in the same posting: called
+# once per posting with the ids of the visits whose charges it changed (sorted), inside its
+# transaction, before the posting closes (e.g. partners: the commission a booking earns on
+# what its visit charged). Filled from the apps' ready(); billing never names them.
+ChargesChanged = Callable[[list[int]], None]
+CHARGE_LISTENERS: list[ChargesChanged] = []
+
+
+def on_charges_changed(listener: ChargesChanged) -> None:
+    """Register ``listener`` (once) to post along with every change of a visit's charges."""
+    if listener not in CHARGE_LISTENERS:
+        CHARGE_LISTENERS.append(listener)
 
 TILL = {Method.CASH: Book.TILL_CASH, Method.CARD: Book.TILL_CARD, Method.TRANSFER: Book.TILL_TRANSFER}
 REVENUE_BOOK = {PayerKind.BARTER_POLICY: Book.REVENUE_BARTER, PayerKind.BARTER_COMPANY: Book.REVENUE_BARTER,
@@ -75,9 +90,15 @@ def posting(kind: str, *, actor=None) -> Iterator[Posting]:
     with transaction.atomic():
         record = Posting.objects.create(kind=kind, actor=actor, created=timezone.now())
         token = _current.set(record)
+        visits_token = _charged_visits.set(set())
         try:
             yield record
+            visits = _charged_visits.get()
+            if visits:  # their legs join this posting: one posting per event
+                for listener in list(CHARGE_LISTENERS):
+                    listener(sorted(visits))
         finally:
+            _charged_visits.reset(visits_token)
             _current.reset(token)
 
 
@@ -114,6 +135,8 @@ def post(
         entry = LedgerEntry.objects.create(
             account=account, counterparty=counterparty, bucket=bucket, side=BUCKET_SIDE[bucket], amount=amount,
             points=points, patient_id=account.patient_id if account is not None else None, **common)
+        if visit is not None and account is not None and bucket == Bucket.DEBT and kind in USE_KINDS:
+            _charged_visits.get().add(visit.pk)
         book, book_amount = against, None
         if book is None and account is not None:
             book, book_amount = counter_leg(account.kind, bucket, kind, method, amount)
@@ -423,15 +446,169 @@ def open_items(counterparty) -> list[dict]:
     return sorted((row for row in rows if row["due"] > 0), key=lambda row: (row["since"], row["account_id"]))
 
 
-def payable_by_posting(counterparty, *, starts: datetime, ends: datetime) -> dict[int, Decimal]:
-    """What the clinic came to owe a counterparty in a period, per posting (a partner's
-    commission per booking and per cancellation): one query."""
-    if counterparty is None:
-        return {}
-    rows = (LedgerEntry.objects.filter(counterparty=counterparty, bucket=Bucket.PAYABLE, created__gte=starts,
-                                       created__lt=ends)
-            .order_by().values("posting_id").annotate(total=Sum("amount")))
-    return {row["posting_id"]: row["total"] for row in rows}
+# --- what a counterparty's bookings charged and earned (a partner's account and statistics) ---------
+
+
+def _booked_use(appointment):
+    """The legs of what an appointment's visit charged for the services booked on the
+    appointment, whoever pays (charges, less discounts and voided lines)."""
+    from django.db.models import Exists, OuterRef
+
+    from clinic.scheduling.models import AppointmentService
+
+    booked = AppointmentService.objects.filter(appointment_id=OuterRef("visit__appointment_id"),
+                                               service_id=OuterRef("line__service_id"))
+    return LedgerEntry.objects.filter(visit__appointment_id=appointment, bucket=Bucket.DEBT,
+                                      kind__in=USE_KINDS).filter(Exists(booked))
+
+
+def booked_services_charged(appointment) -> Decimal:
+    """What the visit of ``appointment`` (an id) charged for the services booked on it: the
+    base of a partner's commission."""
+    return _sum(_booked_use(appointment))
+
+
+def booked_services_charged_expression(appointment_ref):
+    """``booked_services_charged`` as a subquery over ``appointment_ref`` (an ``OuterRef``), None
+    before the visit is billed: one query for a page of bookings."""
+    from django.db.models import DecimalField, Subquery
+
+    totals = (_booked_use(appointment_ref).order_by().values("visit__appointment_id")
+              .annotate(total=Sum("amount")).values("total"))
+    return Subquery(totals, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def _payable_legs(counterparty, appointment, postings):
+    condition = Q(visit__appointment_id=appointment)
+    for posting_id in postings:
+        if posting_id is not None:
+            condition |= Q(posting_id=posting_id)
+    return LedgerEntry.objects.filter(counterparty_id=counterparty, bucket=Bucket.PAYABLE).filter(condition)
+
+
+def payable_for_appointment(counterparty, appointment, *, postings: Iterable = ()) -> Decimal:
+    """What the clinic came to owe ``counterparty`` (ids) for an appointment: its legs on the
+    appointment's visit, and those of ``postings`` (a booking's own, posted before its visit)."""
+    return _sum(_payable_legs(counterparty, appointment, postings))
+
+
+def payable_for_appointment_expression(counterparty_ref, appointment_ref, *, postings: Iterable = ()):
+    """``payable_for_appointment`` as a subquery over ``OuterRef``s (a page of bookings)."""
+    from django.db.models import DecimalField, Subquery, Value
+
+    totals = (_payable_legs(counterparty_ref, appointment_ref, postings).order_by()
+              .annotate(one=Value(1)).values("one").annotate(total=Sum("amount")).values("total"))
+    return Coalesce(Subquery(totals, output_field=DecimalField(max_digits=14, decimal_places=2)), ZERO)
+
+
+_BOOKED_TOTALS = """
+WITH b AS (SELECT * FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)),
+charged AS (
+    SELECT COUNT(DISTINCT e.visit_id) AS billed, COALESCE(SUM(e.amount), 0) AS charged
+      FROM b JOIN {visit} v ON v.appointment_id = b.appointment_id
+      JOIN {entry} e ON e.visit_id = v.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
+      JOIN {line} l ON l.id = e.line_id
+     WHERE b.live AND EXISTS (SELECT 1 FROM {booked} s
+                               WHERE s.appointment_id = b.appointment_id AND s.service_id = l.service_id)
+), payable AS (
+    SELECT COALESCE(SUM(e.amount), 0) AS payable
+      FROM {entry} e
+     WHERE e.bucket = 'payable' AND e.counterparty_id IN (SELECT DISTINCT counterparty_id FROM b)
+       AND (e.visit_id IN (SELECT v.id FROM b JOIN {visit} v ON v.appointment_id = b.appointment_id)
+            OR e.posting_id IN (SELECT posting_id FROM b WHERE posting_id IS NOT NULL
+                                UNION ALL SELECT cancel_posting_id FROM b WHERE cancel_posting_id IS NOT NULL))
+)
+SELECT billed, charged, payable FROM charged, payable
+"""
+
+
+@dataclass(frozen=True)
+class BookedTotals:
+    billed: int  # live appointments whose booked services were charged
+    charged: Decimal  # what they charged for their booked services (``booked_services_charged``, summed)
+    payable: Decimal  # what the clinic came to owe for all of them (``payable_for_appointment``, summed)
+
+
+def booked_totals(rows_sql: str, params) -> BookedTotals:
+    """``booked_services_charged`` of the live appointments and ``payable_for_appointment`` of
+    all, summed over the rows of ``rows_sql`` (appointment id, counterparty id, posting id,
+    cancel posting id, live): one statement, whatever the number of rows."""
+    from clinic.scheduling.models import AppointmentService
+
+    from .models import Visit, VisitLine
+
+    sql = _BOOKED_TOTALS.format(rows=rows_sql, visit=Visit._meta.db_table, entry=LedgerEntry._meta.db_table,
+                                line=VisitLine._meta.db_table, booked=AppointmentService._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        billed, charged, payable = cursor.fetchone()
+    return BookedTotals(billed=billed, charged=charged, payable=payable)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """What one posting changed between the clinic and a counterparty, per visit."""
+
+    posting_id: int
+    kind: str  # the posting's (charge, discount, void, commission)
+    created: datetime
+    visit_id: int | None
+    appointment_id: int | None
+    charged: Decimal  # its coverages' charges (less discounts and voids): what it owes for them
+    base: Decimal  # the visit's charges for the services booked on its appointment, whoever pays
+    payable: Decimal  # what the clinic came to owe it
+
+
+def counterparty_movements(counterparty, *, starts: datetime, ends: datetime) -> list[Movement]:
+    """A counterparty's account of a period, a line per posting and visit, oldest first: what
+    its coverages were charged, what the clinic came to owe it, and the commission base (the
+    visit's charges for the booked services in the same posting). Its lines add up to
+    ``counterparty_charged`` and ``counterparty_payable``. Two queries."""
+    from django.db.models import Exists, Min, OuterRef
+
+    from clinic.scheduling.models import AppointmentService
+
+    pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
+    period = Q(created__gte=starts, created__lt=ends)
+    use = Q(bucket=Bucket.DEBT, kind__in=USE_KINDS)
+    mine = ((Q(account__counterparty_id=pk) & use) | Q(counterparty_id=pk, bucket=Bucket.PAYABLE))
+    rows = list(LedgerEntry.objects.filter(period & mine).order_by()
+                .values("posting_id", "visit_id", "posting__kind", "visit__appointment_id")
+                .annotate(created=Min("created"),
+                          charged=Coalesce(Sum("amount", filter=Q(account__isnull=False)), ZERO),
+                          payable=Coalesce(Sum("amount", filter=Q(bucket=Bucket.PAYABLE)), ZERO)))
+    bases: dict[tuple[int, int], Decimal] = {}
+    visits = {row["visit_id"] for row in rows if row["visit_id"] is not None}
+    if visits:
+        booked = AppointmentService.objects.filter(appointment_id=OuterRef("visit__appointment_id"),
+                                                   service_id=OuterRef("line__service_id"))
+        for row in (LedgerEntry.objects.filter(period, use, visit_id__in=visits,
+                                               posting_id__in={r["posting_id"] for r in rows})
+                    .filter(Exists(booked)).order_by().values("posting_id", "visit_id")
+                    .annotate(total=Sum("amount"))):
+            bases[row["posting_id"], row["visit_id"]] = row["total"]
+    movements = [Movement(posting_id=row["posting_id"], kind=row["posting__kind"], created=row["created"],
+                          visit_id=row["visit_id"], appointment_id=row["visit__appointment_id"],
+                          charged=row["charged"], base=bases.get((row["posting_id"], row["visit_id"]), ZERO),
+                          payable=row["payable"]) for row in rows]
+    movements.sort(key=lambda movement: (movement.created, movement.posting_id))
+    return movements
+
+
+def counterparty_charged(counterparty, *, starts: datetime, ends: datetime) -> Decimal:
+    """What a counterparty's coverages were charged in a period (charges less discounts and
+    voids): what a partner collected for the clinic and owes it for the month."""
+    pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
+    return _sum(LedgerEntry.objects.filter(account__counterparty_id=pk, bucket=Bucket.DEBT, kind__in=USE_KINDS,
+                                           created__gte=starts, created__lt=ends))
+
+
+def counterparty_payable(counterparty, *, starts: datetime, ends: datetime) -> Decimal:
+    """What the clinic came to owe a counterparty in a period (a partner's commission, less
+    its reversals)."""
+    pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
+    return _sum(LedgerEntry.objects.filter(counterparty_id=pk, bucket=Bucket.PAYABLE, created__gte=starts,
+                                           created__lt=ends))
 
 
 def unallocated(counterparty) -> Decimal:
