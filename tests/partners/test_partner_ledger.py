@@ -11,7 +11,6 @@ from django_tenants.utils import schema_context
 from billing import ledger
 from billing.models import Counterparty, LedgerEntry, Payer
 from billing.reports import clinic_today
-from clinic.scheduling.availability import clinic_zone
 from partners import reports
 from partners.models import PartnerBooking
 from partners.organisations.models import PartnerOrganisation
