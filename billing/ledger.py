@@ -318,18 +318,18 @@ class CounterpartyBalance:
 
 def counterparty_balance(counterparty, *, at: datetime | None = None) -> CounterpartyBalance:
     """What the counterparty owes and is owed at ``at`` (now when None): one query, two index
-    scans (its coverages' legs by account, its own by counterparty) added up."""
+    scans (its coverages' debt from the debt index alone, its own legs by counterparty) added up;
+    coverages never hold payable legs."""
     pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
     before = "AND created < %(at)s" if at is not None else ""
     sql = f"""
-        SELECT COALESCE(SUM(amount) FILTER (WHERE bucket = 'debt'), 0),
+        SELECT COALESCE((SELECT SUM(amount) FROM {LedgerEntry._meta.db_table}
+                          WHERE account_id IN (SELECT id FROM {Payer._meta.db_table} WHERE counterparty_id = %(pk)s)
+                            AND bucket = 'debt' {before}), 0)
+             + COALESCE(SUM(amount) FILTER (WHERE bucket = 'debt'), 0),
                COALESCE(SUM(amount) FILTER (WHERE bucket = 'payable'), 0)
-          FROM (SELECT bucket, amount FROM {LedgerEntry._meta.db_table}
-                 WHERE account_id IN (SELECT id FROM {Payer._meta.db_table} WHERE counterparty_id = %(pk)s)
-                   AND bucket IN ('debt', 'payable') {before}
-                UNION ALL
-                SELECT bucket, amount FROM {LedgerEntry._meta.db_table}
-                 WHERE counterparty_id = %(pk)s AND bucket IN ('debt', 'payable') {before}) AS legs
+          FROM {LedgerEntry._meta.db_table}
+         WHERE counterparty_id = %(pk)s AND bucket IN ('debt', 'payable') {before}
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"pk": pk, "at": at})
@@ -354,25 +354,30 @@ class Receivable:
 
 # Ageing by open items: what each coverage still owes for each visit (and the counterparty's
 # own debt) is aged from the item's first entry; money received and not yet allocated (the
-# counterparty's own negative debt) pays the oldest items first. Two grouped queries in one
-# statement, whatever the number of entries.
+# counterparty's own negative debt) pays the oldest items first. One statement, whatever the
+# number of entries: the items are grouped straight from the ledger (a hash aggregate over
+# the coverages' legs, found by account, and the counterparty's own, found by its index), so
+# the entries are read once and never sorted or materialised; the window sums run over the
+# items only.
 _AGEING_SQL = """
-WITH leg AS (
-    -- The counterparties' legs: their coverages' (by account) and their own (by counterparty),
-    -- two index scans.
-    SELECT p.counterparty_id, e.account_id, e.visit_id, e.bucket, e.amount, e.created
-      FROM {entry} e JOIN {payer} p ON p.id = e.account_id
-     WHERE p.counterparty_id = ANY(%(ids)s) AND e.bucket IN ('debt', 'payable') AND e.created < %(at)s
+WITH item AS (
+    SELECT p.counterparty_id, SUM(e.amount) AS due, MIN(e.created) AS since
+      FROM {payer} p JOIN {entry} e ON e.account_id = p.id
+     WHERE p.counterparty_id = ANY(%(ids)s) AND e.bucket = 'debt' AND e.created < %(at)s
+     GROUP BY p.counterparty_id, e.account_id, e.visit_id
     UNION ALL
-    SELECT e.counterparty_id, NULL, NULL, e.bucket, e.amount, e.created
+    -- The counterparty's own entries (transfers and their allocations): what it holds unallocated.
+    SELECT e.counterparty_id, SUM(e.amount), MIN(e.created)
       FROM {entry} e
-     WHERE e.counterparty_id = ANY(%(ids)s) AND e.bucket IN ('debt', 'payable') AND e.created < %(at)s
-), item AS (
-    -- A coverage's debt is an item per visit; the counterparty's own entries (transfers and
-    -- their allocations) are one item: what it holds unallocated.
-    SELECT counterparty_id, SUM(amount) AS due, MIN(created) AS since
-      FROM leg WHERE bucket = 'debt'
-     GROUP BY counterparty_id, account_id, visit_id
+     WHERE e.counterparty_id = ANY(%(ids)s) AND e.bucket = 'debt' AND e.created < %(at)s
+     GROUP BY e.counterparty_id
+), payable AS (
+    SELECT e.counterparty_id, SUM(e.amount) AS owed
+      FROM {entry} e
+     WHERE e.counterparty_id = ANY(%(ids)s) AND e.bucket = 'payable' AND e.created < %(at)s
+     GROUP BY e.counterparty_id
+), owes AS (
+    SELECT counterparty_id, SUM(due) AS owes FROM item GROUP BY 1
 ), open_item AS (
     SELECT counterparty_id, due, since,
            SUM(due) OVER (PARTITION BY counterparty_id ORDER BY since DESC
@@ -381,8 +386,6 @@ WITH leg AS (
       FROM item WHERE due > 0
 ), credit AS (
     SELECT counterparty_id, -SUM(due) AS credit FROM item WHERE due < 0 GROUP BY 1
-), payable AS (
-    SELECT counterparty_id, SUM(amount) AS owed FROM leg WHERE bucket = 'payable' GROUP BY 1
 ), aged AS (
     -- What is left of each item once the credit has paid the oldest ones.
     SELECT o.counterparty_id, o.since,
@@ -390,7 +393,7 @@ WITH leg AS (
       FROM open_item o LEFT JOIN credit c ON c.counterparty_id = o.counterparty_id
 )
 SELECT cp.id,
-       COALESCE((SELECT SUM(due) FROM item WHERE item.counterparty_id = cp.id), 0),
+       COALESCE((SELECT owes FROM owes WHERE owes.counterparty_id = cp.id), 0),
        COALESCE((SELECT owed FROM payable WHERE payable.counterparty_id = cp.id), 0),
        COALESCE(SUM(a.left_open) FILTER (WHERE a.since >= %(d30)s), 0),
        COALESCE(SUM(a.left_open) FILTER (WHERE a.since < %(d30)s AND a.since >= %(d60)s), 0),

@@ -33,16 +33,14 @@ def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
         from billing.reports import unapplied_deposits
 
         assert len(unapplied_deposits()) >= 5
+        # A barter company with two employees (one nearly exhausted) and a public person, all reviewed.
+        from billing import ledger
         from billing.barter.models import Policy
         from billing.barter.services import figures
-
-        # A barter company with two employees (one nearly exhausted) and a public person, all reviewed.
         from partners.models import PartnerBooking, Partnership
 
         # Two partners linked, channels ticked, bookings from the portal (one cancelled) and one
         # billed last week: the partner's account and receivables have real ledger entries.
-        from billing import ledger
-
         assert Partnership.objects.count() == 2
         assert all(p.services.exists() and p.locations.exists() for p in Partnership.objects.all())
         bookings = list(PartnerBooking.objects.all())
