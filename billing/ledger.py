@@ -481,47 +481,67 @@ def booked_services_charged_expression(appointment_ref):
     return Subquery(totals, output_field=DecimalField(max_digits=14, decimal_places=2))
 
 
-def _payable_legs(counterparty, appointment, postings):
-    condition = Q(visit__appointment_id=appointment)
-    for posting_id in postings:
-        if posting_id is not None:
-            condition |= Q(posting_id=posting_id)
-    return LedgerEntry.objects.filter(counterparty_id=counterparty, bucket=Bucket.PAYABLE).filter(condition)
+def _payable_parts(counterparty, appointment, postings):
+    """The two sets of legs ``payable_for_appointment`` adds up: those on the appointment's visit,
+    and those of ``postings`` on no visit (a booking's commission posted before its visit, by
+    earlier versions). Two index scans, no OR across them."""
+    on_visit = LedgerEntry.objects.filter(counterparty_id=counterparty, bucket=Bucket.PAYABLE,
+                                          visit__appointment_id=appointment)
+    ids = [posting_id for posting_id in postings if posting_id is not None]
+    own = Q()
+    for posting_id in ids:
+        own |= Q(posting_id=posting_id)
+    before_visit = (LedgerEntry.objects.filter(own, counterparty_id=counterparty, bucket=Bucket.PAYABLE,
+                                               visit__isnull=True) if ids else LedgerEntry.objects.none())
+    return on_visit, before_visit
 
 
 def payable_for_appointment(counterparty, appointment, *, postings: Iterable = ()) -> Decimal:
     """What the clinic came to owe ``counterparty`` (ids) for an appointment: its legs on the
     appointment's visit, and those of ``postings`` (a booking's own, posted before its visit)."""
-    return _sum(_payable_legs(counterparty, appointment, postings))
+    on_visit, before_visit = _payable_parts(counterparty, appointment, postings)
+    return _sum(on_visit) + _sum(before_visit)
 
 
 def payable_for_appointment_expression(counterparty_ref, appointment_ref, *, postings: Iterable = ()):
-    """``payable_for_appointment`` as a subquery over ``OuterRef``s (a page of bookings)."""
+    """``payable_for_appointment`` as subqueries over ``OuterRef``s (a page of bookings)."""
     from django.db.models import DecimalField, Subquery, Value
 
-    totals = (_payable_legs(counterparty_ref, appointment_ref, postings).order_by()
-              .annotate(one=Value(1)).values("one").annotate(total=Sum("amount")).values("total"))
-    return Coalesce(Subquery(totals, output_field=DecimalField(max_digits=14, decimal_places=2)), ZERO)
+    money = DecimalField(max_digits=14, decimal_places=2)
+
+    def total(legs):
+        sums = legs.order_by().annotate(one=Value(1)).values("one").annotate(total=Sum("amount")).values("total")
+        return Coalesce(Subquery(sums, output_field=money), ZERO)
+
+    on_visit, before_visit = _payable_parts(counterparty_ref, appointment_ref, postings)
+    return total(on_visit) + total(before_visit)
 
 
+# The rows are written out in each part (not a CTE read three times): the planner then knows
+# their number and joins them by hash.
 _BOOKED_TOTALS = """
-WITH b AS (SELECT * FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)),
-charged AS (
+WITH charged AS (
+    -- The booked services' lines first (a service booked twice counts once), then their legs.
     SELECT COUNT(DISTINCT e.visit_id) AS billed, COALESCE(SUM(e.amount), 0) AS charged
-      FROM b JOIN {visit} v ON v.appointment_id = b.appointment_id
-      JOIN {entry} e ON e.visit_id = v.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
-      JOIN {line} l ON l.id = e.line_id
-     WHERE b.live AND EXISTS (SELECT 1 FROM {booked} s
-                               WHERE s.appointment_id = b.appointment_id AND s.service_id = l.service_id)
+      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+      JOIN {visit} v ON v.appointment_id = b.appointment_id
+      JOIN (SELECT DISTINCT appointment_id, service_id FROM {booked}) s ON s.appointment_id = b.appointment_id
+      JOIN {line} l ON l.visit_id = v.id AND l.service_id = s.service_id
+      JOIN {entry} e ON e.line_id = l.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
+     WHERE b.live
 ), payable AS (
+    -- Their commission: the legs on their visits, and their own postings' legs on no visit.
     SELECT COALESCE(SUM(e.amount), 0) AS payable
-      FROM {entry} e
-     WHERE e.bucket = 'payable' AND e.counterparty_id IN (SELECT DISTINCT counterparty_id FROM b)
-       AND (e.visit_id IN (SELECT v.id FROM b JOIN {visit} v ON v.appointment_id = b.appointment_id)
-            OR e.posting_id IN (SELECT posting_id FROM b WHERE posting_id IS NOT NULL
-                                UNION ALL SELECT cancel_posting_id FROM b WHERE cancel_posting_id IS NOT NULL))
+      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+      JOIN {visit} v ON v.appointment_id = b.appointment_id
+      JOIN {entry} e ON e.visit_id = v.id AND e.counterparty_id = b.counterparty_id AND e.bucket = 'payable'
+), before_visit AS (
+    SELECT COALESCE(SUM(e.amount), 0) AS payable
+      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+      JOIN {entry} e ON e.posting_id IN (b.posting_id, b.cancel_posting_id)
+                    AND e.counterparty_id = b.counterparty_id AND e.bucket = 'payable' AND e.visit_id IS NULL
 )
-SELECT billed, charged, payable FROM charged, payable
+SELECT billed, charged, payable.payable + before_visit.payable FROM charged, payable, before_visit
 """
 
 
@@ -543,7 +563,7 @@ def booked_totals(rows_sql: str, params) -> BookedTotals:
     sql = _BOOKED_TOTALS.format(rows=rows_sql, visit=Visit._meta.db_table, entry=LedgerEntry._meta.db_table,
                                 line=VisitLine._meta.db_table, booked=AppointmentService._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, list(params) * 3)
         billed, charged, payable = cursor.fetchone()
     return BookedTotals(billed=billed, charged=charged, payable=payable)
 
