@@ -521,14 +521,15 @@ def payable_for_appointment_expression(counterparty_ref, appointment_ref, *, pos
 # their number and joins them by hash.
 _BOOKED_TOTALS = """
 WITH charged AS (
-    -- The booked services' lines first (a service booked twice counts once), then their legs.
+    -- The visits' lines, their legs, and whether the line's service was booked (a semi-join:
+    -- by index for a month's bookings, by hash for a year's).
     SELECT COUNT(DISTINCT e.visit_id) AS billed, COALESCE(SUM(e.amount), 0) AS charged
       FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
       JOIN {visit} v ON v.appointment_id = b.appointment_id
-      JOIN (SELECT DISTINCT appointment_id, service_id FROM {booked}) s ON s.appointment_id = b.appointment_id
-      JOIN {line} l ON l.visit_id = v.id AND l.service_id = s.service_id
+      JOIN {line} l ON l.visit_id = v.id
       JOIN {entry} e ON e.line_id = l.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
-     WHERE b.live
+     WHERE b.live AND EXISTS (SELECT 1 FROM {booked} s
+                               WHERE s.appointment_id = v.appointment_id AND s.service_id = l.service_id)
 ), payable AS (
     -- Their commission: the legs on their visits, and their own postings' legs on no visit.
     SELECT COALESCE(SUM(e.amount), 0) AS payable
