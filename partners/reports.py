@@ -33,7 +33,7 @@ from decimal import Decimal
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
 from django.db.models import BooleanField as BooleanOutput
-from django.db.models import DecimalField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import DecimalField, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
