@@ -55,6 +55,9 @@ PURPOSES = {
     "barter_document": Purpose("barter_document", ("pdf", "png", "jpeg"), 10 * MB,
                                gettext_lazy("a PDF, PNG or JPEG file")),
     "price_list": Purpose("price_list", ("xlsx", "csv"), 5 * MB, gettext_lazy("an .xlsx or .csv file")),
+    # A platform's monthly statement: tens of thousands of orders fit in a few MB.
+    "platform_statement": Purpose("platform_statement", ("xlsx", "csv"), 20 * MB,
+                                  gettext_lazy("an .xlsx or .csv file")),
 }
 
 # The limits of an xlsx's zip, checked from its central directory before anything is
