@@ -190,17 +190,15 @@ def clean_columns(keys, available: Mapping[str, str]) -> list[str]:
 
 def columns_from(data: Mapping, available: Mapping[str, str]) -> list[str]:
     """The columns a form sent: ``col`` (the ticked ones) ordered by ``pos-<key>`` (a number
-    the user typed), ties in the offered order; or a preset's; or the defaults."""
+    the user typed), the others after them in the order sent; or a preset's; or the defaults."""
     ticked = data.getlist("col") if hasattr(data, "getlist") else list(data.get("col") or [])
     if ticked:
-        offered = list(available)
-
         def position(key):
             try:
                 typed = int(data.get(f"pos-{key}") or 0)
             except (TypeError, ValueError):
                 typed = 0
-            return (typed or 1000, offered.index(key) if key in offered else 1000)
+            return (typed or 1000, ticked.index(key))
 
         return clean_columns(sorted(ticked, key=position), available)
     preset = data.get("preset")

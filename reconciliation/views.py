@@ -113,11 +113,12 @@ def statement_generation(request):
     return _generation_status(request, platform, month)
 
 
-def _differences(request, statement):
+def _differences(request, statement, upload=None):
     category = request.GET.get("category") or ""
     if category not in Category.values:
         category = ""
-    differences = open_differences(statement).select_related("resolved_by")
+    differences = (upload.differences.all() if upload is not None else open_differences(statement))
+    differences = differences.select_related("resolved_by", "statement")
     if category:
         differences = differences.filter(category=category)
     if request.GET.get("open"):
@@ -135,9 +136,9 @@ def statement_detail(request, pk):
             "categories": Category.choices[1:], "can_resolve": request.user.has_perm(VERIFY)})
     count, total = reports.statement_totals(statement)
     upload = current_import(statement)
-    category, differences = _differences(request, statement)
+    category, differences = _differences(request, statement, upload)
     lines = Paginator(statement.lines.all(), PAGE_SIZE).get_page(request.GET.get("page"))
-    open_count = open_differences(statement).filter(resolution="").count() if upload else 0
+    open_count = upload.differences.filter(resolution="").count() if upload else 0
     return render(request, "reconciliation/statement_detail.html", {
         "statement": statement, "line_count": count, "line_total": total, "upload": upload,
         "category_totals": reports.category_totals(upload), "differences": differences, "category": category,

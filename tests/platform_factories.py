@@ -87,3 +87,24 @@ def make_order(product: Product, *, status: str = OrderStatus.NEW, patient=None,
         if patient is not None:
             services.order_payer(order)
     return order
+
+
+def redeemed_order(product: Product, *, at, actor, number=None, price=None, patient=None) -> PlatformOrder:
+    """An order redeemed at ``at``: its package's line charged to the order, as redemption does
+    (so ``platforms.amounts`` finds what the platform owes on the ledger)."""
+    import time_machine
+
+    from billing import services as billing
+    from clinic.models import Service
+    from tests.factories import LocationFactory, PatientFactory, ServiceFactory
+
+    patient = patient or PatientFactory()
+    order = make_order(product, patient=patient, status=OrderStatus.CONFIRMED, number=number)
+    code = product.services.first().service_code
+    service = Service.objects.filter(code=code).first() or ServiceFactory(code=code)
+    with time_machine.travel(at, tick=False):
+        visit = billing.open_visit(patient=patient, location=LocationFactory(), actor=actor)
+        billing.add_line(visit, service=service, actor=actor, unit_price=price or order.price, payer=order.payer)
+        PlatformOrder.objects.filter(pk=order.pk).update(status=OrderStatus.REDEEMED, redeemed_at=at, visit=visit)
+    order.refresh_from_db()
+    return order

@@ -8,14 +8,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from openpyxl import Workbook
 
-from billing import services as billing
 from clinic.errors import DomainError
-from clinic.models import Service
-from platforms.models import OrderStatus, PlatformOrder
+from platforms.models import PlatformOrder
 from reconciliation.models import MonthlyStatement, StatementEvent
 from reconciliation.statements import (
     ImportRefused,
@@ -27,25 +24,14 @@ from reconciliation.statements import (
     undo_verification,
     verify_statement,
 )
-from tests.factories import LocationFactory, PatientFactory, ServiceFactory
-from tests.platform_factories import PlatformFactory, enrol, make_order, product_with
+from tests.platform_factories import PlatformFactory, enrol, make_order, product_with, redeemed_order
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 APRIL_3 = date(2030, 4, 3)
 
 
 def redeemed(product, *, at: datetime, actor, number=None, price=None) -> PlatformOrder:
-    """An order redeemed at ``at``: its package's line charged to the order, as redemption does."""
-    patient = PatientFactory()
-    order = make_order(product, patient=patient, status=OrderStatus.CONFIRMED, number=number)
-    code = product.services.first().service_code
-    service = Service.objects.filter(code=code).first() or ServiceFactory(code=code)
-    with time_machine.travel(at, tick=False):
-        visit = billing.open_visit(patient=patient, location=LocationFactory(), actor=actor)
-        billing.add_line(visit, service=service, actor=actor, unit_price=price or order.price, payer=order.payer)
-        PlatformOrder.objects.filter(pk=order.pk).update(status=OrderStatus.REDEEMED, redeemed_at=at, visit=visit)
-    order.refresh_from_db()
-    return order
+    return redeemed_order(product, at=at, actor=actor, number=number, price=price)
 
 
 @pytest.fixture
