@@ -133,7 +133,8 @@ def statement_detail(request, pk):
         category, differences = _differences(request, statement)
         return render(request, "reconciliation/_differences.html", {
             "statement": statement, "differences": differences, "category": category,
-            "categories": Category.choices[1:], "can_resolve": request.user.has_perm(VERIFY)})
+            "categories": Category.choices[1:], "can_resolve": request.user.has_perm(VERIFY),
+            "resolutions": ResolveForm.base_fields["resolution"].choices})
     count, total = reports.statement_totals(statement)
     upload = current_import(statement)
     category, differences = _differences(request, statement, upload)

@@ -28,8 +28,8 @@ def platform_month(committed, committed_public, unique):
     def public():
         from tests.platform_factories import PlatformFactory, product_with
 
-        platform = PlatformFactory(name=f"微医保 {unique[:4]}", code=f"wyb{unique}", currency="EUR")
-        product = product_with({f"REC-{unique[:6]}": 1}, platform=platform, name="成人口腔检查套餐",
+        platform = PlatformFactory(name=f"Weiyibao {unique[:4]}", code=f"wyb{unique}", currency="EUR")
+        product = product_with({f"REC-{unique[:6]}": 1}, platform=platform, name="Adult dental check-up",
                                settlement_price=Decimal("1234.50"))
         return platform, product
 
@@ -135,14 +135,17 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     totals = page.locator("#category-totals")
     expect(totals.locator("tr[data-category=matched]")).to_contain_text("1,234.50")
     expect(totals.locator("tr[data-category=amount_differs]")).to_contain_text("1,200.00")
-    page.get_by_label("Category").select_option("amount_differs")
+    with page.expect_response(lambda response: "part=differences" in response.url):
+        page.get_by_label("Category").select_option("amount_differs")
     row = page.locator("#differences-table tbody tr", has_text=second)
     expect(row).to_contain_text("1,234.50")
     row.get_by_label("Resolution").select_option("platform")
     row.get_by_label("Note").fill("Platform applied its March discount")
     row.get_by_role("button", name="Resolve").click()
-    expect(page.locator("#differences-table tbody tr", has_text=second)).to_contain_text(
-        "Accept the platform's amount")
+    resolved = page.locator("#differences-table tbody tr", has_text=second).locator(".resolved")
+    expect(resolved).to_contain_text("Accept the platform's amount")
+    expect(resolved).to_contain_text("Platform applied its March discount")
+    page.locator("#match-heading").evaluate("heading => heading.scrollIntoView()")
     screenshot(page, "reconciliation-differences.png")
 
     page.once("dialog", lambda dialog: dialog.accept())
