@@ -190,7 +190,8 @@ def clean_columns(keys, available: Mapping[str, str]) -> list[str]:
 
 def columns_from(data: Mapping, available: Mapping[str, str]) -> list[str]:
     """The columns a form sent: ``col`` (the ticked ones) ordered by ``pos-<key>`` (a number
-    the user typed), the others after them in the order sent; or a preset's; or the defaults."""
+    the user typed; a column moved there goes before the one that was there, ``was-<key>``), the
+    others after them in the order sent; or a preset's; or the defaults."""
     ticked = data.getlist("col") if hasattr(data, "getlist") else list(data.get("col") or [])
     if ticked:
         def position(key):
@@ -198,7 +199,9 @@ def columns_from(data: Mapping, available: Mapping[str, str]) -> list[str]:
                 typed = int(data.get(f"pos-{key}") or 0)
             except (TypeError, ValueError):
                 typed = 0
-            return (typed or 1000, ticked.index(key))
+            # A column moved to a taken position goes before the one that stood there.
+            moved = bool(typed) and str(typed) != (data.get(f"was-{key}") or "")
+            return (typed or 1000, not moved, ticked.index(key))
 
         return clean_columns(sorted(ticked, key=position), available)
     preset = data.get("preset")

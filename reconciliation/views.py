@@ -254,9 +254,13 @@ def difference_resolve(request, pk):
     else:
         error = _("Choose how the difference is resolved.")
     if request.htmx:
+        # The row in place, and the page's count of what is left to resolve (out of band).
+        open_count = Difference.objects.filter(platform_statement_id=difference.platform_statement_id,
+                                               resolution="").count()
         return render(request, "reconciliation/_difference_row.html", {
-            "difference": difference, "error": error, "can_resolve": True,
-            "resolutions": ResolveForm.base_fields["resolution"].choices}, status=422 if error else 200)
+            "difference": difference, "error": error, "can_resolve": True, "oob_count": True,
+            "open_count": open_count, "resolutions": ResolveForm.base_fields["resolution"].choices},
+            status=422 if error else 200)
     if error:
         messages.error(request, error)
     return redirect(reverse("reconciliation:statement_detail", args=[difference.statement_id]) + "#differences")

@@ -135,6 +135,7 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     totals = page.locator("#category-totals")
     expect(totals.locator("tr[data-category=matched]")).to_contain_text("1,234.50")
     expect(totals.locator("tr[data-category=amount_differs]")).to_contain_text("1,200.00")
+    expect(page.locator("#open-count")).to_have_text("1 difference is not resolved yet.")
     with page.expect_response(lambda response: "part=differences" in response.url):
         page.get_by_label("Category").select_option("amount_differs")
     row = page.locator("#differences-table tbody tr", has_text=second)
@@ -145,6 +146,7 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     resolved = page.locator("#differences-table tbody tr", has_text=second).locator(".resolved")
     expect(resolved).to_contain_text("Accept the platform's amount")
     expect(resolved).to_contain_text("Platform applied its March discount")
+    expect(page.locator("#open-count")).to_have_text("Every difference is resolved.")
     page.locator("#match-heading").evaluate("heading => heading.scrollIntoView()")
     screenshot(page, "reconciliation-differences.png")
 
@@ -155,3 +157,58 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     expect(page.locator("#statement-history")).to_contain_text("Difference resolved")
     expect(page.get_by_role("button", name="Undo the verification")).to_be_visible()
     axe(page)
+
+
+def test_a_manager_picks_the_channel_reports_columns_saves_them_and_exports(page, login, make_alpha_staff,
+                                                                            platform_month, committed, screenshot,
+                                                                            unique):
+    from openpyxl import load_workbook
+
+    platform, _month, first, second = platform_month
+    preset_name = f"Finance check {unique[:4]}"
+    manager = make_alpha_staff("manager")
+    login(page, manager.email)
+    try:
+        nav_link(page, "Reconciliation").click()
+        page.get_by_role("link", name="Channel reconciliation report").click()
+        report = page.locator("#channel-report")
+        expect(report.locator("tbody tr", has_text=first)).to_contain_text("1,234.50")
+        expect(report.locator("thead")).to_contain_text(f"{platform.name} purchase price")
+
+        # Amount moved to the front; the patient and the product left out.
+        page.get_by_label("Patient", exact=True).uncheck()
+        page.get_by_label("Product", exact=True).uncheck()
+        page.get_by_label("Position of Amount").fill("1")
+        page.get_by_role("button", name="Show", exact=True).first.click()
+        headers = report.locator("thead th")
+        expect(headers.nth(0)).to_have_text("Amount")
+        expect(headers.nth(1)).to_have_text("Platform order number")
+        expect(report.locator("thead")).not_to_contain_text("Product")
+        expect(report.locator("tfoot")).to_contain_text("2,469.00")
+
+        page.get_by_label("Save these columns as").fill(preset_name)
+        page.get_by_role("button", name="Save preset").click()
+        expect(page.get_by_text(f"Preset “{preset_name}” saved.")).to_be_visible()
+        expect(page.get_by_label("Preset", exact=True)).to_have_value(
+            page.get_by_label("Preset", exact=True).locator("option", has_text=preset_name).get_attribute("value"))
+        expect(headers.nth(0)).to_have_text("Amount")
+        screenshot(page, "reconciliation-report.png")
+
+        page.get_by_role("button", name="Export to Excel").click()
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download").click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+        with open(download.value.path(), "rb") as handle:
+            workbook = load_workbook(io.BytesIO(handle.read()), read_only=True)
+        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        workbook.close()
+        assert rows[0][:2] == ["Amount", "Platform order number"] and "Product" not in rows[0]
+        assert sorted(row[1] for row in rows[1:3]) == sorted([first, second])
+        assert [float(row[0]) for row in rows[1:3]] == [1234.5, 1234.5]
+    finally:
+        def forget_preset():
+            from reconciliation.models import ReportPreset
+
+            ReportPreset.objects.filter(name=preset_name).delete()
+
+        committed(forget_preset)

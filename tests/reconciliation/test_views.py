@@ -290,6 +290,8 @@ def test_differences_are_filtered_resolved_in_place_and_then_verified(imported, 
     assert no_note.status_code == 422 and "Say what is disputed." in no_note.content.decode()
     row = client.post(url, {"resolution": "platform", "note": "They gave a discount"}, **HTMX)
     assert row.status_code == 200 and "Accept the platform&#x27;s amount" in row.content.decode()
+    assert 'id="open-count" hx-swap-oob="true"' in row.content.decode()
+    assert "Every difference is resolved." in row.content.decode()
     difference.refresh_from_db()
     assert (difference.resolution, difference.resolved_by) == ("platform", finance)
     done = client.post(f"{base}verify/", follow=True).content.decode()
@@ -410,3 +412,17 @@ def test_presets_keep_the_columns_per_clinic(product, manager, client_for, djang
     assert "Q-0" not in text  # the order number is not a column of the preset
     assert text.index("Patient</th>") < text.index("Product</th>")
     assert "<th scope=\"col\">Amount</th>" not in text
+    assert f"/reconciliation/report/presets/{preset.pk}/delete/" in text
+    assert client_for(make_staff("front_desk")).post(f"/reconciliation/report/presets/{preset.pk}/delete/").status_code == 403
+    client.post(f"/reconciliation/report/presets/{preset.pk}/delete/")
+    assert not ReportPreset.objects.exists()
+
+
+def test_a_column_moved_to_a_taken_position_goes_before_the_one_there():
+    from reconciliation.reports import columns_from
+
+    available = {"patient": "Patient", "order_number": "No.", "amount": "Amount"}
+    data = QueryDict("col=patient&col=order_number&col=amount&pos-patient=1&was-patient=1&pos-order_number=2"
+                     "&was-order_number=2&pos-amount=1&was-amount=3")
+    assert columns_from(data, available) == ["amount", "patient", "order_number"]
+    assert columns_from(QueryDict("col=amount&col=patient"), available) == ["amount", "patient"]
