@@ -108,14 +108,16 @@ def statement_export_rows(params: Mapping) -> Iterator[list]:
            _("Cash-voucher principal")]
     zone = timezone.get_current_timezone()
     package_total = voucher_total = ZERO
-    for line in statement.lines.order_by("redeemed_at", "id").iterator(chunk_size=5000):
-        voucher = line.kind == CASH_VOUCHER
+    lines = statement.lines.order_by("redeemed_at", "id").values_list(
+        "order_number", "product", "redeemed_at", "patient", "kind", "amount")
+    for number, product, redeemed_at, patient, kind, amount in lines.iterator(chunk_size=5000):
+        voucher = kind == CASH_VOUCHER
         if voucher:
-            voucher_total += line.amount
+            voucher_total += amount
         else:
-            package_total += line.amount
-        yield [line.order_number, line.product, timezone.localtime(line.redeemed_at, zone), line.patient,
-               None if voucher else line.amount, line.amount if voucher else None]
+            package_total += amount
+        yield [number, product, timezone.localtime(redeemed_at, zone), patient,
+               None if voucher else amount, amount if voucher else None]
     yield [_("Total"), "", "", "", package_total, voucher_total]
 
 
