@@ -23,7 +23,14 @@ from django.utils.translation import gettext_lazy
 
 from billing.models import Method
 from clinic.errors import DomainError
-from clinic.periods import month_period, period_bounds, period_from_params, period_params, previous_month
+from clinic.periods import (
+    clinic_zone,
+    month_period,
+    period_bounds,
+    period_from_params,
+    period_params,
+    previous_month,
+)
 from platforms.amounts import with_amounts
 from platforms.catalogue.models import Enrolment, Platform
 from platforms.models import PlatformOrder
@@ -106,7 +113,7 @@ def statement_export_rows(params: Mapping) -> Iterator[list]:
     statement = MonthlyStatement.objects.select_related("platform").get(pk=params["statement"])
     yield [_("Platform order number"), _("Product"), _("Redeemed at"), _("Patient"), _("Settlement price"),
            _("Cash-voucher principal")]
-    zone = timezone.get_current_timezone()
+    zone = clinic_zone()
     package_total = voucher_total = ZERO
     lines = statement.lines.order_by("redeemed_at", "id").values_list(
         "order_number", "product", "redeemed_at", "patient", "kind", "amount")
@@ -131,7 +138,7 @@ def differences_export_rows(params: Mapping) -> Iterator[list]:
     statement = MonthlyStatement.objects.get(pk=params["statement"])
     yield [_("Category"), _("Platform order number"), _("Clinic's amount"), _("Platform's amount"),
            _("Lines in the platform's file"), _("Resolution"), _("Note"), _("Resolved by"), _("Resolved")]
-    zone = timezone.get_current_timezone()
+    zone = clinic_zone()
     for difference in open_differences(statement).select_related("resolved_by").iterator(chunk_size=5000):
         yield [difference.get_category_display(), difference.order_number, difference.clinic_amount,
                difference.platform_amount, difference.lines, difference.get_resolution_display(), difference.note,
@@ -242,7 +249,7 @@ def report_cells(order: PlatformOrder, columns: list[str], *, localise=None) -> 
         elif key == "product":
             cells.append(order.product.name)
         elif key == "redeemed_at":
-            cells.append(timezone.localtime(order.redeemed_at))
+            cells.append(timezone.localtime(order.redeemed_at, clinic_zone()))
         elif key == "payment_method":
             cells.append(str(Method.CASH_VOUCHER.label) if voucher else order.platform.name)
         elif key == "amount":
