@@ -162,7 +162,7 @@ def _mapping_step(request, statement, *, token, file_name, content, mapping=None
     try:
         header_line, headers, guessed = preview_headers(file_name, content, mapping=mapping,
                                                         remembered=remembered.columns if remembered else None)
-    except StatementUnreadable as unreadable:
+    except (StatementUnreadable, DomainError) as unreadable:
         pending_files.forget(request.user, statement, token)
         messages.error(request, unreadable.message)
         return redirect("reconciliation:statement_import", pk=statement.pk)
@@ -187,17 +187,25 @@ def _import(request, statement, *, token, file_name, content, mapping=None, skip
                              mapping=mapping or refused.read.mapping, problems=refused.read.problems,
                              message=refused.message, skip=skip, status=422)
     except DomainError as error:
-        if error.field == "file" or error.field is None and statement.status != MonthlyStatement.Status.VERIFIED:
+        if error.field == "file":  # no header found or a column not chosen: the user maps them
             return _mapping_step(request, statement, token=token, file_name=file_name, content=content,
                                  mapping=mapping, message=error.message, skip=skip, status=422)
+        # The file as a whole cannot be read, or the statement is verified: nothing to map.
         pending_files.forget(request.user, statement, token)
         messages.error(request, error.message)
-        return redirect("reconciliation:statement_detail", pk=statement.pk)
+        if statement.status == MonthlyStatement.Status.VERIFIED:
+            return redirect("reconciliation:statement_detail", pk=statement.pk)
+        return redirect("reconciliation:statement_import", pk=statement.pk)
     pending_files.forget(request.user, statement, token)
     differences = sum(figures["count"] for category, figures in upload.summary.items() if category != "matched")
     messages.success(request, _("The platform's statement was imported: %(rows)s rows, %(differences)s differences.")
                      % {"rows": upload.rows.count(), "differences": differences})
     return redirect(reverse("reconciliation:statement_detail", args=[statement.pk]) + "#match-result")
+
+
+def _verified_already(request, statement):
+    messages.error(request, _("This statement is verified: undo the verification before importing again."))
+    return redirect("reconciliation:statement_detail", pk=statement.pk)
 
 
 @clinic_view(VIEW, GENERATE)
@@ -206,6 +214,8 @@ def statement_import(request, pk):
     """Upload the platform's file: imported at once when every row reads and the columns are
     guessed, else (or when asked) the column-mapping step, the file kept for it."""
     statement = get_statement_for(request.user, pk)
+    if statement.status == MonthlyStatement.Status.VERIFIED:
+        return _verified_already(request, statement)
     form = PlatformStatementUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -224,6 +234,9 @@ def statement_import_mapping(request, pk):
     """The mapping step sent back: the columns chosen, the rows to skip; the kept file."""
     statement = get_statement_for(request.user, pk)
     token = request.POST.get("token", "")
+    if statement.status == MonthlyStatement.Status.VERIFIED:
+        pending_files.forget(request.user, statement, token)
+        return _verified_already(request, statement)
     content = pending_files.load(request.user, statement, token)
     if content is None:
         messages.error(request, _("The uploaded file is no longer kept: upload it again."))

@@ -426,3 +426,22 @@ def test_a_column_moved_to_a_taken_position_goes_before_the_one_there():
                      "&was-order_number=2&pos-amount=1&was-amount=3")
     assert columns_from(data, available) == ["amount", "patient", "order_number"]
     assert columns_from(QueryDict("col=amount&col=patient"), available) == ["amount", "patient"]
+
+
+def test_a_verified_statement_refuses_an_import_and_keeps_no_file(imported, manager, client_for):
+    from django.core.files.storage import default_storage
+
+    from reconciliation.models import Difference as DifferenceModel
+    from reconciliation.pending_files import FOLDER
+
+    for difference in DifferenceModel.objects.all():
+        difference.resolution = "clinic"
+        difference.save()
+    client = client_for(manager)
+    client.post(f"/reconciliation/statements/{imported.pk}/verify/")
+    before = set(default_storage.listdir(FOLDER)[1]) if default_storage.exists(FOLDER) else set()
+    page = client.post(f"/reconciliation/statements/{imported.pk}/import/", {"file": upload(xlsx(PLATFORM_FILE))},
+                       follow=True).content.decode()
+    assert "This statement is verified: undo the verification before importing again." in page
+    assert PlatformStatement.objects.count() == 1
+    assert set(default_storage.listdir(FOLDER)[1]) == before
