@@ -81,8 +81,13 @@ def _month_arg(text: str) -> date:
 @require_POST
 @clinic_view(VIEW, GENERATE)
 def statement_generate(request):
-    platform = get_object_or_404(Platform, pk=request.POST.get("platform") or 0)
     try:
+        platform = Platform.objects.filter(pk=int(request.POST.get("platform") or 0)).first()
+    except ValueError:
+        platform = None
+    try:
+        if platform is None:
+            raise DomainError(_("Choose a platform."))
         month = _month_arg(request.POST.get("month"))
         request_statement(platform, month, actor=request.user)
     except DomainError as error:
@@ -276,7 +281,7 @@ def difference_resolve(request, pk):
             status=422 if error else 200)
     if error:
         messages.error(request, error)
-    return redirect(reverse("reconciliation:statement_detail", args=[difference.statement_id]) + "#differences")
+    return redirect("reconciliation:statement_detail", pk=difference.statement_id)
 
 
 @require_POST

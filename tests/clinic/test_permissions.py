@@ -21,6 +21,7 @@ ALL = set(Role.values)
 MANAGER = {Role.MANAGER}
 EXPORTERS = {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD, Role.FINANCE}
 DESK = {Role.MANAGER, Role.FRONT_DESK}
+RECONCILING = {Role.MANAGER, Role.FINANCE}
 
 # What an allowed role gets: the page itself, or a redirect to another page of the clinic
 # (a POST without data), given as the url name and the keys of the objects its arguments are
@@ -148,6 +149,19 @@ MATRIX = {
     "counterparty_receipt": ("post", {Role.FINANCE}, 422),
     "receipt_allocate": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
     "allocation_undo": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
+    # Monthly reconciliation (tests/reconciliation/test_views.py); without data a form is sent back.
+    "reconciliation:statements": ("get", RECONCILING, OK),
+    "reconciliation:statement_generate": ("post", RECONCILING, to("reconciliation:statements")),
+    "reconciliation:statement_generation": ("get", RECONCILING, 404),  # the progress of no generation
+    "reconciliation:statement_detail": ("get", RECONCILING, OK),
+    "reconciliation:statement_import": ("get", RECONCILING, OK),
+    "reconciliation:statement_import_mapping": ("post", RECONCILING, to("reconciliation:statement_import", "statement")),
+    "reconciliation:statement_verify": ("post", RECONCILING, to("reconciliation:statement_detail", "statement")),
+    "reconciliation:statement_unverify": ("post", RECONCILING, to("reconciliation:statement_detail", "statement")),
+    "reconciliation:difference_resolve": ("post", RECONCILING, to("reconciliation:statement_detail", "statement")),
+    "reconciliation:channel_report": ("get", RECONCILING, OK),
+    "reconciliation:report_preset_save": ("post", RECONCILING, to("reconciliation:channel_report")),
+    "reconciliation:report_preset_delete": ("post", RECONCILING, to("reconciliation:channel_report")),
 }
 
 
@@ -216,7 +230,20 @@ def objects(tenant):
     receipt = record_receipt(agreement.counterparty, amount="5", currency="EUR", received_on=date(2024, 1, 2),
                              reference="MX-TR", actor=cashier, allocate_oldest_first=False)
     allocation = Allocation.objects.create(receipt=receipt, payer=policy.payer, amount=Decimal("1.00"))
+    from django.utils import timezone
+
+    from reconciliation.models import Difference, MonthlyStatement, PlatformStatement, ReportPreset
+    from tests.platform_factories import PlatformFactory
+
+    statement = MonthlyStatement.objects.create(platform=PlatformFactory(), month=date(2030, 3, 1), currency="EUR",
+                                                generated_at=timezone.now())
+    upload = PlatformStatement.objects.create(statement=statement, file_name="m.xlsx", imported_at=timezone.now())
+    difference = Difference.objects.create(statement=statement, platform_statement=upload, category="clinic_only",
+                                           order_number="MX-9", clinic_amount=Decimal("1.00"))
     return {
+        "statement": statement,
+        "difference": difference,
+        "preset": ReportPreset.objects.create(name="Matrix", columns=["patient"]),
         "counterparty": agreement.counterparty,
         "receipt": receipt,
         "allocation": allocation,
@@ -304,6 +331,13 @@ def _path(name, objects):
         "counterparty_receipt": [objects["counterparty"].pk],
         "receipt_allocate": [objects["receipt"].pk],
         "allocation_undo": [objects["allocation"].pk],
+        "reconciliation:statement_detail": [objects["statement"].pk],
+        "reconciliation:statement_import": [objects["statement"].pk],
+        "reconciliation:statement_import_mapping": [objects["statement"].pk],
+        "reconciliation:statement_verify": [objects["statement"].pk],
+        "reconciliation:statement_unverify": [objects["statement"].pk],
+        "reconciliation:difference_resolve": [objects["difference"].pk],
+        "reconciliation:report_preset_delete": [objects["preset"].pk],
     }.get(name, [])
     return reverse(name, urlconf="config.urls", args=args)
 
