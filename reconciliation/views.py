@@ -101,21 +101,27 @@ def statement_generate(request):
     return redirect("reconciliation:statements")
 
 
-def _generation_status(request, platform, month):
+# The page asks about every 0.7 s; after about two minutes it stops and says so.
+MAX_POLLS = 180
+
+
+def _generation_status(request, platform, month, polls=0):
     statement = MonthlyStatement.objects.filter(platform=platform, month=month).first()
-    return render(request, "reconciliation/_generation.html",
-                  {"platform": platform, "month": month, "statement": statement})
+    return render(request, "reconciliation/_generation.html", {
+        "platform": platform, "month": month, "statement": statement, "next_poll": polls + 1,
+        "given_up": polls >= MAX_POLLS})
 
 
 @clinic_view(VIEW)
 def statement_generation(request):
     """The polled progress of a generation: running until the statement is there."""
-    platform = get_object_or_404(Platform, pk=request.GET.get("platform") or 0)
     try:
+        platform = get_object_or_404(Platform, pk=int(request.GET.get("platform") or 0))
         month = _month_arg(request.GET.get("month")).replace(day=1)
-    except DomainError:
+        polls = int(request.GET.get("n") or 0)
+    except (ValueError, DomainError):
         raise Http404 from None
-    return _generation_status(request, platform, month)
+    return _generation_status(request, platform, month, polls)
 
 
 def _differences(request, statement, upload=None):

@@ -144,7 +144,12 @@ def test_the_statements_page_offers_only_last_month_and_generates_it(product, ma
 def test_the_progress_polls_while_the_statement_is_not_there(product, manager, client_for):
     response = client_for(manager).get(f"/reconciliation/generate/status/?platform={product.platform_id}"
                                        f"&month=2030-03-01", **HTMX)
-    assert 'hx-trigger="load delay:700ms"' in response.content.decode()
+    assert 'hx-trigger="load delay:700ms"' in response.content.decode() and "n=1" in response.content.decode()
+    client = client_for(manager)
+    later = client.get(f"/reconciliation/generate/status/?platform={product.platform_id}&month=2030-03-01&n=180",
+                       **HTMX).content.decode()
+    assert "not ready yet" in later and "hx-get" not in later
+    assert client.get("/reconciliation/generate/status/?platform=abc&month=2030-03-01").status_code == 404
 
 
 def test_the_statements_page_makes_the_same_queries_for_more_statements(platform, manager, client_for,
