@@ -21,4 +21,5 @@ urlpatterns = [
     path("operator/clinics/new/", views.clinic_create, name="operator_clinic_create"),
     path("", include("portal.urls")),
     path("", include("portal.booking_urls")),
+    path("", include("platforms.intake_urls")),
 ]
