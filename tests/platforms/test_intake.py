@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -30,7 +29,7 @@ PUBLIC = "localhost"
 def signed(body: bytes, secret: str = SECRET, *, msg_id: str | None = None, at: datetime | None = None) -> dict:
     """The Standard Webhooks headers for ``body``, signed with ``secret`` at ``at`` (now)."""
     msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
-    at = at or datetime.now(dt_timezone.utc)
+    at = at or datetime.now(UTC)
     signature = Webhook(secret).sign(msg_id, at, body)
     return {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature}
 
@@ -96,7 +95,7 @@ def test_a_signed_order_is_stored_in_the_clinic_with_its_history_and_takes_one_u
     assert (order.status, order.source, order.kind, order.price, order.currency) == (
         "new", "api", "package", Decimal("180.00"), "CNY")
     assert (order.customer_name, order.customer_phone) == ("Li Wei", "+8613800138000")
-    assert order.purchased_at == datetime(2025, 3, 1, 1, 30, tzinfo=dt_timezone.utc)
+    assert order.purchased_at == datetime(2025, 3, 1, 1, 30, tzinfo=UTC)
     assert order.message_id.startswith("msg_")
     with tenant_context(world["clinic"]):
         assert [(e.action, e.to_status, e.actor) for e in order.events.all()] == [("received", "new", None)]
@@ -166,7 +165,7 @@ def test_missing_signature_headers_are_refused(world):
 
 @pytest.mark.parametrize(("offset", "reason"), [(-301, "stale_timestamp"), (301, "future_timestamp")])
 def test_a_message_more_than_five_minutes_old_or_ahead_is_refused(world, offset, reason):
-    now = datetime(2026, 12, 1, 10, 0, tzinfo=dt_timezone.utc)
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     with time_machine.travel(now, tick=False):
         response = post("insurer", order_message(), at=now + timedelta(seconds=offset))
         assert_refused(response, 401, reason)
@@ -265,7 +264,7 @@ def test_each_clinic_gets_its_own_orders(world, clinic_b):
 
 
 def test_the_old_secret_is_accepted_until_it_retires_and_refused_after(world):
-    start = datetime(2026, 12, 1, 10, 0, tzinfo=dt_timezone.utc)
+    start = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
         SigningSecret.objects.filter(platform=world["platform"]).update(retires_at=start + timedelta(hours=24))
         signing_secret(world["platform"], NEW_SECRET)
