@@ -60,10 +60,11 @@ class PriceListRejected(Exception):
     errors: list[RowError] = field(default_factory=list)
 
 
-def _header_aliases() -> dict[str, str]:
-    """Every header the import understands: the keys and the labels in all languages."""
+def header_aliases(columns=COLUMNS) -> dict[str, str]:
+    """Every header an import of ``columns`` understands: the keys and the labels in all
+    languages (the platform-order import reads its files with the same helpers)."""
     aliases: dict[str, str] = {}
-    for key, label in COLUMNS:
+    for key, label in columns:
         aliases[key] = key
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
@@ -79,7 +80,19 @@ def _words(language_words: set[str], msg) -> set[str]:
     return found
 
 
-def _read_rows(file_name: str, content: bytes) -> Iterator[list]:
+def header_positions(header: list, columns=COLUMNS) -> dict[str, int]:
+    """Which column of the file holds each key (the first one whose header names it)."""
+    aliases = header_aliases(columns)
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = aliases.get(" ".join(cell(title).split()).casefold())
+        if key and key not in positions:
+            positions[key] = index
+    return positions
+
+
+def read_rows(file_name: str, content: bytes) -> Iterator[list]:
+    """The rows of an .xlsx (first sheet, raw values) or a UTF-8 .csv (any of , ; tab)."""
     if file_name.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -121,7 +134,7 @@ def _read_rows(file_name: str, content: bytes) -> Iterator[list]:
     raise PriceListRejected([RowError(0, "", _("Upload an .xlsx or .csv file."))])
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -133,18 +146,13 @@ def parse_price_list(file_name: str, content: bytes, currency: str) -> list[dict
     """Read and check every row; raise PriceListRejected listing every bad one."""
     if len(content) > MAX_BYTES:
         raise PriceListRejected([RowError(0, "", _("The file is larger than 5 MB."))])
-    rows = _read_rows(file_name, content)
+    rows = read_rows(file_name, content)
     header = next(rows, None)
     if header is None:
         raise PriceListRejected([RowError(1, "", _("The file is empty."))])
-    aliases = _header_aliases()
     labels = dict(COLUMNS)
-    positions: dict[str, int] = {}
+    positions = header_positions(header)
     errors: list[RowError] = []
-    for index, title in enumerate(header):
-        key = aliases.get(" ".join(_cell(title).split()).casefold())
-        if key and key not in positions:
-            positions[key] = index
     for key in REQUIRED - positions.keys():
         errors.append(RowError(1, str(labels[key]), _("This column is missing.")))
     if errors:
@@ -159,7 +167,7 @@ def parse_price_list(file_name: str, content: bytes, currency: str) -> list[dict
         if line - 1 > MAX_ROWS:
             errors.append(RowError(line, "", _("The file has more than 10,000 rows.")))
             break
-        values = {key: _cell(raw[pos]) if pos < len(raw) else "" for key, pos in positions.items()}
+        values = {key: cell(raw[pos]) if pos < len(raw) else "" for key, pos in positions.items()}
         if not any(values.values()):
             continue
         row_errors: list[RowError] = []

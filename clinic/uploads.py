@@ -55,6 +55,7 @@ PURPOSES = {
     "barter_document": Purpose("barter_document", ("pdf", "png", "jpeg"), 10 * MB,
                                gettext_lazy("a PDF, PNG or JPEG file")),
     "price_list": Purpose("price_list", ("xlsx", "csv"), 5 * MB, gettext_lazy("an .xlsx or .csv file")),
+    "platform_orders": Purpose("platform_orders", ("xlsx", "csv"), 5 * MB, gettext_lazy("an .xlsx or .csv file")),
 }
 
 # The limits of an xlsx's zip, checked from its central directory before anything is
