@@ -255,20 +255,20 @@ def receive_order_message(platform_code: str, body: bytes, headers: Mapping[str,
     message_id = {key.lower(): value for key, value in headers.items()}["webhook-id"][:100]
     with transaction.atomic(durable=True):
         enrolment = enrolment_for(platform, message.clinic)
-        if message.type == CREATED:
-            product = product_for(platform, message.product, message.purchased_at, enrolment.clinic)
-            with tenant_context(enrolment.clinic):
-                return _store_order(platform, product, message, message_id, enrolment.identifier)
         with tenant_context(enrolment.clinic):
+            if message.type == CREATED:
+                return _store_order(platform, enrolment, message, message_id)
             return _close_order(platform, message, enrolment.identifier)
 
 
-def _store_order(platform: Platform, product: Product, message: OrderMessage, message_id: str,
-                 identifier: str) -> IntakeAnswer:
+def _store_order(platform: Platform, enrolment: Enrolment, message: OrderMessage, message_id: str) -> IntakeAnswer:
+    identifier = enrolment.identifier
+    # A repeat is answered as the first time before anything else is judged again.
     stored = PlatformOrder.objects.select_related("product").filter(platform=platform,
                                                                     number=message.order_number).first()
     if stored is not None:
         return IntakeAnswer(200, _created_answer(stored, identifier))
+    product = product_for(platform, message.product, message.purchased_at, enrolment.clinic)
     phone = phones.canonical(message.customer_phone) if message.customer_phone else ""
     try:
         # A savepoint: a second message with the same number, committed while this one ran,

@@ -34,9 +34,10 @@ def enrolled_platform(committed, committed_public, clinic_a):
 
     def clinic_side():
         ids = list(PlatformOrder.objects.filter(platform=platform).values_list("id", flat=True))
-        OrderEvent.objects.filter(order_id__in=ids).delete()
-        PlatformOrder.objects.filter(id__in=ids).delete()
-        ChannelStock.objects.filter(product=product).delete()
+        # Raw deletes: a collector would follow every model that refers to orders (none here).
+        OrderEvent.objects.filter(order_id__in=ids)._raw_delete("default")
+        PlatformOrder.objects.filter(id__in=ids)._raw_delete("default")
+        ChannelStock.objects.filter(product=product)._raw_delete("default")
 
     def public_side():
         Enrolment.objects.filter(platform=platform).delete()

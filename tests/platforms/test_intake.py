@@ -358,10 +358,11 @@ def committed_world(django_db_blocker, clinic_a):
     with django_db_blocker.unblock():
         with tenant_context(clinic_a):
             ids = list(PlatformOrder.objects.filter(platform=platform).values_list("id", flat=True))
-            OrderEvent.objects.filter(order_id__in=ids).delete()
+            # Raw deletes: a collector would follow every model that refers to orders (none here).
+            OrderEvent.objects.filter(order_id__in=ids)._raw_delete("default")
             LogEntry.objects.filter(content_type__model__in=["platformorder", "channelstock"]).delete()
-            PlatformOrder.objects.filter(id__in=ids).delete()
-            ChannelStock.objects.filter(product=product).delete()
+            PlatformOrder.objects.filter(id__in=ids)._raw_delete("default")
+            ChannelStock.objects.filter(product=product)._raw_delete("default")
         connection.set_schema_to_public()
         Enrolment.objects.filter(platform=platform).delete()
         LogEntry.objects.filter(content_type__model__in=["enrolment", "product", "platform"]).delete()
