@@ -247,13 +247,13 @@ def receive_order_message(platform_code: str, body: bytes, headers: Mapping[str,
     """Check, verify and store one signed message; one transaction. Raises IntakeRefused."""
     if len(body) > MAX_BODY_BYTES:
         raise IntakeRefused("body_too_large", "The message is larger than 64 KB.")
-    platform = Platform.objects.filter(code=platform_code, is_active=True).prefetch_related("secrets").first()
-    if platform is None:
-        raise IntakeRefused("unknown_platform", "No platform has this code.")
-    verify_signature(platform, body, headers)
-    message = parse_message(body)
-    message_id = {key.lower(): value for key, value in headers.items()}["webhook-id"][:100]
     with transaction.atomic(durable=True):
+        platform = Platform.objects.filter(code=platform_code, is_active=True).prefetch_related("secrets").first()
+        if platform is None:
+            raise IntakeRefused("unknown_platform", "No platform has this code.")
+        verify_signature(platform, body, headers)
+        message = parse_message(body)
+        message_id = {key.lower(): value for key, value in headers.items()}["webhook-id"][:100]
         enrolment = enrolment_for(platform, message.clinic)
         with tenant_context(enrolment.clinic):
             if message.type == CREATED:

@@ -181,6 +181,12 @@ def test_an_unknown_or_inactive_platform_is_refused(world):
     assert_nothing_stored(world)
 
 
+def test_a_body_over_64_kb_is_refused_unread(world):
+    message = order_message(customer={"name": "Li Wei", "phone": "+8613800138000", "note": "x" * 70_000})
+    assert_refused(post("insurer", message), 413, "body_too_large")
+    assert_nothing_stored(world)
+
+
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"\xff\xfe"])
 def test_a_malformed_body_is_refused(world, body):
     assert_refused(post("insurer", body), 400, "malformed_body")
