@@ -318,6 +318,31 @@ def test_a_refund_or_cancellation_closes_an_unredeemed_order_and_returns_its_uni
     assert len(orders(world["clinic"])) == 1
 
 
+def test_a_confirmed_order_refunded_by_the_platform_returns_its_unit(world):
+    from tests.factories import PatientFactory
+
+    post("insurer", order_message())
+    with tenant_context(world["clinic"]):
+        PlatformOrder.objects.update(patient=PatientFactory(), status=OrderStatus.CONFIRMED)
+    assert post("insurer", close_message()).status_code == 200
+    order = orders(world["clinic"])[0]
+    assert order.status == "refunded"
+    with tenant_context(world["clinic"]):
+        assert order.events.last().from_status == "confirmed"
+    assert stock(world["clinic"], world["product"]) == 3
+
+
+def test_a_cash_voucher_order_is_worth_its_face_value(world):
+    voucher = product_with({"EXT": 1}, platform=world["platform"], code="WISDOM200", kind="cash_voucher",
+                           name="Wisdom-tooth voucher")
+    with tenant_context(world["clinic"]):
+        ChannelStock.objects.create(product=voucher, available=1)
+    assert post("insurer", order_message(product="WISDOM200")).status_code == 201
+    order = orders(world["clinic"])[0]
+    assert (order.product_id, order.kind, order.price) == (voucher.pk, "cash_voucher", Decimal("200.00"))
+    assert stock(world["clinic"], voucher) == 0
+
+
 def test_a_redeemed_order_is_not_refunded(world):
     from billing.services import open_visit
     from tests.factories import LocationFactory, PatientFactory, make_staff
