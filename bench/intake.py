@@ -165,6 +165,38 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
+def server_processes(server: subprocess.Popen, database: str) -> list:
+    """gunicorn's workers and the PostgreSQL backends serving the benchmark's database (when
+    the server runs on this machine: otherwise only the workers)."""
+    import psutil
+    from django.db import connection
+
+    processes = psutil.Process(server.pid).children(recursive=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                       [database])
+        backend_pids = [row[0] for row in cursor.fetchall()]
+    for pid in backend_pids:
+        try:
+            processes.append(psutil.Process(pid))
+        except psutil.Error:
+            pass
+    return processes
+
+
+def cpu_seconds(processes) -> float:
+    import psutil
+
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 # --- the load generator (a process of its own) -------------------------------------------------
 
 
@@ -272,8 +304,11 @@ async def load(port: int, clinics: list[str], seconds: float, warmup: float, con
         await connection.close()
 
     await asyncio.gather(*(client(i) for i in range(connections)))
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"answers": answers, "latencies": latencies, "errors": errors,
-            "timed_s": time.perf_counter() - measure_from}
+            "timed_s": time.perf_counter() - measure_from, "client_cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def load_child(port: int, clinics: list[str], seconds: float, warmup: float, connections: int) -> int:
@@ -357,9 +392,19 @@ def main(argv: list[str] | None = None) -> int:
         server = start_gunicorn(port, args.workers, args.worker_class, args.threads, log_file.name)
         try:
             wait_until_serving(port, server, log_file.name)
+            # One signed order per worker first, so that each has its database connection (and its
+            # PostgreSQL backend, whose CPU is counted) before the load starts.
+            first = run_load(port, identifiers, 0.5, 0, args.workers)
+            processes = server_processes(server, connections["default"].settings_dict["NAME"])
+            connections.close_all()
+            cpu_before, load_before = cpu_seconds(processes), os.getloadavg()[0]
             log(f"Posting signed orders for {args.warmup:g} + {args.seconds:g} s over {args.connections} "
                 "connections ...")
             result = run_load(port, identifiers, args.seconds, args.warmup, args.connections)
+            server_cpu_s = cpu_seconds(processes) - cpu_before
+            load_answers = len(result["answers"])
+            result["answers"] = first["answers"] + result["answers"]  # every order is accounted for
+            load_after = os.getloadavg()[0]
         finally:
             stop(server)
             with open(log_file.name) as handle:
@@ -369,6 +414,11 @@ def main(argv: list[str] | None = None) -> int:
         stored = stored_orders()
 
     figures = account(result, stored)
+    # Server CPU (gunicorn workers + PostgreSQL backends) per answer over the whole load: a figure
+    # that does not depend on what else the machine was running, unlike the rate and latencies.
+    cpu_ms = server_cpu_s * 1000 / max(load_answers, 1)
+    client_cpu_ms = result["client_cpu_s"] * 1000 / max(load_answers, 1)
+    capacity = (os.cpu_count() or 1) * 1000 / (cpu_ms + client_cpu_ms) if cpu_ms else float("nan")
     met_rate = figures["orders_per_s"] >= TARGETS["orders_per_s"]
     met_p99 = figures["p99_ms"] < TARGETS["p99_ms"]
     refused = ", ".join(f"{count} × {reason}" for reason, count in sorted(figures["refused"].items())) or "none"
@@ -387,6 +437,10 @@ def main(argv: list[str] | None = None) -> int:
         f"    latency p99                   {figures['p99_ms']:>9.1f} ms   (target < 100 ms: "
         f"{'met' if met_p99 else 'MISSED'})",
         f"    latency max                   {figures['max_ms']:>9.1f} ms",
+        f"    server CPU per answer         {cpu_ms:>9.2f} ms   (gunicorn workers + PostgreSQL backends)",
+        f"    load generator CPU per answer {client_cpu_ms:>9.2f} ms",
+        f"    => answers/s the {os.cpu_count()} CPUs could serve with nothing else running: {capacity:.0f}",
+        f"    load average before / after   {load_before:>5.1f} / {load_after:.1f}",
         "",
         f"    accepted (201)                {figures['accepted']:>9}",
         f"    repeats answered (200)        {figures['repeats_answered']:>9}",
@@ -405,6 +459,10 @@ def main(argv: list[str] | None = None) -> int:
         "p50_ms": round(figures["p50_ms"], 1),
         "p99_ms": round(figures["p99_ms"], 1),
         "max_ms": round(figures["max_ms"], 1),
+        "server_cpu_per_answer_ms": round(cpu_ms, 2),
+        "client_cpu_per_answer_ms": round(client_cpu_ms, 2),
+        "idle_capacity_per_s": round(capacity),
+        "load_average_1min": round(load_before, 1),
         "accepted_count": figures["accepted"],
         "repeats_count": figures["repeats_answered"],
         "refused_count": sum(figures["refused"].values()),
