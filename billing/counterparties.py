@@ -241,3 +241,29 @@ def statement_rows(statement: CounterpartyStatement):
         yield [timezone.localtime(line.at).replace(tzinfo=None), line.label, line.detail, line.owes, line.owed,
                line.balance]
     yield ["", _("Closing balance"), "", None, None, statement.closing]
+
+
+def settle_in_full(counterparty: Counterparty, *, shares: list[Share], arrived: list[tuple[str, Decimal]],
+                   reference: str, received_on: date, actor) -> CounterpartyReceipt:
+    """A counterparty settles these debts in full (a platform's quarterly settlement): what
+    arrives on each of the clinic's books — the bank, a voucher held, tax withheld on an
+    ordinary invoice — adds up to the debts. One receipt, its posting, and the allocation of
+    every debt, in the caller's transaction (the settlement's)."""
+    from django.db import connection
+
+    assert connection.in_atomic_block, "call inside the settlement's transaction"
+    total = sum((share.amount for share in shares), ZERO)
+    if total <= 0 or sum((amount for _book, amount in arrived), ZERO) != total:
+        raise DomainError(_("What arrives must add up to the debts it settles."))
+    counterparty = Counterparty.objects.select_for_update().get(pk=counterparty.pk)
+    receipt = CounterpartyReceipt.objects.create(counterparty=counterparty, amount=total,
+                                                 currency=counterparty.currency, received_on=received_on,
+                                                 reference=reference[:100], recorded_by=actor)
+    with ledger.posting(Entry.RECEIVED, actor=actor):
+        for book, amount in arrived:
+            if amount:
+                ledger.post(counterparty=counterparty, bucket=Bucket.DEBT, kind=Entry.RECEIVED, amount=-amount,
+                            currency=counterparty.currency, receipt=receipt, actor=actor, against=book,
+                            note=receipt.reference)
+    _allocate(receipt, shares, actor=actor)
+    return receipt

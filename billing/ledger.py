@@ -126,6 +126,17 @@ def post(
         return entry
 
 
+def move_between_books(kind: str, *, source: str, target: str, amount: Decimal, currency: str, actor=None,
+                       note: str = "") -> None:
+    """A posting between two of the clinic's own books (a consumables voucher spent: the
+    voucher held becomes consumables bought)."""
+    with posting(kind, actor=actor) as record:
+        common = {"posting": record, "kind": kind, "currency": currency, "bucket": Bucket.BOOK, "actor": actor,
+                  "note": note[:200], "created": record.created}
+        LedgerEntry.objects.create(book=source, side=BOOK_SIDE[source], amount=-amount * BOOK_SIDE[source], **common)
+        LedgerEntry.objects.create(book=target, side=BOOK_SIDE[target], amount=amount * BOOK_SIDE[target], **common)
+
+
 def counter_leg(payer_kind: str, bucket: str, kind: str, method: str, amount: Decimal) -> tuple[str, Decimal]:
     """The clinic's book on the other side of a payer's entry, and its amount; ("", 0) when
     another entry of the same posting balances it (a deposit used, points).

@@ -424,6 +424,7 @@ class Entry(models.TextChoices):
     ALLOCATED = "allocated", _("Allocated")
     UNALLOCATED = "unallocated", _("Allocation undone")
     COMMISSION = "commission", _("Commission")
+    VOUCHER_USED = "voucher_used", _("Consumables voucher used")
 
 
 class Bucket(models.TextChoices):
@@ -453,6 +454,11 @@ class Book(models.TextChoices):
     CLUB_CREDIT = "club.credit", _("Customer club credit given")
     WRITE_OFF = "write_off", _("Written off")
     COMMISSION = "commission", _("Commission to partners")
+    # A platform pays an ordinary invoice's amount / 1.06: the rest of the settlement is withheld.
+    INVOICE_TAX = "invoice.tax", _("Tax withheld on ordinary invoices")
+    # A platform may settle in consumables vouchers, spent in the operator's shop.
+    VOUCHERS = "vouchers", _("Consumables vouchers held")
+    CONSUMABLES = "consumables", _("Consumables bought with vouchers")
 
 
 # The side each account's balance is kept on: +1 an asset or an expense (debit), −1 a
@@ -464,6 +470,7 @@ BOOK_SIDE = {
     Book.PLATFORM_CLEARING: CREDIT,
     Book.PLATFORM_RECEIVABLE: DEBIT, Book.TILL_CASH: DEBIT, Book.TILL_CARD: DEBIT, Book.TILL_TRANSFER: DEBIT,
     Book.CLUB_CREDIT: DEBIT, Book.WRITE_OFF: DEBIT, Book.COMMISSION: DEBIT,
+    Book.INVOICE_TAX: DEBIT, Book.VOUCHERS: DEBIT, Book.CONSUMABLES: DEBIT,
 }
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinic.money import minor_unit, parse_amount, round_money
+from clinic.spreadsheets import UnreadableTable, cell_text, read_rows
 
 from .models import Service
 from .services import category_named, normalise_code
@@ -60,11 +59,10 @@ class PriceListRejected(Exception):
     errors: list[RowError] = field(default_factory=list)
 
 
-def header_aliases(columns=COLUMNS) -> dict[str, str]:
-    """Every header an import of ``columns`` understands: the keys and the labels in all
-    languages (the platform-order import reads its files with the same helpers)."""
+def _header_aliases() -> dict[str, str]:
+    """Every header the import understands: the keys and the labels in all languages."""
     aliases: dict[str, str] = {}
-    for key, label in columns:
+    for key, label in COLUMNS:
         aliases[key] = key
         for code, _name in settings.LANGUAGES:
             with translation.override(code):
@@ -80,79 +78,32 @@ def _words(language_words: set[str], msg) -> set[str]:
     return found
 
 
-def header_positions(header: list, columns=COLUMNS) -> dict[str, int]:
-    """Which column of the file holds each key (the first one whose header names it)."""
-    aliases = header_aliases(columns)
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        key = aliases.get(" ".join(cell(title).split()).casefold())
-        if key and key not in positions:
-            positions[key] = index
-    return positions
+def _read_rows(file_name: str, content: bytes) -> Iterator[list]:
+    try:
+        yield from read_rows(file_name, content, max_columns=MAX_COLUMNS)
+    except UnreadableTable as refused:
+        raise PriceListRejected([RowError(0, "", refused.message)]) from refused
 
 
-def read_rows(file_name: str, content: bytes) -> Iterator[list]:
-    """The rows of an .xlsx (first sheet, raw values) or a UTF-8 .csv (any of , ; tab)."""
-    if file_name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        from clinic.uploads import UploadRefused, check_xlsx_zip
-
-        # A zip bomb costs when openpyxl opens the workbook, before any row is read:
-        # its central directory is checked first (nothing unpacked). openpyxl parses
-        # with defusedxml, a dependency, so entity tricks are refused too.
-        try:
-            check_xlsx_zip(content)
-        except UploadRefused as refused:
-            raise PriceListRejected([RowError(0, "", refused.message)]) from refused
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:
-            raise PriceListRejected(
-                [RowError(0, "", _("The file is not a readable .xlsx workbook."))]
-            ) from exc
-        try:
-            sheet = workbook.worksheets[0]
-            # Streamed (read-only mode): the caller stops at MAX_ROWS, so a sheet of a
-            # million rows costs no more than its first ten thousand.
-            for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-                yield list(row)
-        finally:
-            workbook.close()
-        return
-    if file_name.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PriceListRejected([RowError(0, "", _("Save the CSV file as UTF-8."))]) from exc
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        yield from csv.reader(io.StringIO(text), dialect)
-        return
-    raise PriceListRejected([RowError(0, "", _("Upload an .xlsx or .csv file."))])
-
-
-def cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+_cell = cell_text
 
 
 def parse_price_list(file_name: str, content: bytes, currency: str) -> list[dict]:
     """Read and check every row; raise PriceListRejected listing every bad one."""
     if len(content) > MAX_BYTES:
         raise PriceListRejected([RowError(0, "", _("The file is larger than 5 MB."))])
-    rows = read_rows(file_name, content)
+    rows = _read_rows(file_name, content)
     header = next(rows, None)
     if header is None:
         raise PriceListRejected([RowError(1, "", _("The file is empty."))])
+    aliases = _header_aliases()
     labels = dict(COLUMNS)
-    positions = header_positions(header)
+    positions: dict[str, int] = {}
     errors: list[RowError] = []
+    for index, title in enumerate(header):
+        key = aliases.get(" ".join(_cell(title).split()).casefold())
+        if key and key not in positions:
+            positions[key] = index
     for key in REQUIRED - positions.keys():
         errors.append(RowError(1, str(labels[key]), _("This column is missing.")))
     if errors:
@@ -167,7 +118,7 @@ def parse_price_list(file_name: str, content: bytes, currency: str) -> list[dict
         if line - 1 > MAX_ROWS:
             errors.append(RowError(line, "", _("The file has more than 10,000 rows.")))
             break
-        values = {key: cell(raw[pos]) if pos < len(raw) else "" for key, pos in positions.items()}
+        values = {key: _cell(raw[pos]) if pos < len(raw) else "" for key, pos in positions.items()}
         if not any(values.values()):
             continue
         row_errors: list[RowError] = []

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import factory
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from platforms.catalogue.models import Enrolment, Platform, Product, ProductService, SigningSecret
@@ -28,7 +28,8 @@ class PlatformFactory(factory.django.DjangoModelFactory):
 
     code = factory.LazyFunction(lambda: f"p{_unique()}")
     name = factory.LazyAttribute(lambda o: f"Platform {o.code}")
-    currency = "CNY"
+    # A platform sells in the currency of the clinics it serves (the test clinic's, when in one).
+    currency = factory.LazyFunction(lambda: getattr(connection.tenant, "currency", "") or "CNY")
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

@@ -84,6 +84,10 @@ PLATFORM_ORDER_WORK = [
     "platforms.cancel_platformorder", "platforms.view_channelstock",
 ]
 PLATFORM_ADMIN = ["platforms.import_platformorders", "platforms.change_channelstock", "platforms.manage_channels"]
+# Monthly reconciliation (seed 000): managers and finance generate, import, resolve and verify.
+RECONCILIATION_WORK = ["reconciliation.view_monthlystatement", "reconciliation.generate_statement",
+                       "reconciliation.verify_statement", "reconciliation.view_settlementbatch",
+                       "reconciliation.settle_platform"]
 PARTNER_ADMIN = ["partners.add_partnership", "partners.change_partnership", "partners.cancel_partner_booking"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -112,7 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "barter.view_treatmentplan", "barter.add_treatmentplan", "barter.change_treatmentplan",
         "barter.approve_plan", "barter.approve_extra", "barter.view_writeoff", "barter.add_writeoff",
         *PARTNER_STATISTICS, *PARTNER_ADMIN, "billing.view_counterparty",
-        *PLATFORM_ORDER_WORK, *PLATFORM_ADMIN,
+        *PLATFORM_ORDER_WORK, *PLATFORM_ADMIN, *RECONCILIATION_WORK,
     ],
     Role.FRONT_DESK: [
         *VIEW_MASTER_DATA, *FRONT_DESK_WORK, *VISIT_WORK, *CASHIER_WORK, *CRM_WORK, "barter.view_agreement",
@@ -138,7 +142,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "barter.add_writeoff", *PARTNER_STATISTICS,
         # Receivables: what platforms, barter companies and partners owe; finance settles them.
         "billing.view_counterparty", "billing.settle_counterparty",
-        "platforms.view_platformorder", "platforms.view_channelstock",
+        "platforms.view_platformorder", "platforms.view_channelstock", *RECONCILIATION_WORK,
     ],
 }
 

@@ -44,6 +44,7 @@ SHARED_APPS = [
     "clinic.accounts",
     "partners.organisations",
     "platforms.catalogue",
+    "reconciliation.payouts",
     "clinic.reliability",
     "portal",
     "django.contrib.contenttypes",
@@ -289,6 +290,16 @@ CELERY_BEAT_SCHEDULE = {
     "recover-exports": {
         "task": "clinic.exports.tasks.recover_exports",
         "schedule": 60,
+    },
+    # Daily and idempotent: each clinic's statements of the previous month, once.
+    "monthly-statements": {
+        "task": "reconciliation.generate_due_statements",
+        "schedule": 60 * 60 * 6,
+    },
+    # Daily and idempotent: this quarter's settlement proposals, once per platform and quarter.
+    "settlement-proposals": {
+        "task": "reconciliation.propose_settlements",
+        "schedule": 60 * 60 * 6,
     },
     # Hourly and idempotent: each appointment is reminded once, whenever the task runs.
     "appointment-reminders": {
