@@ -4,8 +4,8 @@ All rows or none: every row is checked first (line, column, reason for each prob
 inside one transaction the numbers already recorded and the channel's inventory (locked) are
 checked, and only a file without a single problem is stored: each row an order (source
 "import", history "imported"), each taking one unit of inventory, as intake does. The file is
-read with the price-list import's helpers (``clinic.pricelist``), after the upload's checks
-(``clinic.uploads``).
+read with the one table reader (``clinic.spreadsheets``), after the upload's checks
+(``clinic.uploads``); its report is the price-list import's (``RowError``).
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from auditlog.context import set_actor
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from clinic import phones
-from clinic.pricelist import PriceListRejected, RowError, cell, header_positions, read_rows
+from clinic.pricelist import RowError
+from clinic.spreadsheets import UnreadableTable, cell_text, read_rows
 
 from . import services
 from .catalogue.models import Enrolment, Platform, Product
@@ -41,6 +43,22 @@ COLUMNS = [
 @dataclass
 class OrdersRejected(Exception):
     errors: list[RowError] = field(default_factory=list)
+
+
+def _header_positions(header: list) -> dict[str, int]:
+    """Which column holds each key: a header is its key or its label in any of the languages."""
+    aliases: dict[str, str] = {}
+    for key, label in COLUMNS:
+        aliases[key] = key
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                aliases[" ".join(str(label).split()).casefold()] = key
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        key = aliases.get(" ".join(cell_text(title).split()).casefold())
+        if key and key not in positions:
+            positions[key] = index
+    return positions
 
 
 def approved_platforms():
@@ -64,7 +82,7 @@ def _purchase_time(value, zone: ZoneInfo) -> datetime | None:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     else:
-        text = cell(value).replace("/", "-")
+        text = cell_text(value).replace("/", "-")
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
@@ -78,12 +96,12 @@ def parse_order_file(content: bytes, *, kind: str, platform: Platform) -> list[d
     try:
         rows = read_rows(f"orders.{kind}", content)
         header = next(rows, None)
-    except PriceListRejected as rejected:
-        raise OrdersRejected(rejected.errors) from rejected
+    except UnreadableTable as refused:
+        raise OrdersRejected([RowError(0, "", refused.message)]) from refused
     if header is None:
         raise OrdersRejected([RowError(1, "", _("The file is empty."))])
     labels = {key: str(label) for key, label in COLUMNS}
-    positions = header_positions(header, COLUMNS)
+    positions = _header_positions(header)
     errors = [RowError(1, labels[key], _("This column is missing.")) for key, _label in COLUMNS
               if key not in positions]
     if errors:
@@ -100,7 +118,7 @@ def parse_order_file(content: bytes, *, kind: str, platform: Platform) -> list[d
                 errors.append(RowError(line, "", _("The file has more than 5,000 orders.")))
                 break
             raw_values = {key: raw[pos] if pos < len(raw) else None for key, pos in positions.items()}
-            values = {key: cell(value) for key, value in raw_values.items()}
+            values = {key: cell_text(value) for key, value in raw_values.items()}
             if not any(values.values()):
                 continue
             row_errors: list[RowError] = []
@@ -145,8 +163,8 @@ def parse_order_file(content: bytes, *, kind: str, platform: Platform) -> list[d
                 continue
             parsed.append({"line": line, "number": number, "product": product, "name": values["name"],
                            "phone": phone, "purchased_at": purchased_at})
-    except PriceListRejected as rejected:
-        raise OrdersRejected(errors + rejected.errors) from rejected
+    except UnreadableTable as refused:
+        raise OrdersRejected([*errors, RowError(0, "", refused.message)]) from refused
     if errors:
         raise OrdersRejected(errors)
     if not parsed:
