@@ -118,10 +118,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, worker_class: str, threads: int, log_path: str) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, worker_class: str, threads: int, log_path: str,
+                   settings_module: str = "config.settings.production") -> subprocess.Popen:
     env = os.environ.copy()
     env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "localhost,.localhost,127.0.0.1",
         "PUBLIC_DOMAIN": "localhost",
@@ -165,23 +166,24 @@ def stop(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def server_processes(server: subprocess.Popen, database: str) -> list:
-    """gunicorn's workers and the PostgreSQL backends serving the benchmark's database (when
-    the server runs on this machine: otherwise only the workers)."""
+def server_processes(server: subprocess.Popen, database: str) -> tuple[list, list]:
+    """gunicorn's workers, and the PostgreSQL backends serving the benchmark's database (when
+    the server runs on this machine: otherwise none)."""
     import psutil
     from django.db import connection
 
-    processes = psutil.Process(server.pid).children(recursive=True)
+    workers = psutil.Process(server.pid).children(recursive=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                        [database])
         backend_pids = [row[0] for row in cursor.fetchall()]
+    backends = []
     for pid in backend_pids:
         try:
-            processes.append(psutil.Process(pid))
+            backends.append(psutil.Process(pid))
         except psutil.Error:
             pass
-    return processes
+    return workers, backends
 
 
 def cpu_seconds(processes) -> float:
@@ -371,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent client connections (default 8)")
+    parser.add_argument("--settings", default="config.settings.production",
+                        help="gunicorn's settings module (default config.settings.production)")
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
     parser.add_argument("--database", default=BENCH_DATABASE, help=f"its name (default {BENCH_DATABASE})")
     parser.add_argument("--load-child", nargs=5, help=argparse.SUPPRESS)
@@ -389,19 +393,21 @@ def main(argv: list[str] | None = None) -> int:
         log_file = tempfile.NamedTemporaryFile(prefix="bench-intake-gunicorn-", suffix=".log", delete=False)
         log_file.close()
         log(f"Starting gunicorn ({args.workers} {args.worker_class} workers) on 127.0.0.1:{port} ...")
-        server = start_gunicorn(port, args.workers, args.worker_class, args.threads, log_file.name)
+        server = start_gunicorn(port, args.workers, args.worker_class, args.threads, log_file.name, args.settings)
         try:
             wait_until_serving(port, server, log_file.name)
             # One signed order per worker first, so that each has its database connection (and its
             # PostgreSQL backend, whose CPU is counted) before the load starts.
             first = run_load(port, identifiers, 0.5, 0, args.workers)
-            processes = server_processes(server, connections["default"].settings_dict["NAME"])
+            workers, backends = server_processes(server, connections["default"].settings_dict["NAME"])
             connections.close_all()
-            cpu_before, load_before = cpu_seconds(processes), os.getloadavg()[0]
+            workers_before, backends_before = cpu_seconds(workers), cpu_seconds(backends)
+            load_before = os.getloadavg()[0]
             log(f"Posting signed orders for {args.warmup:g} + {args.seconds:g} s over {args.connections} "
                 "connections ...")
             result = run_load(port, identifiers, args.seconds, args.warmup, args.connections)
-            server_cpu_s = cpu_seconds(processes) - cpu_before
+            workers_cpu_s = cpu_seconds(workers) - workers_before
+            backends_cpu_s = cpu_seconds(backends) - backends_before
             load_answers = len(result["answers"])
             result["answers"] = first["answers"] + result["answers"]  # every order is accounted for
             load_after = os.getloadavg()[0]
@@ -416,7 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     figures = account(result, stored)
     # Server CPU (gunicorn workers + PostgreSQL backends) per answer over the whole load: a figure
     # that does not depend on what else the machine was running, unlike the rate and latencies.
-    cpu_ms = server_cpu_s * 1000 / max(load_answers, 1)
+    workers_ms = workers_cpu_s * 1000 / max(load_answers, 1)
+    backends_ms = backends_cpu_s * 1000 / max(load_answers, 1)
+    cpu_ms = workers_ms + backends_ms
     client_cpu_ms = result["client_cpu_s"] * 1000 / max(load_answers, 1)
     capacity = (os.cpu_count() or 1) * 1000 / (cpu_ms + client_cpu_ms) if cpu_ms else float("nan")
     met_rate = figures["orders_per_s"] >= TARGETS["orders_per_s"]
@@ -437,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         f"    latency p99                   {figures['p99_ms']:>9.1f} ms   (target < 100 ms: "
         f"{'met' if met_p99 else 'MISSED'})",
         f"    latency max                   {figures['max_ms']:>9.1f} ms",
-        f"    server CPU per answer         {cpu_ms:>9.2f} ms   (gunicorn workers + PostgreSQL backends)",
+        f"    server CPU per answer         {cpu_ms:>9.2f} ms   (gunicorn workers {workers_ms:.2f} + PostgreSQL "
+        f"backends {backends_ms:.2f})",
         f"    load generator CPU per answer {client_cpu_ms:>9.2f} ms",
         f"    => answers/s the {os.cpu_count()} CPUs could serve with nothing else running: {capacity:.0f}",
         f"    load average before / after   {load_before:>5.1f} / {load_after:.1f}",
@@ -460,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
         "p99_ms": round(figures["p99_ms"], 1),
         "max_ms": round(figures["max_ms"], 1),
         "server_cpu_per_answer_ms": round(cpu_ms, 2),
+        "gunicorn_cpu_per_answer_ms": round(workers_ms, 2),
+        "postgres_cpu_per_answer_ms": round(backends_ms, 2),
         "client_cpu_per_answer_ms": round(client_cpu_ms, 2),
         "idle_capacity_per_s": round(capacity),
         "load_average_1min": round(load_before, 1),

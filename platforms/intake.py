@@ -236,11 +236,17 @@ def _zone(name: str):
 # --- storing ----------------------------------------------------------------------------------
 
 
-def _created_answer(order: PlatformOrder, identifier: str) -> dict:
+def _created_answer(number: str, product_code: str, received_at: datetime, identifier: str) -> dict:
     """What a stored order is answered with, the first time and every time after: only what
     never changes (a repeat after a cancellation is answered as the first one was)."""
-    return {"result": "accepted", "order_number": order.number, "clinic": identifier,
-            "product": order.product.code, "received_at": order.received_at.isoformat()}
+    return {"result": "accepted", "order_number": number, "clinic": identifier, "product": product_code,
+            "received_at": received_at.isoformat()}
+
+
+def _stored_answer(platform: Platform, number: str, identifier: str) -> dict | None:
+    stored = (PlatformOrder.objects.filter(platform=platform, number=number)
+              .values_list("number", "product__code", "received_at").first())
+    return _created_answer(*stored, identifier) if stored else None
 
 
 def receive_order_message(platform_code: str, body: bytes, headers: Mapping[str, str]) -> IntakeAnswer:
@@ -264,10 +270,9 @@ def receive_order_message(platform_code: str, body: bytes, headers: Mapping[str,
 def _store_order(platform: Platform, enrolment: Enrolment, message: OrderMessage, message_id: str) -> IntakeAnswer:
     identifier = enrolment.identifier
     # A repeat is answered as the first time before anything else is judged again.
-    stored = PlatformOrder.objects.select_related("product").filter(platform=platform,
-                                                                    number=message.order_number).first()
+    stored = _stored_answer(platform, message.order_number, identifier)
     if stored is not None:
-        return IntakeAnswer(200, _created_answer(stored, identifier))
+        return IntakeAnswer(200, stored)
     product = product_for(platform, message.product, message.purchased_at, enrolment.clinic)
     phone = phones.canonical(message.customer_phone) if message.customer_phone else ""
     try:
@@ -284,12 +289,11 @@ def _store_order(platform: Platform, enrolment: Enrolment, message: OrderMessage
     except services.OutOfStock:
         raise IntakeRefused("out_of_stock", "The clinic's inventory of this product is used up.") from None
     except IntegrityError:
-        stored = PlatformOrder.objects.select_related("product").filter(platform=platform,
-                                                                        number=message.order_number).first()
+        stored = _stored_answer(platform, message.order_number, identifier)
         if stored is None:
             raise
-        return IntakeAnswer(200, _created_answer(stored, identifier))
-    return IntakeAnswer(201, _created_answer(order, identifier))
+        return IntakeAnswer(200, stored)
+    return IntakeAnswer(201, _created_answer(order.number, product.code, order.received_at, identifier))
 
 
 def _close_order(platform: Platform, message: OrderMessage, identifier: str) -> IntakeAnswer:
