@@ -19,7 +19,8 @@ short warm-up; one message in twenty repeats an order number already acknowledge
 retrying), which must be answered 200 and stored once.
 
 Measured: orders accepted per second (201 answers / time), latency p50 and p99 of every answer,
-and the accounting: every acknowledged order is in its clinic's schema (``lost`` counts those
+the server's CPU per answer (gunicorn's workers and the PostgreSQL backends serving them, so that
+a run on a shared machine can still be read), and the accounting: every acknowledged order is in its clinic's schema (``lost`` counts those
 that are not) and no number is stored or accepted twice (``doubled``).
 
 Progress goes to stderr; the table and, as the very last line, one JSON object of the figures go
@@ -32,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import secrets
 import socket
 import subprocess
@@ -306,8 +308,6 @@ async def load(port: int, clinics: list[str], seconds: float, warmup: float, con
         await connection.close()
 
     await asyncio.gather(*(client(i) for i in range(connections)))
-    import resource
-
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"answers": answers, "latencies": latencies, "errors": errors,
             "timed_s": time.perf_counter() - measure_from, "client_cpu_s": usage.ru_utime + usage.ru_stime}
