@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("partners.urls")),
     path("", include("partners.report_urls")),
+    path("", include("platforms.redemption_urls")),
+    path("", include("platforms.channel_urls")),
     path("", include("platforms.import_urls")),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),

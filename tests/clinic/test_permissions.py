@@ -149,6 +149,12 @@ MATRIX = {
     "counterparty_receipt": ("post", {Role.FINANCE}, 422),
     "receipt_allocate": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
     "allocation_undo": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
+    # Value-added services: everyone who works with platform orders looks; a manager applies and sets stock.
+    "channel_list": ("get", DESK | {Role.FINANCE}, OK),
+    "channel_detail": ("get", DESK | {Role.FINANCE}, OK),
+    "channel_product_pdf": ("get", DESK | {Role.FINANCE}, OK),
+    "channel_apply": ("post", MANAGER, to("channel_list")),
+    "channel_stock": ("post", MANAGER, to("channel_detail", "channel")),
 }
 
 
@@ -217,7 +223,17 @@ def objects(tenant):
     receipt = record_receipt(agreement.counterparty, amount="5", currency="EUR", received_on=date(2024, 1, 2),
                              reference="MX-TR", actor=cashier, allocate_oldest_first=False)
     allocation = Allocation.objects.create(receipt=receipt, payer=policy.payer, amount=Decimal("1.00"))
+    from types import SimpleNamespace
+
+    from tests.platform_factories import PlatformFactory, enrol, product_with
+
+    platform = PlatformFactory(code="matrix-channel")
+    enrol(tenant, platform)
     return {
+        # A channel is named by its platform's code in its URLs.
+        "channel": SimpleNamespace(pk=platform.code),
+        "channel_product": product_with({"CON-01": 1}, platform=platform),
+        "applied_channel": SimpleNamespace(pk=PlatformFactory(code="matrix-apply").code),
         "counterparty": agreement.counterparty,
         "receipt": receipt,
         "allocation": allocation,
@@ -305,6 +321,10 @@ def _path(name, objects):
         "counterparty_receipt": [objects["counterparty"].pk],
         "receipt_allocate": [objects["receipt"].pk],
         "allocation_undo": [objects["allocation"].pk],
+        "channel_detail": [objects["channel"].pk],
+        "channel_product_pdf": [objects["channel"].pk, objects["channel_product"].pk],
+        "channel_apply": [objects["applied_channel"].pk],
+        "channel_stock": [objects["channel"].pk, objects["channel_product"].pk],
     }.get(name, [])
     return reverse(name, urlconf="config.urls", args=args)
 
