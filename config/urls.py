@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("partners.urls")),
     path("", include("partners.report_urls")),
+    path("platform-orders/", include("platforms.order_urls")),
     path("", include("platforms.redemption_urls")),
     path("", include("platforms.channel_urls")),
     path("", include("platforms.import_urls")),

@@ -17,6 +17,13 @@ class PlatformsConfig(AppConfig):
         auditlog.register(PlatformOrder, exclude_fields=["payload"])
         auditlog.register(ChannelStock)
 
+        from clinic.patients import extensions as patient_extensions
+
+        from .orders import patient_platform_orders
+
+        patient_extensions.patient_page.register(patient_platform_orders)
+        patient_extensions.page_fragments.register("platforms/orders/_patient_orders.html")
+
         # Redemption at the visit: the order as billing's coverage, its package services' default
         # payer on the visit it was redeemed on, and its panel on the visit page.
         from billing import coverage, extensions

@@ -26,7 +26,7 @@ DEMO_PRODUCTS = [
     ("insurer", "PA-ORAL-CHECK", "Oral check-up package", "package", "180.00", {"CON-08": 1, "DIA-01": 1}),
     ("insurer", "PA-CLEAN", "Cleaning package", "package", "260.00", {"DEN-01": 1, "DEN-08": 1}),
     ("alipay", "ALI-CLEAN", "Cleaning and check-up package", "package", "298.00", {"DEN-01": 1, "CON-08": 1}),
-    ("alipay", "ALI-WISDOM-200", "200-yuan wisdom-tooth extraction voucher", "cash_voucher", "200.00",
+    ("alipay", "ALI-WISDOM-200", "Wisdom-tooth extraction voucher, 200", "cash_voucher", "200.00",
      {"DEN-06": 1, "DIA-01": 1}),
 ]
 DEMO_STOCK = 50
@@ -45,7 +45,9 @@ def seed_platforms(clinic) -> None:
         platforms = {}
         for code, name, _identifier, invoice, address in DEMO_PLATFORMS:
             platform, created = Platform.objects.get_or_create(
-                code=code, defaults={"name": name, "currency": "CNY", "invoice_details": invoice,
+                # The platforms sell in the demo clinic's currency (a clinic sells through
+                # platforms of its own currency).
+                code=code, defaults={"name": name, "currency": clinic.currency, "invoice_details": invoice,
                                      "mailing_address": address})
             if created or not platform.secrets.exists():
                 SigningSecret.objects.create(platform=platform, secret=DEMO_SECRETS[code])

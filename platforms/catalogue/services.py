@@ -247,6 +247,11 @@ def apply_for_platform(clinic, platform: Platform, *, note: str = "", actor) -> 
         platform = Platform.objects.select_for_update().get(pk=platform.pk)
         if not platform.is_active:
             raise DomainError(_("This platform takes no applications now."))
+        if platform.currency != clinic.currency:
+            # Orders, redemptions and settlements are in the platform's currency, and the
+            # clinic's books keep one: a clinic sells through platforms of its own currency.
+            raise DomainError(_("%(platform)s settles in %(currency)s; this clinic keeps its books in %(own)s.")
+                              % {"platform": platform.name, "currency": platform.currency, "own": clinic.currency})
         enrolment = Enrolment.objects.select_for_update().filter(clinic=clinic, platform=platform).first()
         if enrolment is None:
             enrolment = Enrolment(clinic=clinic, platform=platform)

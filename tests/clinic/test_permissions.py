@@ -155,6 +155,10 @@ MATRIX = {
     "channel_product_pdf": ("get", DESK | {Role.FINANCE}, OK),
     "channel_apply": ("post", MANAGER, to("channel_list")),
     "channel_stock": ("post", MANAGER, to("channel_detail", "channel")),
+    # Redeeming at the visit: the front desk and managers; the X-ray is seen by whoever sees orders.
+    "platform_order_image": ("get", DESK | {Role.FINANCE}, OK),
+    "platform_order_image_upload": ("post", DESK, to("home")),
+    "platform_order_redeem": ("post", DESK, 404),  # reached, but no visit was named
 }
 
 
@@ -229,7 +233,16 @@ def objects(tenant):
 
     platform = PlatformFactory(code="matrix-channel")
     enrol(tenant, platform)
+    from django.core.files.base import ContentFile
+
+    from tests.factories import png_image
+    from tests.platform_factories import make_order
+
+    order = make_order(product_with({"CON-02": 1}, platform=platform), status="confirmed",
+                       patient=appointment.patient)
+    order.image.save("xray.png", ContentFile(png_image()), save=True)
     return {
+        "platform_order": order,
         # A channel is named by its platform's code in its URLs.
         "channel": SimpleNamespace(pk=platform.code),
         "channel_product": product_with({"CON-01": 1}, platform=platform),
@@ -325,6 +338,9 @@ def _path(name, objects):
         "channel_product_pdf": [objects["channel"].pk, objects["channel_product"].pk],
         "channel_apply": [objects["applied_channel"].pk],
         "channel_stock": [objects["channel"].pk, objects["channel_product"].pk],
+        "platform_order_image": [objects["platform_order"].pk],
+        "platform_order_image_upload": [objects["platform_order"].pk],
+        "platform_order_redeem": [objects["platform_order"].pk],
     }.get(name, [])
     return reverse(name, urlconf="config.urls", args=args)
 

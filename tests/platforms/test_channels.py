@@ -24,8 +24,8 @@ def world(tenant):
     package (one code alpha lacks) and a voucher; Alipay, not applied for."""
     ServiceFactory(code="CON-08", name="Preventive check-up")
     ServiceFactory(code="DEN-06", name="Wisdom tooth extraction")
-    insurer = PlatformFactory(code="insurer", name="Insurer benefits app", currency="CNY")
-    alipay = PlatformFactory(code="alipay", name="Alipay", currency="CNY")
+    insurer = PlatformFactory(code="insurer", name="Insurer benefits app", )
+    alipay = PlatformFactory(code="alipay", name="Alipay", )
     package = product_with({"CON-08": 1, "XRAY-9": 2}, platform=insurer, code="PA-CHECK", name="Oral check-up package",
                            settlement_price=Decimal("180.00"))
     voucher = product_with({"DEN-06": 1}, platform=insurer, code="W-200", name="Wisdom-tooth voucher",
@@ -78,7 +78,7 @@ def test_the_channel_page_resolves_the_contents_to_the_price_list(world, client_
     assert response.status_code == 200
     assert "Preventive check-up" in page and "Wisdom tooth extraction" in page and "PA-ALPHA" in page
     assert "XRAY-9 × 2</span>: not in the price list" in page
-    assert "180.00 CNY" in page and "200.00 CNY" in page
+    assert "180.00 EUR" in page and "200.00 EUR" in page
     rows = {row["product"].code: row for row in response.context["rows"]}
     assert (rows["PA-CHECK"]["available"], rows["PA-CHECK"]["held"]) == (7, 1)
     assert (rows["W-200"]["available"], rows["W-200"]["held"]) == (0, 0)
@@ -122,7 +122,7 @@ def test_the_clinic_downloads_the_product_description_with_its_own_names(world, 
     response = client_for(world["desk"]).get(f"/channels/insurer/products/{world['package'].pk}/description.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
-    for expected in ("Oral check-up package", "Insurer benefits app", "180.00 CNY", "Settlement price",
+    for expected in ("Oral check-up package", "Insurer benefits app", "180.00 EUR", "Settlement price",
                      "Preventive check-up", "Not in the clinic's price list", "Alpha Clinic"):
         assert expected in text, expected
 

@@ -17,7 +17,7 @@ def platform(django_db_blocker, clinic_a, clinic_b):
     from platforms.catalogue.services import PlatformData, create_platform
 
     with django_db_blocker.unblock(), schema_context("public"):
-        created, _secret = create_platform(PlatformData(code="race-platform", name="Race", currency="CNY"),
+        created, _secret = create_platform(PlatformData(code="race-platform", name="Race", currency=clinic_a.currency),
                                            actor=None)
     yield created
     with django_db_blocker.unblock(), schema_context("public"):
