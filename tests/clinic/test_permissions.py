@@ -157,8 +157,20 @@ MATRIX = {
     "channel_stock": ("post", MANAGER, to("channel_detail", "channel")),
     # Redeeming at the visit: the front desk and managers; the X-ray is seen by whoever sees orders.
     "platform_order_image": ("get", DESK | {Role.FINANCE}, OK),
-    "platform_order_image_upload": ("post", DESK, to("home")),
+    "platform_order_image_upload": ("post", DESK, 404),  # reached, but no visit was named
     "platform_order_redeem": ("post", DESK, 404),  # reached, but no visit was named
+    # Platform orders at the front desk; finance reads them.
+    "platform_order_list": ("get", DESK | {Role.FINANCE}, OK),
+    "platform_orders_awaiting": ("get", DESK | {Role.FINANCE}, OK),
+    # Answers everyone: a signed-out page stops polling (HTTP 286); a role without the permission
+    # gets 403 (tests/platforms/test_confirm_orders.py).
+    "platform_order_badge": ("anyone", None, None),
+    "platform_order_detail": ("get", DESK | {Role.FINANCE}, OK),
+    "platform_order_slots": ("get", DESK, OK),
+    "platform_order_confirm": ("get", DESK, OK),
+    "platform_order_bind": ("get", DESK, OK),
+    "platform_order_reconfirm": ("get", DESK, OK),
+    "platform_order_cancel": ("get", DESK, OK),
 }
 
 
@@ -341,6 +353,12 @@ def _path(name, objects):
         "platform_order_image": [objects["platform_order"].pk],
         "platform_order_image_upload": [objects["platform_order"].pk],
         "platform_order_redeem": [objects["platform_order"].pk],
+        "platform_order_detail": [objects["platform_order"].pk],
+        "platform_order_slots": [objects["platform_order"].pk],
+        "platform_order_confirm": [objects["platform_order"].pk],
+        "platform_order_bind": [objects["platform_order"].pk],
+        "platform_order_reconfirm": [objects["platform_order"].pk],
+        "platform_order_cancel": [objects["platform_order"].pk],
     }.get(name, [])
     return reverse(name, urlconf="config.urls", args=args)
 
