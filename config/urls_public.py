@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("platforms.catalogue.operator_urls")),
     path("", include("portal.urls")),
     path("", include("portal.booking_urls")),
+    path("", include("platforms.intake_urls")),
 ]
