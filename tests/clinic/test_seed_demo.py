@@ -55,6 +55,24 @@ def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
         assert {p.agreement.kind for p in policies} == {"company", "public_person"} and len(policies) == 3
         assert all(p.review == "approved" for p in policies)
         assert any(figures(p).spent > 0 for p in policies)
+        # Platform orders in every status, made through the real paths, and the months they make.
+        from clinic.periods import clinic_today, previous_month
+        from platforms.amounts import with_amounts
+        from platforms.models import PlatformOrder
+        from reconciliation.models import MonthlyStatement
+
+        statuses = set(PlatformOrder.objects.values_list("status", flat=True))
+        assert statuses == {"new", "confirmed", "redeemed", "cancelled", "refunded"}
+        assert PlatformOrder.objects.filter(status="confirmed", appointment__status="no_show").exists()
+        assert PlatformOrder.objects.filter(status="redeemed").exclude(image="").exists()
+        assert PlatformOrder.objects.filter(status="redeemed", kind="cash_voucher").exists()
+        redeemed = with_amounts(PlatformOrder.objects.filter(status="redeemed"))
+        assert all(order.owed > 0 for order in redeemed)  # on the ledger
+        last = previous_month(clinic_today().replace(day=1))
+        assert PlatformOrder.objects.filter(status="redeemed", redeemed_at__month=last.month).exists()
+        assert not MonthlyStatement.objects.filter(month=last).exists()  # the manager generates it
+        earlier = MonthlyStatement.objects.filter(month__lt=last)
+        assert earlier.exists() and all(s.status == "verified" and s.settlement_id is None for s in earlier)
     call_command("seed_demo", clinic="beta")
     with schema_context(clinic_b.schema_name):
         assert counts() == first

@@ -140,6 +140,16 @@ class Command(BaseCommand):
         from platforms.demo import seed_platforms
 
         seed_platforms(clinic)
+        # Orders in every status, made through the real paths (signed messages, confirmation,
+        # the visit, redemption), each at its own time; then the months they make to reconcile.
+        from platforms.demo import seed_platform_orders
+        from reconciliation.demo import seed_reconciliation
+
+        with tenant_context(clinic), disable_auditlog():
+            seed_platform_orders(clinic)
+            manager = User.objects.filter(email="manager@demo.example").first()
+            for path in seed_reconciliation(clinic, manager):
+                self.stdout.write(f"A platform's statement of last month to import: {path}")
         self.stdout.write(f"Demo data ready in {clinic.name}.")
 
 
