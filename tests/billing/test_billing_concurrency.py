@@ -1,12 +1,14 @@
 """Cashiers at once: a visit is never overpaid, a payment never refunded beyond what was paid,
 a deposit never spent twice (each thread has its own connection; the data is committed)."""
 
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_tenants.utils import tenant_context
+
+from tests.concurrency import at_once
 
 THREADS = 10
 
@@ -55,33 +57,7 @@ def committed_visit(django_db_blocker, clinic_a):
 
 def run_at_once(django_db_blocker, clinic, action, threads: int = THREADS):
     """Run ``action(index)`` in ``threads`` threads released together; their outcomes."""
-    barrier = threading.Barrier(threads)
-    results, lock = [], threading.Lock()
-
-    def attempt(index):
-        from clinic.errors import DomainError
-
-        try:
-            with django_db_blocker.unblock(), tenant_context(clinic):
-                barrier.wait(timeout=30)
-                try:
-                    action(index)
-                    outcome = "ok"
-                except DomainError as refused:
-                    outcome = str(refused)
-        except Exception as error:  # noqa: BLE001 - reported in the assertions
-            outcome = repr(error)
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    workers = [threading.Thread(target=attempt, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    return results
+    return at_once(django_db_blocker, [partial(action, index) for index in range(threads)], clinic=clinic)
 
 
 def test_cashiers_paying_one_visit_at_once_cannot_overpay_it(committed_visit, clinic_a, django_db_blocker):

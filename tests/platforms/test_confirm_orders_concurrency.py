@@ -4,13 +4,15 @@ booking and new patient are undone (committed data, a connection per thread)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django_tenants.utils import schema_context, tenant_context
+
+from tests.concurrency import at_once
 
 DESKS = 4
 
@@ -66,41 +68,22 @@ def committed_order(django_db_blocker, clinic_a):
 
 
 def test_one_order_confirmed_from_four_desks_at_once_is_confirmed_once(committed_order, clinic_a, django_db_blocker):
-    from clinic.errors import DomainError
     from clinic.patients.models import Patient
     from clinic.scheduling.models import Appointment
     from platforms.models import PlatformOrder
     from platforms.orders import confirm_order
 
-    barrier = threading.Barrier(DESKS)
-    results, lock = [], threading.Lock()
     zone = ZoneInfo(clinic_a.time_zone)
 
-    def attempt(index):
-        try:
-            with django_db_blocker.unblock(), tenant_context(clinic_a):
-                starts = datetime.combine(committed_order["day"], time(9 + index), tzinfo=zone)
-                mine = PlatformOrder.objects.get(pk=committed_order["order"].pk)  # each desk's own copy
-                barrier.wait(timeout=30)
-                try:
-                    confirm_order(mine, actor=committed_order["desks"][index],
-                                  location=committed_order["location"],
-                                  practitioner=committed_order["practitioner"], starts_at=starts)
-                    outcome = "confirmed"
-                except DomainError as refused:
-                    outcome = str(refused.message)
-        except Exception as error:  # noqa: BLE001 - reported in the assertion below
-            outcome = repr(error)
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
+    def confirm(index):
+        starts = datetime.combine(committed_order["day"], time(9 + index), tzinfo=zone)
+        mine = PlatformOrder.objects.get(pk=committed_order["order"].pk)  # each desk's own copy
+        confirm_order(mine, actor=committed_order["desks"][index], location=committed_order["location"],
+                      practitioner=committed_order["practitioner"], starts_at=starts)
+        return "confirmed"
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(DESKS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once(django_db_blocker, [partial(confirm, index) for index in range(DESKS)], clinic=clinic_a,
+                      returns=True)
 
     assert results.count("confirmed") == 1, results
     assert all(r == "confirmed" or "confirm" in r for r in results), results

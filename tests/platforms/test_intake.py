@@ -5,20 +5,21 @@ it arrives ten times at once; inventory is never oversold."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 from standardwebhooks.webhooks import Webhook
 
 from platforms.catalogue.models import Enrolment, Platform, Product, SigningSecret
 from platforms.models import ChannelStock, OrderEvent, OrderStatus, PlatformOrder
+from tests.concurrency import at_once
 from tests.platform_factories import PlatformFactory, ProductFactory, enrol, product_with, signing_secret
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -405,31 +406,15 @@ def committed_world(django_db_blocker, clinic_a):
 
 
 def post_at_once(django_db_blocker, code: str, messages: list[dict]) -> list[tuple[int, dict]]:
-    barrier = threading.Barrier(len(messages))
-    results, lock = [], threading.Lock()
+    """Each message posted from a thread of its own, released together: (status, answer) each."""
 
-    def attempt(message):
-        try:
-            with django_db_blocker.unblock():
-                body = json.dumps(message).encode()
-                headers = signed(body)
-                client = Client(HTTP_HOST=PUBLIC)
-                barrier.wait(timeout=30)
-                response = post(code, body, headers=headers, client=client)
-                outcome = (response.status_code, response.json())
-        except Exception as error:  # noqa: BLE001 - reported in the assertions
-            outcome = (0, {"error": repr(error)})
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
+    def deliver(message):
+        body = json.dumps(message).encode()
+        response = post(code, body, headers=signed(body), client=Client(HTTP_HOST=PUBLIC))
+        return response.status_code, response.json()
 
-    workers = [threading.Thread(target=attempt, args=(m,)) for m in messages]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    return results
+    outcomes = at_once(django_db_blocker, [partial(deliver, message) for message in messages], returns=True)
+    return [outcome if isinstance(outcome, tuple) else (0, {"error": outcome}) for outcome in outcomes]
 
 
 def test_one_order_number_from_ten_threads_at_once_is_stored_once(committed_world, django_db_blocker):

@@ -2,11 +2,10 @@
 the data committed): one current secret however many rotations race, one application however
 often a clinic applies at once, and an identifier given to one clinic only."""
 
-import threading
-
 import pytest
-from django.db import connections
 from django_tenants.utils import schema_context
+
+from tests.concurrency import at_once
 
 THREADS = 10
 
@@ -32,33 +31,7 @@ def platform(django_db_blocker, clinic_a, clinic_b):
 
 def run_at_once(django_db_blocker, actions):
     """Run each of ``actions`` in a thread of its own, released together; their outcomes."""
-    barrier = threading.Barrier(len(actions))
-    results, lock = [], threading.Lock()
-
-    def attempt(action):
-        from clinic.errors import DomainError
-
-        try:
-            with django_db_blocker.unblock(), schema_context("public"):
-                barrier.wait(timeout=30)
-                try:
-                    action()
-                    outcome = "ok"
-                except DomainError as refused:
-                    outcome = str(refused)
-        except Exception as error:  # noqa: BLE001 - reported in the assertions
-            outcome = repr(error)
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
-
-    workers = [threading.Thread(target=attempt, args=(action,)) for action in actions]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    return results
+    return at_once(django_db_blocker, actions)
 
 
 def test_rotations_at_once_leave_one_current_secret_and_one_before_it(platform, django_db_blocker):

@@ -4,11 +4,11 @@ cash voucher's payment, the X-ray, the refusals, the visit page's panel and two 
 from __future__ import annotations
 
 import io
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from django_tenants.utils import tenant_context
 
@@ -21,6 +21,7 @@ from clinic.uploads import PURPOSES, CheckedUpload, UploadRefused, check_content
 from platforms import redemption
 from platforms.models import OrderStatus
 from platforms.services import platform_counterparty
+from tests.concurrency import at_once
 from tests.factories import LocationFactory, PatientFactory, PractitionerFactory, ServiceFactory
 from tests.platform_factories import PlatformFactory, make_order, product_with
 
@@ -482,32 +483,13 @@ def committed_order(django_db_blocker, clinic_a):
 
 def test_two_desks_redeeming_at_once_make_one_redemption(committed_order, clinic_a, django_db_blocker):
     threads = 6
-    barrier = threading.Barrier(threads)
-    results, lock = [], threading.Lock()
     data = committed_order
 
-    def attempt(index):
-        try:
-            with django_db_blocker.unblock(), tenant_context(clinic_a):
-                barrier.wait(timeout=30)
-                try:
-                    redemption.redeem_order(data["order"].pk, visit=data["visit"], actor=data["desk"],
-                                            no_image_reason=f"desk {index}")
-                    outcome = "ok"
-                except DomainError as refused:
-                    outcome = refused.message
-        except Exception as error:  # noqa: BLE001 - reported in the assertions
-            outcome = repr(error)
-        finally:
-            connections.close_all()
-        with lock:
-            results.append(outcome)
+    def redeem(index):
+        redemption.redeem_order(data["order"].pk, visit=data["visit"], actor=data["desk"],
+                                no_image_reason=f"desk {index}")
 
-    workers = [threading.Thread(target=attempt, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
+    results = at_once(django_db_blocker, [partial(redeem, index) for index in range(threads)], clinic=clinic_a)
     assert results.count("ok") == 1, results
     assert results.count(f"This order is already redeemed (visit #{data['visit'].number}).") == threads - 1, results
     with django_db_blocker.unblock(), tenant_context(clinic_a):
