@@ -29,12 +29,12 @@ from .statements import (
     current_import,
     import_platform_statement,
     open_differences,
-    request_statement,
     resolve_difference,
     statement_month,
     undo_verification,
     verify_statement,
 )
+from .tasks import request_statement
 
 VIEW = "reconciliation.view_monthlystatement"
 GENERATE = "reconciliation.generate_statement"

@@ -128,7 +128,7 @@ def test_refunding_club_credit_in_parts_never_returns_more_points_than_were_used
 
 
 def test_a_percent_promotion_keeps_its_decimals_in_a_currency_without_minor_units(desk, monkeypatch):
-    monkeypatch.setattr("billing.services.clinic_currency", lambda: "IRR")
+    monkeypatch.setattr("billing.services.promotions.clinic_currency", lambda: "IRR")
     today = clinic_today()
     promotion = save_promotion(None, actor=desk["manager"], data={
         "name": "Autumn", "kind": "percent", "value": D("12.5"), "valid_from": today, "valid_until": None})
