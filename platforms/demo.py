@@ -62,11 +62,18 @@ def seed_platforms(clinic) -> None:
                 for service_code, quantity in contents.items():
                     ProductService.objects.create(product=product, service_code=service_code, quantity=quantity)
         for code, _name, identifier, _invoice, _address in DEMO_PLATFORMS:
+            platform = platforms[code]
+            if platform.currency != clinic.currency:
+                continue  # a clinic sells through platforms of its own currency (another demo clinic's)
+            if Enrolment.objects.filter(platform=platform, identifier=identifier).exclude(clinic=clinic).exists():
+                identifier = f"{identifier}-{clinic.slug}"[:60]  # a second demo clinic on the same server
             Enrolment.objects.get_or_create(
-                clinic=clinic, platform=platforms[code],
+                clinic=clinic, platform=platform,
                 defaults={"status": Enrolment.Status.APPROVED, "identifier": identifier,
                           "note": "Demo clinic", "applied_by": "Mihaela Manager", "decided_at": timezone.now()})
-        products = list(Product.objects.filter(platform__code__in=[p[0] for p in DEMO_PLATFORMS]))
+        products = list(Product.objects.filter(platform__code__in=[p[0] for p in DEMO_PLATFORMS],
+                                               platform__enrolments__clinic=clinic,
+                                               platform__enrolments__status=Enrolment.Status.APPROVED))
     from .models import ChannelStock
 
     with tenant_context(clinic), transaction.atomic():
@@ -142,7 +149,13 @@ def seed_platform_orders(clinic) -> dict[str, int]:
 
     customers = iter(DEMO_CUSTOMERS * 20)
     counter = iter(range(1, 10_000))
-    products = {p.code: p for p in Product.objects.filter(platform__code__in=["insurer", "alipay"])}
+    from .catalogue.models import Enrolment
+
+    enrolments = {e.platform.code: e.identifier for e in Enrolment.objects.filter(
+        clinic_id=clinic.pk, status=Enrolment.Status.APPROVED).select_related("platform")}
+    products = {p.code: p for p in Product.objects.filter(platform__code__in=list(enrolments))}
+    if not {"PA-ORAL-CHECK", "PA-CLEAN", "ALI-CLEAN", "ALI-WISDOM-200"} <= set(products):
+        return {}  # the demo's platforms sell in another currency than this clinic's
 
     def order(product_code: str, moment: datetime, *, name_phone=None) -> PlatformOrder:
         product = products[product_code]
@@ -150,7 +163,7 @@ def seed_platform_orders(clinic) -> dict[str, int]:
         number = f"{'INS' if product.platform.code == 'insurer' else 'ALI'}-{moment:%Y%m%d}-{next(counter):04d}"
         with _at(moment):
             _send(clinic, product.platform.code, {
-                "type": "order.created", "order_number": number, "clinic": _identifier(product.platform.code),
+                "type": "order.created", "order_number": number, "clinic": enrolments[product.platform.code],
                 "product": product_code, "customer": {"name": name, "phone": phone},
                 "purchased_at": (moment - timedelta(hours=2)).isoformat()})
         return PlatformOrder.objects.get(platform=product.platform, number=number)
@@ -219,7 +232,7 @@ def seed_platform_orders(clinic) -> dict[str, int]:
     refunded = order("PA-ORAL-CHECK", now - timedelta(days=2))
     with _at(now - timedelta(days=1)):
         _send(clinic, "insurer", {"type": "order.refunded", "order_number": refunded.number,
-                                  "clinic": _identifier("insurer"), "reason": "Refunded at the customer's request"})
+                                  "clinic": enrolments["insurer"], "reason": "Refunded at the customer's request"})
     made.update({status: PlatformOrder.objects.filter(status=status).count() for status in OrderStatus.values})
     return made
 
@@ -229,10 +242,6 @@ def location_id_slot(slot):
     from clinic.models import Location
 
     return Location.objects.get(pk=slot.location_id)
-
-
-def _identifier(code: str) -> str:
-    return next(identifier for platform_code, _name, identifier, _i, _a in DEMO_PLATFORMS if platform_code == code)
 
 
 def _xray_upload():

@@ -142,7 +142,9 @@ class ShopOrder(models.Model):
 class SettlementWindow(models.Model):
     """An off-cycle settlement window the operator opens for one clinic, with a reason."""
 
-    clinic = models.ForeignKey("tenants.Clinic", verbose_name=_("clinic"), on_delete=models.PROTECT,
+    # A window goes with its clinic; requests, vouchers and shop orders (money) keep a clinic
+    # from being dropped.
+    clinic = models.ForeignKey("tenants.Clinic", verbose_name=_("clinic"), on_delete=models.CASCADE,
                                related_name="settlement_windows")
     opens_on = models.DateField(_("opens"))
     closes_on = models.DateField(_("closes"))

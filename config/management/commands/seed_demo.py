@@ -300,6 +300,7 @@ def seed_billing(users) -> None:
     """
     from django.db import connection
 
+    from billing import ledger
     from billing import services as billing
     from billing.models import Activity, BillingSettings, Promotion, Visit
     from clinic.patients.models import Patient
@@ -329,7 +330,7 @@ def seed_billing(users) -> None:
             if rng.random() < 0.25:
                 extra = rng.choice(list(Service.objects.filter(is_active=True, price__lt=500)))
                 billing.add_line(visit, service=extra, actor=cashier)
-            due = billing.ledger.visit_due(visit, billing.patient_account(patient))
+            due = ledger.visit_due(visit, billing.patient_account(patient))
             roll = rng.random()
             if due > 0 and roll < 0.1:
                 with _at(appointment.ends_at - timedelta(days=7)):

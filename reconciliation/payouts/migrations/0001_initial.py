@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('closes_on', models.DateField(verbose_name='closes')),
                 ('reason', models.CharField(max_length=300, verbose_name='reason')),
                 ('created', models.DateTimeField(auto_now_add=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='settlement_windows', to='tenants.clinic', verbose_name='clinic')),
+                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='settlement_windows', to='tenants.clinic', verbose_name='clinic')),
                 ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
