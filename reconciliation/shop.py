@@ -81,3 +81,27 @@ def _order(clinic, wanted: dict[int, int], voucher, actor, today) -> ShopOrder:
                                          ordered_at=timezone.now(),
                                          ordered_by=getattr(actor, "full_name", "") or str(actor or ""))
         return order
+
+
+def save_shop_item(item: ShopItem | None, *, name: str, price: Decimal, currency: str, is_active: bool,
+                   actor) -> ShopItem:
+    """The operator adds a consumable to the shop or changes one (a price change applies to
+    orders placed afterwards: an order keeps the prices it was placed at)."""
+    from clinic.money import CURRENCIES
+
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Enter the item's name."), field="name")
+    if price is None or price <= 0:
+        raise DomainError(_("Enter a price above zero."), field="price")
+    if currency not in CURRENCIES:
+        raise DomainError(_("Choose the currency."), field="currency")
+    with schema_context("public"), transaction.atomic():
+        if item is not None:
+            item = ShopItem.objects.select_for_update().get(pk=item.pk)
+        else:
+            item = ShopItem()
+        item.name, item.price, item.currency, item.is_active = name[:200], round_money(price, currency), currency, \
+            is_active
+        item.save()
+        return item
