@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from billing import ledger
 from billing.models import Book, Entry
+from clinic.audit import audited_in_other_schema
 from clinic.errors import DomainError
 from clinic.money import ZERO, round_money
 from clinic.periods import clinic_today
@@ -53,7 +54,7 @@ def place_shop_order(clinic, *, quantities: dict[int, int], voucher: Consumables
 
 
 def _order(clinic, wanted: dict[int, int], voucher, actor, today) -> ShopOrder:
-    with schema_context("public"):
+    with schema_context("public"), audited_in_other_schema(actor):
         items = {item.pk: item for item in ShopItem.objects.filter(pk__in=wanted, is_active=True)}
         if set(items) != set(wanted):
             raise DomainError(_("An item is no longer on sale."), field="items")
