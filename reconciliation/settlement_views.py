@@ -106,9 +106,9 @@ def _quarter(today):
 
 class StartForm(forms.Form):
     method = forms.ChoiceField(label=gettext_lazy("How the platform settles"), choices=Method.choices,
-                               widget=forms.RadioSelect)
+                               widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
     invoice_type = forms.ChoiceField(label=gettext_lazy("Invoice type"), choices=InvoiceType.choices,
-                                     widget=forms.RadioSelect, required=False)
+                                     widget=forms.RadioSelect(attrs={"class": "form-check-input"}), required=False)
     account_holder = forms.CharField(label=gettext_lazy("Account holder"), max_length=200, required=False)
     bank_name = forms.CharField(label=gettext_lazy("Bank"), max_length=200, required=False)
     account_number = forms.CharField(label=gettext_lazy("Account number or IBAN"), max_length=64, required=False)

@@ -187,12 +187,13 @@ def test_a_cash_settlement_is_paid_by_the_operator_and_a_voucher_spent_in_the_sh
     page.get_by_label("Account holder").fill("Alpha Clinic SRL")
     page.get_by_label("Bank", exact=True).fill("Banca Transilvania")
     page.get_by_label("Account number or IBAN").fill("RO49 AAAA 1B31 0075 9384 0001")  # one digit wrong
+    page.locator("#invoice-amounts").scroll_into_view_if_needed()
     page.get_by_label("Ordinary invoice").check()
+    screenshot(page, "settlement-start.png")
     page.get_by_role("button", name="Start batch settlement").click()
     expect(page.locator(".invalid-feedback")).to_contain_text("This IBAN is not valid")
     page.get_by_label("Account number or IBAN").fill("RO49 AAAA 1B31 0075 9384 0000")
     page.get_by_label("Ordinary invoice").check()
-    screenshot(page, "settlement-start.png")
     page.get_by_role("button", name="Start batch settlement").click()
     section = _platform_section(page, insurer)
     row = section.locator("tr.settlement-batch")
@@ -249,6 +250,11 @@ def test_a_cash_settlement_is_paid_by_the_operator_and_a_voucher_spent_in_the_sh
     row = _platform_section(page, insurer).locator("tr.settlement-batch")
     expect(row.locator(".batch-status")).to_have_text("Paid")
     expect(row.locator(".batch-transaction")).to_have_text("TX 20261206-0042")
+    history = row.locator("xpath=following-sibling::tr[1]")
+    history.locator("summary").click()
+    expect(history.locator("li")).to_have_count(3)  # requested, invoice received, paid
+    expect(history).to_contain_text("Invoice received")
+    history.scroll_into_view_if_needed()
     screenshot(page, "settlement.png")
 
     # The second platform settles with a voucher of exactly 80.00, spent once in the shop.
