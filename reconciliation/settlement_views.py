@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,7 +19,7 @@ from django_tenants.utils import schema_context
 
 from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
-from clinic.periods import clinic_today
+from clinic.periods import clinic_today, quarter_period
 from platforms.catalogue.models import Enrolment, Platform
 
 from . import settlement, shop
@@ -99,8 +100,6 @@ def settlement_home(request):
 
 
 def _quarter(today):
-    from clinic.periods import quarter_period
-
     return quarter_period(today)[0]
 
 
@@ -166,6 +165,12 @@ def settlement_start(request, platform_pk):
     }, status=status)
 
 
+def _in_clinic_language(function, *args):
+    """What a document says is in the clinic's language (billing.documents renders it so)."""
+    with translation.override(connection.tenant.default_language):
+        return function(*args)
+
+
 def _batch(pk) -> SettlementBatch:
     """A batch of this clinic (another clinic's batch is in another schema: not found)."""
     try:
@@ -185,7 +190,7 @@ def settlement_summary_pdf(request, pk):
     lines = StatementLine.objects.filter(statement__settlement=batch).order_by("statement__month", "redeemed_at", "id")
     pdf = render_pdf("reconciliation/settlement/summary_pdf.html", {
         "batch": batch, "platform": batch.platform, "statements": statements, "lines": lines,
-        "quarter": quarter_label(batch.quarter),
+        "quarter": _in_clinic_language(quarter_label, batch.quarter),
     })
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="settlement-{batch.platform.code}-{batch.quarter:%Y-%m}.pdf"'

@@ -32,6 +32,7 @@ APRIL_3, MAY_3 = date(2030, 4, 3), date(2030, 5, 3)
 IN_APRIL = datetime(2030, 4, 3, 12, tzinfo=BUCHAREST)
 IN_MAY = datetime(2030, 5, 3, 12, tzinfo=BUCHAREST)
 IBAN = "RO49AAAA1B31007593840000"
+QUERIES = 25  # the settlement page with one platform (a few more per platform, none per batch)
 CASH = {"method": "cash", "invoice_type": "ordinary", "account_holder": "Alpha Clinic SRL",
         "bank_name": "Banca Transilvania", "account_number": IBAN}
 
@@ -87,8 +88,11 @@ def settle_in_cash(client, platform, **changes):
 
 
 def test_the_page_lists_the_verified_statements_and_when_the_next_window_opens(verified, manager, finance,
-                                                                             client_for, clock):
-    text = client_for(manager).get("/settlement/").content.decode()
+                                                                             client_for, clock,
+                                                                             django_assert_max_num_queries):
+    client = client_for(manager)
+    with django_assert_max_num_queries(QUERIES):
+        text = client.get("/settlement/").content.decode()
     assert "The settlement window is open" in text and "Start batch settlement" in text
     clock.move_to(IN_MAY)
     for user in (manager, finance):
