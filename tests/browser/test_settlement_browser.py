@@ -260,6 +260,7 @@ def test_a_cash_settlement_is_paid_by_the_operator_and_a_voucher_spent_in_the_sh
     # The second platform settles with a voucher of exactly 80.00, spent once in the shop.
     _platform_section(page, app).get_by_role("link", name="Start batch settlement").click()
     page.get_by_label("Consumables voucher").check()
+    expect(page.get_by_label("Account holder")).to_be_hidden()  # bank details are for cash only
     page.get_by_role("button", name="Start batch settlement").click()
     row = _platform_section(page, app).locator("tr.settlement-batch")
     expect(row.locator(".batch-status")).to_have_text("Voucher issued")
