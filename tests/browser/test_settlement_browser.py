@@ -280,3 +280,83 @@ def test_a_cash_settlement_is_paid_by_the_operator_and_a_voucher_spent_in_the_sh
     expect(orders).to_contain_text(code)
     expect(orders).to_contain_text("50.00")
     screenshot(page, "shop-vouchers.png")
+
+
+@pytest.fixture
+def operator_account(committed_public, unique):
+    """An operator with an authenticator (committed); removed afterwards with what they did."""
+    def make():
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from clinic.accounts.models import User
+
+        operator = User.objects.create_user(f"shop-op-{unique}@browser.example", "Shop Operator", STAFF_PASSWORD,
+                                            is_operator=True)
+        TOTPDevice.objects.create(user=operator, name="Phone", confirmed=True)
+        return operator
+
+    operator = committed_public(make)
+    yield operator
+
+    def forget():
+        from auditlog.context import disable_auditlog
+        from auditlog.models import LogEntry
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from clinic.accounts.models import User
+        from reconciliation.payouts.models import SettlementWindow, ShopItem
+
+        with disable_auditlog():
+            LogEntry.objects.filter(actor_id=operator.pk).delete()
+            SettlementWindow.objects.filter(opened_by_id=operator.pk).delete()
+            ShopItem.objects.filter(name__contains=unique).delete()
+            TOTPDevice.objects.filter(user_id=operator.pk).delete()
+            User.objects.filter(pk=operator.pk)._raw_delete("default")
+
+    committed_public(forget)
+
+
+def test_the_operator_opens_a_window_and_keeps_the_shop(browser, public_url, operator_account, committed_public,
+                                                       unique, axe):
+    console = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=public_url)
+    console.set_default_timeout(10_000)
+    try:
+        op = console.new_page()
+        op.goto("/operator/login/")
+        op.get_by_label("Email address").fill(operator_account.email)
+        op.get_by_label("Password").fill(STAFF_PASSWORD)
+        op.get_by_role("button", name="Log in").click()
+        op.get_by_label("Code").fill(_totp_now(committed_public, operator_account))
+        op.get_by_role("button", name="Sign in").click()
+
+        # An off-cycle window for one clinic, with a reason (none: refused).
+        op.get_by_role("link", name="Settlement windows").click()
+        op.get_by_label("Clinic").select_option(label="Alpha Clinic")
+        op.get_by_label("Opens").fill("2031-02-10")
+        op.get_by_label("Closes").fill("2031-02-20")
+        op.get_by_role("button", name="Open the window").click()
+        expect(op.locator("#window-form .invalid-feedback")).to_be_visible()
+        op.get_by_label("Reason").fill(f"Clinic moving premises {unique}")
+        op.get_by_role("button", name="Open the window").click()
+        expect(op.locator("#window-table")).to_contain_text(f"Clinic moving premises {unique}")
+        axe(op)
+
+        # The shop's catalogue: an item added, then its price changed and taken off sale.
+        op.get_by_role("link", name="Consumables shop").click()
+        op.get_by_label("Name").fill(f"Impression trays {unique}")
+        op.get_by_label("Price").fill("0")
+        op.get_by_role("button", name="Add the item").click()
+        expect(op.locator("#shop-item-form .invalid-feedback")).to_contain_text("above zero")
+        op.get_by_label("Price").fill("35.00")
+        op.get_by_role("button", name="Add the item").click()
+        row = op.locator("#shop-catalogue tr", has_text=f"Impression trays {unique}")
+        expect(row).to_contain_text("35.00")
+        row.get_by_role("link").click()
+        op.get_by_label("Price").fill("38.50")
+        op.get_by_label("On sale").uncheck()
+        op.get_by_role("button", name="Save").click()
+        expect(row).to_contain_text("38.50")
+        expect(row).to_contain_text("No")
+        axe(op)
+    finally:
+        console.close()

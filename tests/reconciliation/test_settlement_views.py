@@ -155,6 +155,10 @@ def test_a_voucher_settlement_is_spent_once_in_the_shop(verified, manager, tenan
     with schema_context("public"):
         voucher = ConsumablesVoucher.objects.get(clinic=tenant)
         gloves = ShopItem.objects.create(name="Nitrile gloves", price="12.50", currency=tenant.currency)
+    batch = SettlementBatch.objects.get(platform=verified.platform)
+    pdf = client.get(f"/settlement/batches/{batch.pk}/summary.pdf")
+    words = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert voucher.code in words and "100.00" in words and "Invoice amount" not in words
     page = client.get("/settlement/vouchers/").content.decode()
     assert voucher.code in page and "100.00" in page and "Valid" in page and "Nitrile gloves" in page
 
