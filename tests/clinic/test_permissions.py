@@ -148,6 +148,12 @@ MATRIX = {
     "counterparty_receipt": ("post", {Role.FINANCE}, 422),
     "receipt_allocate": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
     "allocation_undo": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
+    # Quarterly settlement (reconciliation.settlement_views); an empty shop order comes back with its error.
+    "settlement_home": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "settlement_start": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "settlement_summary_pdf": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "shop_vouchers": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "shop_order": ("post", {Role.MANAGER, Role.FINANCE}, 422),
 }
 
 
@@ -216,7 +222,20 @@ def objects(tenant):
     receipt = record_receipt(agreement.counterparty, amount="5", currency="EUR", received_on=date(2024, 1, 2),
                              reference="MX-TR", actor=cashier, allocate_oldest_first=False)
     allocation = Allocation.objects.create(receipt=receipt, payer=policy.payer, amount=Decimal("1.00"))
+    from django.utils import timezone
+
+    from reconciliation.models import SettlementBatch
+    from tests.platform_factories import PlatformFactory, enrol
+
+    platform = PlatformFactory()
+    enrol(tenant, platform)
+    settlement_batch = SettlementBatch.objects.create(
+        platform=platform, quarter=date(2030, 4, 1), currency="EUR", proposed_at=timezone.now(),
+        status="voucher_issued", method="voucher", amount=Decimal("10.00"), payout=Decimal("10.00"),
+        voucher_code="VMATRIX")
     return {
+        "platform": platform,
+        "settlement_batch": settlement_batch,
         "counterparty": agreement.counterparty,
         "receipt": receipt,
         "allocation": allocation,
@@ -300,6 +319,8 @@ def _path(name, objects):
         "tax_certificate": [objects["patient"].pk, 2024],
         "line_payer": [objects["line"].pk],
         "counterparty_detail": [objects["counterparty"].pk],
+        "settlement_start": [objects["platform"].pk],
+        "settlement_summary_pdf": [objects["settlement_batch"].pk],
         "counterparty_statement_file": [objects["counterparty"].pk, "pdf"],
         "counterparty_receipt": [objects["counterparty"].pk],
         "receipt_allocate": [objects["receipt"].pk],
