@@ -7,6 +7,12 @@ to the coverage and the rest to whoever pays beyond it — and ``posted(payer,
 actor=)``, called once the line's entries are in the ledger (in the same
 transaction). ``split`` runs first and locks what it reads (e.g. a limit).
 Payers without a registered coverage take the whole line.
+
+A coverage that prices its own lines (a platform order: its package's settlement
+price split over its services) may also have ``unit_price(payer, visit=, service=)``,
+the price of a line added without one (None: the price list's), and
+``accepts_price(payer, visit=, service=, unit_price=)``, whether a price given by the
+caller is the coverage's own (then no permission to change prices is needed).
 """
 
 from __future__ import annotations
@@ -31,3 +37,19 @@ def posted(payer, *, actor) -> None:
     coverage = COVERAGES.get(payer.kind)
     if coverage is not None:
         coverage.posted(payer, actor=actor)
+
+
+def unit_price(payer, *, visit, service) -> Decimal | None:
+    """The price the coverage charges for a line added without a price (None: the price list's)."""
+    coverage = COVERAGES.get(payer.kind)
+    if coverage is None or not hasattr(coverage, "unit_price"):
+        return None
+    return coverage.unit_price(payer, visit=visit, service=service)
+
+
+def accepts_price(payer, *, visit, service, unit_price: Decimal) -> bool:
+    """Whether ``unit_price`` is the coverage's own price for this service on this visit."""
+    coverage = COVERAGES.get(payer.kind)
+    if coverage is None or not hasattr(coverage, "accepts_price"):
+        return False
+    return coverage.accepts_price(payer, visit=visit, service=service, unit_price=unit_price)

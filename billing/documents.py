@@ -108,6 +108,17 @@ def _render(template: str, context: dict):
         stylesheets=[fonts], font_config=config)
 
 
+def pdf_from_html(html: str) -> bytes:
+    """A PDF of HTML rendered elsewhere (another app's document, outside a clinic's schema
+    too), with the shipped fonts and, like every document here, nothing fetched."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    config, fonts = _fonts_for_this_thread()
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render(
+        stylesheets=[fonts], font_config=config).write_pdf()
+
+
 def render_pdf(template: str, context: dict) -> bytes:
     return _render(template, context).write_pdf()
 

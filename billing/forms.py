@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.models import User
 from clinic.calendars import format_date as date_format
+from clinic.fields import ClinicDateField
 from clinic.models import Location, Practitioner, Service, ServiceCategory
 from clinic.templatetags.ui import money
 
@@ -120,7 +121,7 @@ class VoidForm(forms.Form):
 class ActivityForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Activity.Kind.choices)
     subject = forms.CharField(label=_("What to do"), max_length=200)
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = ClinicDateField(label=_("Due date"))
     assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=User.objects.filter(is_active=True)
                                       .exclude(groups=None).distinct().order_by("full_name"))
 
@@ -137,9 +138,8 @@ class PromotionForm(forms.Form):
                                      empty_label=_("Any service"))
     category = forms.ModelChoiceField(label=_("or category"), queryset=ServiceCategory.objects.all(),
                                       required=False, empty_label=_("Any category"))
-    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label=_("Valid until"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = ClinicDateField(label=_("Valid from"))
+    valid_until = ClinicDateField(label=_("Valid until"), required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
 
@@ -152,7 +152,7 @@ class ClubSettingsForm(forms.Form):
 
 class CounterpartyReceiptForm(forms.Form):
     amount = _amount_field(_("Amount received"))
-    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = ClinicDateField(label=_("Received on"))
     reference = forms.CharField(label=_("Bank reference"), max_length=100)
 
 

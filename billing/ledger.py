@@ -159,7 +159,9 @@ def counter_leg(payer_kind: str, bucket: str, kind: str, method: str, amount: De
             return Book.CLUB_CREDIT, -amount
         if method == Method.PLATFORM_SETTLEMENT:
             return Book.PLATFORM_RECEIVABLE, -amount
-        return "", ZERO  # from a deposit: the deposit's own entry balances it
+        # From a deposit: the deposit's own entry balances it. A cash voucher: the coverage's
+        # charge of the same posting does (``services.pay_from_coverage``); never the till.
+        return "", ZERO
     if bucket == Bucket.DEBT and kind == Entry.WRITE_OFF:
         return Book.WRITE_OFF, -amount
     if bucket == Bucket.DEPOSIT and kind in (Entry.DEPOSIT_RECEIVED, Entry.DEPOSIT_REFUNDED):

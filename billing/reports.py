@@ -43,7 +43,9 @@ from clinic.periods import (  # noqa: F401 - re-exported
 from .models import CASH_FLOW_METHODS, Book, Bucket, Deposit, Entry, LedgerEntry, Method
 
 REVENUE_BOOKS = [Book.REVENUE, Book.REVENUE_BARTER, Book.REVENUE_PARTNER]
-NON_CASH_PAYMENT_METHODS = [Method.DEPOSIT, Method.LOYALTY]
+# Paid from money received earlier, never cash: a deposit, club credit, and a platform's cash
+# voucher (its principal the patient paid on the platform, which owes it to the clinic).
+NON_CASH_PAYMENT_METHODS = [Method.DEPOSIT, Method.LOYALTY, Method.CASH_VOUCHER]
 NO_NAME = "—"
 
 

@@ -37,6 +37,9 @@ from .models import (
 )
 
 HUNDRED = Decimal(100)
+# Methods a coverage pays with, never taken or refunded at the cashier: a platform's
+# settlement, a platform's cash voucher.
+COVERAGE_METHODS = (Method.PLATFORM_SETTLEMENT, Method.CASH_VOUCHER)
 # Appointment statuses a visit can be opened from: scheduling's state machine says which.
 VISIT_STATUSES = ATTENDED
 
@@ -239,15 +242,22 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
         raise DomainError(_("Enter a whole number of at least 1."), field="quantity")
     currency = visit.currency
     list_price = round_money(service.price, currency)
-    if unit_price is None or unit_price == "":
-        price = list_price
-    else:
-        price = _amount(unit_price, currency, field="unit_price", allow_zero=True)
-    if price != list_price and not (actor is not None and actor.has_perm("billing.change_line_price")):
-        raise DomainError(_("Your role may not change the price-list price."), field="unit_price")
     payer = payer or patient_account(visit.patient)
     if payer.patient_id != visit.patient_id:
         raise DomainError(_("This payer does not cover this patient."), field="payer")
+    # A coverage that prices its own lines (a platform order's settlement price) sets the price
+    # of a line added without one, and says whether a given price is its own.
+    priced_by_coverage = False
+    if unit_price is None or unit_price == "":
+        own = coverage.unit_price(payer, visit=visit, service=service)
+        price = list_price if own is None else round_money(own, currency)
+        priced_by_coverage = own is not None
+    else:
+        price = _amount(unit_price, currency, field="unit_price", allow_zero=True)
+        priced_by_coverage = coverage.accepts_price(payer, visit=visit, service=service, unit_price=price)
+    if price != list_price and not priced_by_coverage and not (
+            actor is not None and actor.has_perm("billing.change_line_price")):
+        raise DomainError(_("Your role may not change the price-list price."), field="unit_price")
     gross = round_money(price * quantity, currency)
     if gross >= Decimal("1e12"):
         raise DomainError(_("This amount is too large."), field="quantity")
@@ -266,7 +276,7 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
         quantity=quantity,
         list_price=list_price,
         unit_price=price,
-        price_changed_by=actor if price != list_price else None,
+        price_changed_by=actor if price != list_price and not priced_by_coverage else None,
         vat_rate=service.vat_rate,
         payer=payer,
         currency=currency,
@@ -417,7 +427,7 @@ def take_payment(
     currency = _check_currency(currency)
     if method not in Method.values:
         raise DomainError(_("Choose a payment method from the list."), field="method")
-    if method == Method.PLATFORM_SETTLEMENT:
+    if method in COVERAGE_METHODS:
         raise DomainError(_("Platform settlements are recorded from the platform's orders."), field="method")
     amount = _amount(amount, currency)
     with transaction.atomic():
@@ -594,6 +604,43 @@ def settle_coverage(*, payer: Payer, visit: Visit, amount, method: str, actor) -
         return payment
 
 
+def pay_from_coverage(*, patient, visit: Visit, amount, method: str, coverage_payer: Payer, actor,
+                      note: str = "") -> Payment:
+    """A coverage pays the patient's own lines of a visit for them (a platform's cash voucher the
+    patient bought there): a payment of the patient in ``method`` and, in the same posting, the
+    coverage's debt grows by as much. No money moves through the clinic's till and nothing is
+    revenue again: the patient's debt −x, the coverage's (so its counterparty's) debt +x.
+    Never more than the patient owes for the visit; no club points."""
+    if method not in COVERAGE_METHODS:
+        raise DomainError(_("Choose a payment method from the list."), field="method")
+    if coverage_payer.kind == PayerKind.PATIENT or coverage_payer.counterparty_id is None:
+        raise DomainError(_("The patient pays at the cashier."), field="payer")
+    if coverage_payer.patient_id != patient.pk:
+        raise DomainError(_("This payer does not cover this patient."), field="payer")
+    with transaction.atomic():
+        account = Payer.objects.select_for_update().get(pk=patient_account(patient).pk)
+        Payer.objects.select_for_update().get(pk=coverage_payer.pk)
+        visit = Visit.objects.select_for_update().get(pk=visit.pk)
+        if visit.patient_id != patient.pk:
+            raise DomainError(_("This visit belongs to another patient."))
+        amount = _amount(amount, visit.currency)
+        due = min(ledger.visit_due(visit, account), ledger.balance(patient))
+        if amount > due:
+            raise DomainError(_("Only %(due)s is due.") % {"due": _shown(max(due, ZERO), visit.currency)},
+                              field="amount")
+        payment = Payment.objects.create(patient=patient, payer=account, visit=visit, method=method, amount=amount,
+                                         currency=visit.currency, cashier=actor, reason=(note or "")[:200])
+        with ledger.posting(Entry.PAYMENT, actor=actor):
+            ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.PAYMENT, amount=-amount,
+                        currency=visit.currency, method=method, visit=visit, payment=payment, actor=actor, note=note)
+            # The coverage takes over what the patient no longer owes: a charge to it with no
+            # leg on the clinic's books (the patient's charge was the revenue already).
+            ledger.post(account=coverage_payer, bucket=Bucket.DEBT, kind=Entry.CHARGE, amount=amount,
+                        currency=visit.currency, method=method, visit=visit, payment=payment, actor=actor,
+                        note=note, against="")
+        return payment
+
+
 def _points_for(amount: Decimal, club: BillingSettings) -> int:
     return int((amount * club.points_per_unit).to_integral_value(rounding=ROUND_FLOOR))
 
@@ -626,7 +673,7 @@ def refund_payment(payment: Payment, *, amount, reason: str, actor) -> Payment:
         payment = Payment.objects.select_for_update().select_related("payer").get(pk=payment.pk)
         if payment.is_refund:
             raise DomainError(_("A refund cannot be refunded."))
-        if payment.method == Method.PLATFORM_SETTLEMENT:
+        if payment.method in COVERAGE_METHODS:
             raise DomainError(_("Platform settlements are recorded from the platform's orders."))
         currency = payment.currency
         amount = _amount(amount, currency)

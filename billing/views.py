@@ -79,8 +79,10 @@ def _tab_context(request, patient, tab: str) -> dict:
         events, more = statement.timeline(patient, before=before, money=user.has_perm("billing.view_payment"))
         context.update(events=events, more=more, next_before=events[-1].at.isoformat() if events else "")
     elif tab == "visits":
+        from django.db.models import Prefetch
+
         visits = list(Visit.objects.filter(patient=patient).select_related("location", "practitioner")
-                      .prefetch_related("lines")[:100])
+                      .prefetch_related(Prefetch("lines", VisitLine.objects.select_related("payer")))[:100])
         dues = ledger.dues_by_visit(patient)
         for visit in visits:
             visit.due = dues.get(visit.pk, 0)
@@ -450,6 +452,9 @@ def _visit_page(request, visit: Visit, *, line_form=None, status: int = 200):
         "gross": sum((line.gross for line in lines if line.voided_at is None), 0),
         "discounts": sum((line.discount for line in lines if line.voided_at is None), 0),
     }
+    from .extensions import render_visit_panels
+
+    context["panels"] = render_visit_panels(request, visit)
     return render(request, "billing/visit_detail.html", context, status=status)
 
 

@@ -17,6 +17,7 @@ CLINIC_NAVIGATION = [
     (_("Promotions"), "promotion_list", "billing.view_promotion", "percent", "money"),
     (_("Barter"), "barter_policies", "barter.view_policy", "arrow-left-right", "money"),
     (_("Partners"), "partner_list", "partners.view_partnership", "diagram-3", "money"),
+    (_("Value-added services"), "channel_list", "platforms.view_channelstock", "shop", "money"),
     (_("Settlement"), "settlement_home", "reconciliation.view_settlementbatch", "bank", "money"),
     (_("Price list"), "service_list", "clinic.view_service", "list-ul", "clinic"),
     (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge", "clinic"),

@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.models import User
+from clinic.fields import ClinicDateField
 from clinic.tenants.models import time_zone_choices
 from clinic.uploads import CheckedFileField
 
@@ -121,8 +122,8 @@ BreakFormSet = forms.formset_factory(BreakRowForm, extra=2, can_delete=True)
 
 
 class AbsenceForm(forms.Form):
-    starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = ClinicDateField(label=_("First day"))
+    ends_on = ClinicDateField(label=_("Last day"))
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 

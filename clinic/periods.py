@@ -42,11 +42,11 @@ def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
 
 
 def parse_day(text: str, field_name: str) -> date:
-    """A date typed as YYYY-MM-DD, or a DomainError naming the field."""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        day = None
+    """A date typed as YYYY-MM-DD (or, in a Solar Hijri clinic, 1405/09/14: the one rule of
+    every date field, ``clinic.calendars.parse_typed_date``), or a DomainError naming the field."""
+    from clinic.calendars import parse_typed_date
+
+    day = parse_typed_date(text)
     if day is None or not 1900 <= day.year <= 2999:
         raise DomainError(_("“%(value)s” is not a valid date.") % {"value": text[:30]}, field=field_name)
     return day

@@ -3,7 +3,8 @@
 A *purpose* (a barter agreement's signed document, a price-list import, …) names the
 kinds of file it accepts and the largest size. A file's kind is decided by its content,
 never by its name or the browser's content type: magic bytes first (``filetype``), then
-the file is really opened — a PDF parsed with pypdf, an image decoded with Pillow, an
+the file is really opened — a PDF parsed with pypdf, an image decoded with Pillow (a DICOM
+image read with pydicom), an
 xlsx's zip directory checked before any XML inside is read (``check_xlsx_zip``). Stored
 files get generated names under the clinic's own media folder, and are served only by
 permission-checked views through ``file_response``: the type found again from the
@@ -39,6 +40,8 @@ KINDS = {
     "webp": ("webp", "image/webp", True),
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False),
     "csv": ("csv", "text/csv", False),
+    # A DICOM file is only ever a download: browsers do not show one.
+    "dicom": ("dcm", "application/dicom", False),
 }
 IMAGE_KINDS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 
@@ -55,6 +58,9 @@ PURPOSES = {
     "barter_document": Purpose("barter_document", ("pdf", "png", "jpeg"), 10 * MB,
                                gettext_lazy("a PDF, PNG or JPEG file")),
     "price_list": Purpose("price_list", ("xlsx", "csv"), 5 * MB, gettext_lazy("an .xlsx or .csv file")),
+    # The panoramic X-ray taken before a platform order is redeemed (seed 000).
+    "xray": Purpose("xray", ("jpeg", "png", "dicom"), 25 * MB,
+                    gettext_lazy("a JPEG, PNG or DICOM image")),
 }
 
 # The limits of an xlsx's zip, checked from its central directory before anything is
@@ -136,6 +142,36 @@ def _check_image(content: bytes, kind: str, purpose: Purpose) -> None:
         raise _refuse_kind(purpose) from exc
 
 
+def _check_dicom(content: bytes, purpose: Purpose) -> None:
+    """A DICOM image read by pydicom: a dataset with pixel data whose size fits its rows,
+    columns, samples, bits and frames (uncompressed), or whose encapsulated frames parse."""
+    import pydicom
+    from pydicom import encaps
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        dataset = pydicom.dcmread(io.BytesIO(content))
+        rows, columns = int(dataset.Rows), int(dataset.Columns)
+        samples = int(dataset.get("SamplesPerPixel", 1))
+        bits = int(dataset.BitsAllocated)
+        frames = int(dataset.get("NumberOfFrames", 1) or 1)
+        pixels = dataset.PixelData
+        if rows < 1 or columns < 1 or samples < 1 or bits not in (1, 8, 16, 32) or frames < 1:
+            raise _refuse_kind(purpose)
+        if dataset.file_meta.TransferSyntaxUID.is_compressed:
+            found = sum(1 for frame in encaps.generate_frames(pixels, number_of_frames=frames) if frame)
+            if found != frames:
+                raise _refuse_kind(purpose)
+        else:
+            expected = (rows * columns * samples * frames * bits + 7) // 8
+            if len(pixels) < expected:
+                raise _refuse_kind(purpose)
+    except UploadRefused:
+        raise
+    except (InvalidDicomError, AttributeError, KeyError, ValueError, TypeError, EOFError, OSError) as exc:
+        raise _refuse_kind(purpose) from exc
+
+
 def _check_csv(content: bytes, purpose: Purpose) -> None:
     if b"\x00" in content[:65536]:
         raise _refuse_kind(purpose)
@@ -147,6 +183,8 @@ def _check_csv(content: bytes, purpose: Purpose) -> None:
 
 def detect_kind(content: bytes) -> str | None:
     """The kind the content's magic bytes name (or csv for plain text), else None."""
+    if content[128:132] == b"DICM":  # the DICOM preamble and prefix
+        return "dicom"
     found = filetype.guess(content[:8192])
     if found is None:
         head = content[:4096].lstrip()
@@ -182,6 +220,8 @@ def check_content(content: bytes, purpose: Purpose) -> str:
         check_xlsx_zip(content)
     elif kind == "csv":
         _check_csv(content, purpose)
+    elif kind == "dicom":
+        _check_dicom(content, purpose)
     return kind
 
 

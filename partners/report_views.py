@@ -19,8 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clinic.accounts.access import clinic_view
+from clinic.calendars import format_date
 from clinic.errors import DomainError
 from clinic.periods import month_shortcuts, month_so_far
+from clinic.templatetags.ui import money
 
 from . import reports, services
 from .models import PartnerBooking, Partnership
@@ -39,6 +41,8 @@ def statistics(request):
     except DomainError as refused:
         filters, error = reports.StatisticsFilter(*month_so_far()), refused.message
     page = reports.statistics_page(filters, request.GET.get("page"))
+    partners = reports.partner_choices()
+    chart = reports.statistics_by_week(filters, dict(partners))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -48,13 +52,30 @@ def statistics(request):
         "first": filters.first,
         "last": filters.last,
         "partner": filters.partnership_id,
-        "partners": reports.partner_choices(),
+        "partners": partners,
         "error": error,
         "query": query.urlencode(),
         **month_shortcuts(),
         "account_month": filters.first.replace(day=1),
+        "chart": chart,
+        "chart_kinds": ("bookings", "commission"),
+        "chart_data": chart_data(chart),
     }
     return render(request, "partners/statistics.html", context)
+
+
+def chart_data(chart: reports.StatisticsChart) -> dict:
+    """The charts' figures for static/js/charts.js (read from a JSON script element, no inline
+    code): week labels and money written here, in the page's language and the clinic's calendar,
+    so the chart's labels and tooltips read as the table beside it."""
+    return {
+        "labels": [format_date(week, "SHORT_MONTH_DAY_FORMAT") for week in chart.weeks],
+        "series": [{
+            "name": partner.name, "colour": partner.colour, "bookings": partner.bookings,
+            "commission": [str(amount) for amount in partner.commission],
+            "commission_text": [money(amount, chart.currency) for amount in partner.commission],
+        } for partner in chart.partners],
+    }
 
 
 class CancelBookingForm(forms.Form):

@@ -283,6 +283,92 @@ def statistics_page(filters: StatisticsFilter, page: object = 1) -> StatisticsPa
     return StatisticsPage(filters=filters, totals=totals, rows=rows, number=number, pages=pages)
 
 
+# --- the statistics' charts: bookings and commission per week per partner -------------------
+
+
+@dataclass
+class PartnerWeeks:
+    """One partner's line in the charts: per week (in ``StatisticsChart.weeks``' order) its live
+    bookings and the commission on their booked value."""
+
+    partnership_id: int
+    name: str
+    colour: int  # the chart palette's index (static/css/app.css .chart-cN, static/js/charts.js)
+    bookings: list[int]
+    commission: list[Decimal]
+
+
+@dataclass
+class StatisticsChart:
+    currency: str
+    weeks: list[date]  # each week's first day in the period (weeks begin on the language's first day)
+    partners: list[PartnerWeeks]
+
+    @property
+    def rows(self) -> list[tuple[date, list[tuple[PartnerWeeks, int, Decimal]]]]:
+        """The charts' figures as the table beside them reads them: a week a row, a partner a column."""
+        return [(week, [(partner, partner.bookings[position], partner.commission[position])
+                        for partner in self.partners]) for position, week in enumerate(self.weeks)]
+
+    @property
+    def bookings(self) -> int:
+        return sum(sum(partner.bookings) for partner in self.partners)
+
+    @property
+    def commission(self) -> Decimal:
+        return sum((sum(partner.commission, ZERO) for partner in self.partners), ZERO)
+
+
+def week_start(day: date) -> date:
+    """The first day of ``day``'s week, by the language's FIRST_DAY_OF_WEEK (0 is Sunday:
+    Monday in Romanian or Russian, Saturday in Persian, Sunday in English)."""
+    from django.utils.formats import get_format
+
+    first = int(get_format("FIRST_DAY_OF_WEEK"))
+    return day - timedelta(days=(day.isoweekday() % 7 - first) % 7)
+
+
+def statistics_by_week(filters: StatisticsFilter, names: Mapping[int, str] | None = None) -> StatisticsChart:
+    """The filter's live bookings (neither they nor their appointment cancelled: what the
+    totals count) and the commission on their booked value (rounded per booking, as each row
+    shows it), per week and partner. One query, a row per day and partner; the weeks are folded
+    here, so every week of the period has its place, empty ones too. ``names``: the partners'
+    names, if the caller has read them already (``partner_choices``)."""
+    from django.db.models import Count, F
+    from django.db.models.functions import Round, TruncDate
+
+    from clinic.services import clinic_currency
+
+    currency = clinic_currency()
+    rows = (
+        _bookings(filters).filter(cancelled_at__isnull=True).exclude(appointment__status=Status.CANCELLED)
+        .annotate(day=TruncDate("created", tzinfo=clinic_zone()))
+        .values("day", "partnership_id")
+        .annotate(count=Count("id"), commission=Sum(Round(F("value") * F("commission_percent") / HUNDRED,
+                                                          minor_unit(currency)), output_field=MONEY_FIELD))
+        .order_by()
+    )
+    starts = []
+    week = week_start(filters.first)
+    while week <= filters.last:
+        starts.append(week)
+        week += timedelta(days=7)
+    index = {week: position for position, week in enumerate(starts)}
+    weeks = [max(week, filters.first) for week in starts]  # the first week shown from the period's first day
+    per_partner: dict[int, tuple[list[int], list[Decimal]]] = {}
+    for row in rows:
+        counts, amounts = per_partner.setdefault(row["partnership_id"], ([0] * len(weeks), [ZERO] * len(weeks)))
+        position = index[week_start(row["day"])]
+        counts[position] += row["count"]
+        amounts[position] += row["commission"] or ZERO
+    names = dict(partner_choices()) if names is None else names
+    partners = sorted(per_partner, key=lambda pk: (names.get(pk, "").casefold(), pk))
+    return StatisticsChart(currency=currency, weeks=weeks, partners=[
+        PartnerWeeks(pk, names.get(pk, ""), position % 8, per_partner[pk][0],
+                     [round_money(amount, currency) for amount in per_partner[pk][1]])
+        for position, pk in enumerate(partners)])
+
+
 def partner_choices() -> list[tuple[int, str]]:
     """Every partner the clinic has had (removed ones too: their bookings stay), by name."""
     partnerships = Partnership.objects.select_related("organisation").order_by("organisation__name", "pk")

@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "confirmed": gettext_lazy("confirmed"), "reconfirmed": gettext_lazy("re-confirmed"),
     "bound": gettext_lazy("bound to a patient"), "redeemed": gettext_lazy("redeemed"),
     "cancelled": gettext_lazy("cancelled"), "refunded": gettext_lazy("refunded"),
+    "image": gettext_lazy("X-ray uploaded"),
 }
 
 

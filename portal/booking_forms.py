@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clinic.fields import ClinicDateField
 from clinic.patients.forms import validate_phone
 
 START_FORMAT = "%Y-%m-%dT%H:%M"
@@ -34,7 +35,7 @@ class CalendarFilterForm(forms.Form):
     location = forms.TypedChoiceField(label=_("Location"), coerce=int)
     practitioner = forms.TypedChoiceField(label=_("Practitioner"), coerce=int, required=False, empty_value=None)
     service = forms.TypedChoiceField(label=_("Service"), coerce=int, required=False, empty_value=None)
-    week = forms.DateField(label=_("Week of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    week = ClinicDateField(label=_("Week of"))
     move = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, clinics=(), locations=(), practitioners=(), services=(), **kwargs):
@@ -64,7 +65,7 @@ class PartnerBookingForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = ClinicDateField(label=_("Birth date"), required=False)
     note = forms.CharField(label=_("Note for the clinic"), max_length=500, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -147,6 +147,10 @@ def parse_date_text(value) -> date:
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return parse_date_text(float(text))
     text = text.split(" ")[0].split("T")[0]
+    try:
+        return date.fromisoformat(text)  # the usual case, in C
+    except ValueError:
+        pass
     for pattern in DATE_FORMATS:
         try:
             return datetime.strptime(text, pattern).date()
@@ -164,6 +168,11 @@ def normalise_number(value) -> str:
     if re.fullmatch(r"\d+\.0+", text):
         text = text.split(".")[0]
     return "".join(text.split())
+
+
+def _is_totals_row(row) -> bool:
+    words = " ".join(_norm(c) for c in row if cell_text(c))
+    return any(word in words for word in TOTAL_WORDS)
 
 
 def read_statement(file_name: str, content: bytes, *, mapping: dict[str, str] | None = None,
@@ -205,8 +214,7 @@ def read_statement(file_name: str, content: bytes, *, mapping: dict[str, str] | 
                 "The order number was stored as a number and lost its last digits; export the column as text.")))
             continue
         number = normalise_number(raw_number)
-        words = " ".join(_norm(c) for c in row if cell_text(c))
-        if any(word in words for word in TOTAL_WORDS) and not any(ch.isdigit() for ch in number):
+        if not any(ch.isdigit() for ch in number) and _is_totals_row(row):
             result.problems.append(RowProblem(line, guessed["order_number"],
                                               _("This looks like a totals row, not an order: skip it."),
                                               looks_like_total=True))

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -59,18 +61,27 @@ def generate_statement(platform: Platform, month: date, *, actor=None,
         statement = MonthlyStatement.objects.create(platform=platform, month=month, currency=platform.currency,
                                                     generated_at=timezone.now(), generated_by=actor)
         starts, ends = period_bounds(*month_period(month))
-        orders = with_amounts(
-            PlatformOrder.objects.filter(platform=platform, status__in=STATEMENT_STATUSES,
-                                         redeemed_at__gte=starts, redeemed_at__lt=ends)
-            .select_related("product", "patient").order_by("redeemed_at", "id"))
-        StatementLine.objects.bulk_create(
-            (StatementLine(statement=statement, order=order, order_number=order.number, product=order.product.name,
-                           kind=order.kind, redeemed_at=order.redeemed_at,
-                           patient=order.patient.full_name if order.patient_id else order.customer_name,
-                           amount=order.owed)
-             for order in orders.iterator(chunk_size=2000)), batch_size=2000)
+        orders = PlatformOrder.objects.filter(platform=platform, status__in=STATEMENT_STATUSES,
+                                              redeemed_at__gte=starts, redeemed_at__lt=ends)
+        _insert_lines(statement, with_amounts(orders))
         record(statement, "generated", actor=actor)
         return statement, True
+
+
+def _insert_lines(statement: MonthlyStatement, orders) -> None:
+    """The statement's lines in one INSERT … SELECT: a month of 100,000 orders never passes
+    through Python objects. Every column is an annotation, in the table's column order."""
+    patient = Trim(Concat("patient__first_name", Value(" "), "patient__last_name"))
+    lines = (orders.order_by()
+             .annotate(l_statement=Value(statement.pk), l_order=F("pk"), l_number=F("number"),
+                       l_product=F("product__name"), l_kind=F("kind"), l_redeemed_at=F("redeemed_at"),
+                       l_patient=Coalesce(NullIf(patient, Value("")), F("customer_name")), l_amount=F("owed"))
+             .values_list("l_statement", "l_order", "l_number", "l_product", "l_kind", "l_redeemed_at", "l_patient",
+                          "l_amount"))
+    sql, params = lines.query.sql_with_params()
+    columns = ["statement_id", "order_id", "order_number", "product", "kind", "redeemed_at", "patient", "amount"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {StatementLine._meta.db_table} ({', '.join(columns)}) {sql}", params)
 
 
 def generate_due_statements(*, today: date | None = None) -> list[MonthlyStatement]:
@@ -115,7 +126,7 @@ def import_platform_statement(statement: MonthlyStatement, *, file_name: str, co
     reason); the user may skip rows that are not orders. The column mapping is remembered for
     the platform's next statement."""
     from .matching import match
-    from .models import ColumnMapping, Difference, PlatformStatement, PlatformStatementRow
+    from .models import ColumnMapping, Difference, PlatformStatement
     from .statement_files import StatementUnreadable, read_statement
 
     remembered = ColumnMapping.objects.filter(platform_id=statement.platform_id).first()
@@ -148,10 +159,7 @@ def import_platform_statement(statement: MonthlyStatement, *, file_name: str, co
         upload = PlatformStatement.objects.create(statement=statement, file_name=file_name[:200],
                                                   imported_at=timezone.now(), imported_by=actor,
                                                   skipped=sorted(read.skipped), summary=summary)
-        PlatformStatementRow.objects.bulk_create(
-            (PlatformStatementRow(platform_statement=upload, line=row.line, order_number=row.order_number[:64],
-                                  amount=row.amount, redeemed_on=row.redeemed_on) for row in read.rows),
-            batch_size=5000)
+        _copy_rows(upload, read.rows)
         Difference.objects.bulk_create(
             (Difference(statement=statement, platform_statement=upload, category=item.category,
                         order_number=item.order_number[:64], clinic_amount=item.clinic_amount,
@@ -164,6 +172,18 @@ def import_platform_statement(statement: MonthlyStatement, *, file_name: str, co
                note=f"{file_name[:120]}: {len(read.rows)} rows, {len(items) - summary.get('matched', {}).get('count', 0)} "
                     f"differences")
         return upload
+
+
+def _copy_rows(upload, rows) -> None:
+    """The platform's rows with COPY: a statement of 100,000 rows in a fraction of a second."""
+    from .models import PlatformStatementRow
+
+    table = PlatformStatementRow._meta.db_table
+    with connection.cursor() as cursor:  # sets the clinic's search_path
+        with cursor.cursor.copy(f"COPY {table} (platform_statement_id, line, order_number, amount, redeemed_on) "
+                                "FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((upload.pk, row.line, row.order_number[:64], row.amount, row.redeemed_on))
 
 
 def open_differences(statement: MonthlyStatement):

@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clinic.fields import ClinicDateField
 from clinic.models import Service, ServiceCategory
 from clinic.patients.models import Patient
 from clinic.uploads import CheckedFileField
@@ -26,9 +27,8 @@ class AgreementForm(forms.Form):
     services = forms.ModelMultipleChoiceField(label=_("Covered services"), required=False,
                                               queryset=Service.objects.filter(is_active=True).order_by("name"),
                                               widget=forms.SelectMultiple(attrs={"size": 8}))
-    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_until = forms.DateField(label=_("Valid until"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = ClinicDateField(label=_("Valid from"))
+    valid_until = ClinicDateField(label=_("Valid until"), required=False)
     overspend = forms.ChoiceField(label=_("Beyond the limit"), choices=Agreement.Overspend.choices)
 
 

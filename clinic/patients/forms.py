@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clinic.fields import ClinicDateField
+
 from .models import Flag, PhoneRelation, Source
 from .services import NEW_SHARING, SAME_PERSON, PatientData
 
@@ -26,7 +28,7 @@ class PatientForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = ClinicDateField(label=_("Birth date"), required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices, initial=Source.WALK_IN)
     consent_to_contact = forms.BooleanField(label=_("Agrees to be contacted (reminders, offers)"), required=False)

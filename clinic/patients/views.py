@@ -102,11 +102,11 @@ def patient_create(request):
 
 @clinic_view("patients.view_patient")
 def patient_detail(request, pk):
-    from .extensions import patient_page
+    from .extensions import page_fragments, patient_page
 
     patient = get_patient_for(pk)
     sharers = Patient.objects.filter(phone=patient.phone).exclude(pk=patient.pk) if patient.phone else []
-    context = {"patient": patient, "sharers": sharers, "flag_form": FlagForm()}
+    context = {"patient": patient, "sharers": sharers, "flag_form": FlagForm(), "page_fragments": list(page_fragments)}
     for provider in patient_page:  # what other apps show on the page (scheduling: the appointments)
         context.update(provider(patient))
     return render(request, "patients/patient_detail.html", context)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clinic.fields import ClinicDateField
 from clinic.models import Location, Practitioner, Service
 from clinic.patients.models import Patient, PhoneRelation
 from clinic.patients.services import NEW_SHARING, SAME_PERSON
@@ -25,7 +26,7 @@ class BookingForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = ClinicDateField(label=_("Birth date"), required=False)
     phone_decision = forms.ChoiceField(
         label=_("This phone number already belongs to a patient"),
         choices=[("", "—"), (SAME_PERSON, _("This is the same person")), (NEW_SHARING, _("A new patient sharing this phone"))],
@@ -72,7 +73,7 @@ class CancelForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = ClinicDateField(label=_("Date"))
     time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 900}))
     practitioner = forms.ModelChoiceField(label=_("Practitioner"), queryset=Practitioner.objects.filter(is_active=True))
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.filter(is_active=True))

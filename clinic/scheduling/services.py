@@ -177,10 +177,13 @@ def book_appointment(
     return appointment
 
 
-def change_status(appointment: Appointment, action: str, *, actor, reason: str = "", on_changed=None) -> Appointment:
+def change_status(appointment: Appointment, action: str, *, actor, reason: str = "", on_changed=None,
+                  revert_arrival: bool = False) -> Appointment:
     """Apply one transition of the state machine, or refuse it with a message.
 
-    ``on_changed(appointment)`` runs in the same transaction."""
+    ``on_changed(appointment)`` runs in the same transaction. ``revert_arrival`` (with
+    "cancel"): a patient registered as arrived who cannot be treated is un-registered first,
+    in the same transaction (seed 000, section 12), each change published as its own event."""
     if action not in TRANSITIONS or action == "reschedule":
         raise DomainError(_("Unknown action."))
     sources, target, _label = TRANSITIONS[action]
@@ -190,6 +193,11 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
         raise DomainError(_("Keep the reason under 200 characters."), field="reason")
     with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
         current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+        if revert_arrival and action == "cancel" and current.status == Status.ARRIVED:
+            before = copy.copy(current)
+            current.status = TRANSITIONS["revert_arrival"][1]
+            current.save(update_fields=["status", "updated"])
+            publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change.ARRIVAL_REVERTED))
         if current.status not in sources:
             if action == "cancel" and current.status == Status.ARRIVED:
                 raise DomainError(_("The patient is registered as arrived: revert the arrival before cancelling."))
@@ -218,8 +226,10 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
 
 def reschedule_appointment(
     appointment: Appointment, *, actor, starts_at: datetime, practitioner: Practitioner | None = None,
-    location: Location | None = None,
+    location: Location | None = None, on_moved=None,
 ) -> Appointment:
+    """Move an appointment to another time (practitioner, location); ``on_moved(appointment)``
+    runs in the same transaction (e.g. a platform order re-confirmed with it)."""
     sources, target, _label = TRANSITIONS["reschedule"]
     practitioner = practitioner or appointment.practitioner
     location = location or appointment.location
@@ -240,6 +250,8 @@ def reschedule_appointment(
         current.status = target
         current.reminder_sent_at = None
         current.save()
+        if on_moved is not None:
+            on_moved(current)
         publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change.MOVED))
     return current
 

@@ -1,6 +1,6 @@
 """Calendars, booking, the appointment's changes, the reception list, free-slot search."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from clinic.accounts.access import clinic_view
 from clinic.calendars import format_date as date_format
+from clinic.calendars import parse_typed_date
 from clinic.errors import DomainError
 from clinic.models import Location
 from clinic.patients.models import Flag
@@ -43,11 +44,8 @@ def _location_and_day(request):
     if not locations:
         return None, [], timezone.localdate()
     selected = next((loc for loc in locations if str(loc.pk) == request.GET.get("location")), locations[0])
-    try:
-        day = date.fromisoformat(request.GET.get("date", ""))
-        if not 1900 <= day.year <= 2999:
-            raise ValueError
-    except ValueError:
+    day = parse_typed_date(request.GET.get("date", ""))  # ISO, or Solar Hijri in such a clinic
+    if day is None or not 1900 <= day.year <= 2999:
         day = timezone.localdate()
     return selected, locations, day
 

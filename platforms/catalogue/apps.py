@@ -13,8 +13,17 @@ class PlatformCatalogueConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import Enrolment, Platform, Product
+        from .models import Enrolment, Platform, Product, ProductService, SigningSecret
 
         auditlog.register(Platform, exclude_fields=["secrets"])
         auditlog.register(Product)
         auditlog.register(Enrolment)
+        auditlog.register(ProductService)
+        # Who rotated a secret, and when the old one retires; never the secret itself.
+        auditlog.register(SigningSecret, exclude_fields=["secret"])
+
+        from clinic.context_processors import register_door
+
+        from .navigation import operator_items
+
+        register_door("/operator/", "operator", operator_items)

@@ -250,7 +250,18 @@
     else if (action === "clear-patient") clearPatient(button);
     else if (action === "close-statement-action") button.closest("#statement-action").innerHTML = "";
     else if (action === "close-request-error") button.closest("#request-error").classList.add("d-none");
+    else if (action === "copy") copyField(button);
   });
+  // <button data-action="copy" data-target="#id" data-done="Copied">: copies the field's value.
+  function copyField(button) {
+    var field = document.querySelector(button.dataset.target);
+    if (!field) return;
+    field.focus();
+    field.select();
+    var done = function () { button.textContent = button.dataset.done; };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value).then(done);
+    else if (document.execCommand("copy")) done();
+  }
   // The statistics' cancel dialog: the booking it cancels comes from the button that opened it.
   document.addEventListener("show.bs.modal", function (event) {
     if (event.target.id !== "cancel-booking" || !event.relatedTarget) return;

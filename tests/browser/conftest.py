@@ -258,9 +258,12 @@ def _tracked_models():
     )
     from clinic.patients.models import Patient, PatientFlag
     from clinic.scheduling.models import Appointment, AppointmentService
+    from platforms.models import OrderEvent, PlatformOrder
 
     return [
         Export,
+        OrderEvent,
+        PlatformOrder,
         LedgerEntry,
         Allocation,
         CounterpartyReceipt,

@@ -57,3 +57,65 @@ def test_the_barter_chart_in_persian(page, make_alpha_staff, committed, unique, 
     assert abs((box["x"] + box["width"]) - (track["x"] + track["width"])) < 2
     chart.scroll_into_view_if_needed()
     screenshot(page, "revenue-months-fa.png")
+
+
+from tests.browser.test_partner_statistics_browser import partner_bookings  # noqa: E402,F401 - the fixture
+
+CHART_FIGURES = """canvas => {
+  const chart = Chart.getChart(canvas);
+  return chart && {labels: chart.data.labels, series: chart.data.datasets.map(d => [d.label, d.data]),
+                   reverse: !!chart.options.scales.x.reverse, yPosition: chart.options.scales.y.position};
+}"""
+
+
+def table_figures(page, key: str) -> list[list[float]]:
+    """The figures table beside a chart: per partner (column), its value per week (row)."""
+    rows = page.locator(f'table.chart-table[data-series="{key}"] tbody tr')
+    columns = []
+    for row in range(rows.count()):
+        for column, cell in enumerate(rows.nth(row).locator("td").all()):
+            if len(columns) <= column:
+                columns.append([])
+            columns[column].append(float(cell.get_attribute("data-value")))
+    return columns
+
+
+def test_the_partner_statistics_charts_in_english_and_persian(page, make_alpha_staff, partner_bookings,  # noqa: F811
+                                                              screenshot):
+    world = partner_bookings
+    log_in(page, make_alpha_staff("manager").email)
+    page.goto(f"/partners/statistics/?partner={world['partnership_id']}")
+    bookings = page.locator('canvas[data-series="bookings"]')
+    expect(bookings).to_have_attribute("data-drawn", "1")
+    drawn = bookings.evaluate(CHART_FIGURES)
+    # The chart holds the table's figures, and they add up to the page's totals.
+    assert [data for _name, data in drawn["series"]] == table_figures(page, "bookings")
+    assert [name for name, _data in drawn["series"]] == [world["partner"]]
+    assert sum(drawn["series"][0][1]) == 2 == int(page.locator("#total-bookings").inner_text())
+    commission = page.locator('canvas[data-series="commission"]').evaluate(CHART_FIGURES)
+    assert [data for _name, data in commission["series"]] == table_figures(page, "commission")
+    assert sum(commission["series"][0][1]) == 80.0  # what #total-commission-booked says: 80.00 EUR
+    expect(page.locator("#total-commission-booked")).to_have_text("80.00 EUR")
+    assert not drawn["reverse"] and drawn["yPosition"] == "left"
+    box = bookings.bounding_box()
+    assert box["width"] > 300 and box["height"] > 150
+    page.locator("#statistics-charts").scroll_into_view_if_needed()
+    screenshot(page, "partner-statistics-chart.png")
+
+    # In Persian the weeks run right to left, the axis stands on the right, labels in Persian.
+    host = page.url.split("//", 1)[1].split(":")[0]
+    page.context.add_cookies([{"name": "django_language", "value": "fa", "domain": host, "path": "/"}])
+    page.reload()
+    expect(bookings).to_have_attribute("data-drawn", "1")
+    drawn = bookings.evaluate(CHART_FIGURES)
+    assert drawn["reverse"] and drawn["yPosition"] == "right"
+    headers = page.locator('table.chart-table[data-series="bookings"] tbody th').all_text_contents()
+    assert drawn["labels"] == headers
+    assert [data for _name, data in drawn["series"]] == table_figures(page, "bookings")
+    page.set_viewport_size({"width": 375, "height": 800})  # on a phone the charts fit the screen
+    # Chart.js redraws at the new width (it watches its box): the bars fit the phone's screen.
+    page.wait_for_function("() => document.querySelector('#chart-bookings canvas').getBoundingClientRect().width < 375")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator("#statistics-charts").scroll_into_view_if_needed()
+    screenshot(page, "partner-statistics-chart-fa.png")

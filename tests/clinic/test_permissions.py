@@ -148,6 +148,16 @@ MATRIX = {
     "counterparty_receipt": ("post", {Role.FINANCE}, 422),
     "receipt_allocate": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
     "allocation_undo": ("post", {Role.FINANCE}, to("counterparty_detail", "counterparty")),
+    # Value-added services: everyone who works with platform orders looks; a manager applies and sets stock.
+    "channel_list": ("get", DESK | {Role.FINANCE}, OK),
+    "channel_detail": ("get", DESK | {Role.FINANCE}, OK),
+    "channel_product_pdf": ("get", DESK | {Role.FINANCE}, OK),
+    "channel_apply": ("post", MANAGER, to("channel_list")),
+    "channel_stock": ("post", MANAGER, to("channel_detail", "channel")),
+    # Redeeming at the visit: the front desk and managers; the X-ray is seen by whoever sees orders.
+    "platform_order_image": ("get", DESK | {Role.FINANCE}, OK),
+    "platform_order_image_upload": ("post", DESK, to("home")),
+    "platform_order_redeem": ("post", DESK, 404),  # reached, but no visit was named
     # Quarterly settlement (reconciliation.settlement_views); an empty shop order comes back with its error.
     "settlement_home": ("get", {Role.MANAGER, Role.FINANCE}, OK),
     "settlement_start": ("get", {Role.MANAGER, Role.FINANCE}, OK),
@@ -222,20 +232,35 @@ def objects(tenant):
     receipt = record_receipt(agreement.counterparty, amount="5", currency="EUR", received_on=date(2024, 1, 2),
                              reference="MX-TR", actor=cashier, allocate_oldest_first=False)
     allocation = Allocation.objects.create(receipt=receipt, payer=policy.payer, amount=Decimal("1.00"))
+    from types import SimpleNamespace
+
     from django.utils import timezone
 
     from reconciliation.models import SettlementBatch
-    from tests.platform_factories import PlatformFactory, enrol
+    from tests.platform_factories import PlatformFactory, enrol, product_with
 
-    platform = PlatformFactory()
+    platform = PlatformFactory(code="matrix-channel")
     enrol(tenant, platform)
     settlement_batch = SettlementBatch.objects.create(
         platform=platform, quarter=date(2030, 4, 1), currency="EUR", proposed_at=timezone.now(),
         status="voucher_issued", method="voucher", amount=Decimal("10.00"), payout=Decimal("10.00"),
         voucher_code="VMATRIX")
+    from django.core.files.base import ContentFile
+
+    from tests.factories import png_image
+    from tests.platform_factories import make_order
+
+    order = make_order(product_with({"CON-02": 1}, platform=platform), status="confirmed",
+                       patient=appointment.patient)
+    order.image.save("xray.png", ContentFile(png_image()), save=True)
     return {
         "platform": platform,
         "settlement_batch": settlement_batch,
+        "platform_order": order,
+        # A channel is named by its platform's code in its URLs.
+        "channel": SimpleNamespace(pk=platform.code),
+        "channel_product": product_with({"CON-01": 1}, platform=platform),
+        "applied_channel": SimpleNamespace(pk=PlatformFactory(code="matrix-apply").code),
         "counterparty": agreement.counterparty,
         "receipt": receipt,
         "allocation": allocation,
@@ -325,6 +350,13 @@ def _path(name, objects):
         "counterparty_receipt": [objects["counterparty"].pk],
         "receipt_allocate": [objects["receipt"].pk],
         "allocation_undo": [objects["allocation"].pk],
+        "channel_detail": [objects["channel"].pk],
+        "channel_product_pdf": [objects["channel"].pk, objects["channel_product"].pk],
+        "channel_apply": [objects["applied_channel"].pk],
+        "channel_stock": [objects["channel"].pk, objects["channel_product"].pk],
+        "platform_order_image": [objects["platform_order"].pk],
+        "platform_order_image_upload": [objects["platform_order"].pk],
+        "platform_order_redeem": [objects["platform_order"].pk],
     }.get(name, [])
     return reverse(name, urlconf="config.urls", args=args)
 

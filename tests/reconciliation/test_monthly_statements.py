@@ -34,16 +34,19 @@ BUCHAREST = ZoneInfo("Europe/Bucharest")
 APRIL_3 = date(2030, 4, 3)
 
 
-def redeemed(product, *, at: datetime, actor, number=None, price=None) -> PlatformOrder:
-    """An order redeemed at ``at``: its package's line charged to the order, as redemption does."""
+def redeemed(product, *, at: datetime, actor, number=None) -> PlatformOrder:
+    """An order confirmed for a new patient and redeemed at ``at`` on a visit, as the front desk
+    does it (its package's services are in the clinic's price list)."""
+    from platforms.redemption import redeem_order
+
+    for item in product.services.all():
+        if not Service.objects.filter(code=item.service_code).exists():
+            ServiceFactory(code=item.service_code)
     patient = PatientFactory()
     order = make_order(product, patient=patient, status=OrderStatus.CONFIRMED, number=number)
-    code = product.services.first().service_code
-    service = Service.objects.filter(code=code).first() or ServiceFactory(code=code)
     with time_machine.travel(at, tick=False):
         visit = billing.open_visit(patient=patient, location=LocationFactory(), actor=actor)
-        billing.add_line(visit, service=service, actor=actor, unit_price=price or order.price, payer=order.payer)
-        PlatformOrder.objects.filter(pk=order.pk).update(status=OrderStatus.REDEEMED, redeemed_at=at, visit=visit)
+        redeem_order(order, visit=visit, actor=actor, no_image_reason="Taken at the platform's partner")
     order.refresh_from_db()
     return order
 

@@ -33,7 +33,8 @@ def test_a_booking_lasts_as_long_as_its_services(clinic_day, front_desk):
     assert appointment.ends_at - appointment.starts_at == timedelta(minutes=75)
     assert appointment.status == Status.BOOKED
     assert appointment.booked_by == front_desk and appointment.source == "phone"
-    assert list(appointment.services.all()) == [clinic_day["service"], clinic_day["long_service"]]
+    # In the order they were chosen (the services' own ordering is by name, "Service 100" before "Service 99").
+    assert [line.service for line in appointment.service_lines.all()] == [clinic_day["service"], clinic_day["long_service"]]
     assert LogEntry.objects.get_for_object(appointment).filter(actor=front_desk).exists()
 
 

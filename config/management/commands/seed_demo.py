@@ -136,6 +136,10 @@ class Command(BaseCommand):
         seed_partners(DEMO_PASSWORD)
         with tenant_context(clinic):
             seed_partner_links()
+        # The platforms (public) with their products, the clinic enrolled and its channel inventory.
+        from platforms.demo import seed_platforms
+
+        seed_platforms(clinic)
         self.stdout.write(f"Demo data ready in {clinic.name}.")
 
 
