@@ -31,8 +31,7 @@ def _verified_statement(platform, price: str, number: str, actor):
     from tests.reconciliation.test_monthly_statements import redeemed, xlsx
 
     product = product_with({f"SET-{number}": 1}, platform=platform, settlement_price=Decimal(price))
-    redeemed(product, at=datetime(2030, 3, 10, 12, tzinfo=BUCHAREST), actor=actor, number=number,
-             price=Decimal(price))
+    redeemed(product, at=datetime(2030, 3, 10, 12, tzinfo=BUCHAREST), actor=actor, number=number)
     statement = generate_statement(platform, date(2030, 3, 1), actor=actor, today=date(2030, 4, 3))[0]
     import_platform_statement(statement, file_name="march.xlsx", actor=actor,
                               content=xlsx([["订单号", "结算金额"], [number, price]]))

@@ -51,10 +51,9 @@ def verified(tenant, manager):
     platform = PlatformFactory(name="Insurer benefits", invoice_details="Insurer Benefits SRL, CUI RO998877",
                                mailing_address="Str. Lipscani 1, Bucharest")
     enrol(tenant, platform)
-    product = product_with({"CHK-V": 1}, platform=platform)
+    product = product_with({"CHK-V": 1}, platform=platform, settlement_price=Decimal("50.00"))
     for number in ("V-1", "V-2"):
-        redeemed(product, at=datetime(2030, 3, 10, 12, tzinfo=BUCHAREST), actor=manager, number=number,
-                 price=Decimal("50.00"))
+        redeemed(product, at=datetime(2030, 3, 10, 12, tzinfo=BUCHAREST), actor=manager, number=number)
     statement = generate_statement(platform, date(2030, 3, 1), actor=manager, today=APRIL_3)[0]
     import_platform_statement(statement, file_name="m.xlsx", actor=manager,
                               content=xlsx([["订单号", "结算金额"], ["V-1", "50"], ["V-2", "50"]]))
