@@ -18,9 +18,9 @@ from .forms import CounterpartyReceiptForm, UndoAllocationForm
 from .models import Allocation, Counterparty
 
 
-def _counterparty(pk) -> Counterparty:
+def _counterparty(user, pk) -> Counterparty:
     try:
-        return counterparties.get_counterparty_for(None, pk)
+        return counterparties.get_counterparty_for(user, pk)
     except Counterparty.DoesNotExist:
         raise Http404 from None
 
@@ -39,7 +39,7 @@ def receivables(request):
 
 @clinic_view("billing.view_counterparty")
 def counterparty_detail(request, pk):
-    counterparty = _counterparty(pk)
+    counterparty = _counterparty(request.user, pk)
     first, last, error = _period(request.GET)
     return _detail(request, counterparty, first, last, error=error)
 
@@ -61,7 +61,7 @@ def _detail(request, counterparty, first, last, *, form=None, error=None, status
 def counterparty_statement_file(request, pk, kind):
     if kind not in ("pdf", "xlsx"):
         raise Http404
-    counterparty = _counterparty(pk)
+    counterparty = _counterparty(request.user, pk)
     first, last, _error = _period(request.GET)
     statement = counterparties.counterparty_statement(counterparty, first, last)
     stem = f"statement-{counterparty.pk}-{first:%Y%m%d}-{last:%Y%m%d}"
@@ -86,7 +86,7 @@ def counterparty_statement_file(request, pk, kind):
 @require_POST
 @clinic_view("billing.view_counterparty", "billing.settle_counterparty")
 def receipt_new(request, pk):
-    counterparty = _counterparty(pk)
+    counterparty = _counterparty(request.user, pk)
     form = CounterpartyReceiptForm(request.POST)
     first, last, _error = _period({})
     if form.is_valid():

@@ -38,7 +38,7 @@ def visit_invoice(request, pk):
 @never_cache
 @clinic_view("billing.view_payment")
 def tax_certificate(request, pk, year):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     try:
         content = documents.tax_certificate_pdf(patient, year)
     except DomainError as error:

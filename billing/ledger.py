@@ -29,7 +29,7 @@ A book leg's amount is the increase of that account on its own side: revenue
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -60,6 +60,21 @@ from .models import (
 # --- writing ---------------------------------------------------------------------------------
 
 _current: contextvars.ContextVar[Posting | None] = contextvars.ContextVar("ledger_posting", default=None)
+# The visits whose charges (a charge, a discount, a voided line) the current posting changed.
+_charged_visits: contextvars.ContextVar[set | None] = contextvars.ContextVar("ledger_charged_visits", default=None)
+
+# What an upper app posts with a change of a visit's charges, in the same posting: called
+# once per posting with the ids of the visits whose charges it changed (sorted), inside its
+# transaction, before the posting closes (e.g. partners: the commission a booking earns on
+# what its visit charged). Filled from the apps' ready(); billing never names them.
+ChargesChanged = Callable[[list[int]], None]
+CHARGE_LISTENERS: list[ChargesChanged] = []
+
+
+def on_charges_changed(listener: ChargesChanged) -> None:
+    """Register ``listener`` (once) to post along with every change of a visit's charges."""
+    if listener not in CHARGE_LISTENERS:
+        CHARGE_LISTENERS.append(listener)
 
 TILL = {Method.CASH: Book.TILL_CASH, Method.CARD: Book.TILL_CARD, Method.TRANSFER: Book.TILL_TRANSFER}
 REVENUE_BOOK = {PayerKind.BARTER_POLICY: Book.REVENUE_BARTER, PayerKind.BARTER_COMPANY: Book.REVENUE_BARTER,
@@ -75,9 +90,15 @@ def posting(kind: str, *, actor=None) -> Iterator[Posting]:
     with transaction.atomic():
         record = Posting.objects.create(kind=kind, actor=actor, created=timezone.now())
         token = _current.set(record)
+        visits_token = _charged_visits.set(set())
         try:
             yield record
+            visits = _charged_visits.get()
+            if visits:  # their legs join this posting: one posting per event
+                for listener in list(CHARGE_LISTENERS):
+                    listener(sorted(visits))
         finally:
+            _charged_visits.reset(visits_token)
             _current.reset(token)
 
 
@@ -114,6 +135,8 @@ def post(
         entry = LedgerEntry.objects.create(
             account=account, counterparty=counterparty, bucket=bucket, side=BUCKET_SIDE[bucket], amount=amount,
             points=points, patient_id=account.patient_id if account is not None else None, **common)
+        if visit is not None and account is not None and bucket == Bucket.DEBT and kind in USE_KINDS:
+            _charged_visits.get().add(visit.pk)
         book, book_amount = against, None
         if book is None and account is not None:
             book, book_amount = counter_leg(account.kind, bucket, kind, method, amount)
@@ -308,18 +331,18 @@ class CounterpartyBalance:
 
 def counterparty_balance(counterparty, *, at: datetime | None = None) -> CounterpartyBalance:
     """What the counterparty owes and is owed at ``at`` (now when None): one query, two index
-    scans (its coverages' legs by account, its own by counterparty) added up."""
+    scans (its coverages' debt from the debt index alone, its own legs by counterparty) added up;
+    coverages never hold payable legs."""
     pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
     before = "AND created < %(at)s" if at is not None else ""
     sql = f"""
-        SELECT COALESCE(SUM(amount) FILTER (WHERE bucket = 'debt'), 0),
+        SELECT COALESCE((SELECT SUM(amount) FROM {LedgerEntry._meta.db_table}
+                          WHERE account_id IN (SELECT id FROM {Payer._meta.db_table} WHERE counterparty_id = %(pk)s)
+                            AND bucket = 'debt' {before}), 0)
+             + COALESCE(SUM(amount) FILTER (WHERE bucket = 'debt'), 0),
                COALESCE(SUM(amount) FILTER (WHERE bucket = 'payable'), 0)
-          FROM (SELECT bucket, amount FROM {LedgerEntry._meta.db_table}
-                 WHERE account_id IN (SELECT id FROM {Payer._meta.db_table} WHERE counterparty_id = %(pk)s)
-                   AND bucket IN ('debt', 'payable') {before}
-                UNION ALL
-                SELECT bucket, amount FROM {LedgerEntry._meta.db_table}
-                 WHERE counterparty_id = %(pk)s AND bucket IN ('debt', 'payable') {before}) AS legs
+          FROM {LedgerEntry._meta.db_table}
+         WHERE counterparty_id = %(pk)s AND bucket IN ('debt', 'payable') {before}
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"pk": pk, "at": at})
@@ -344,25 +367,30 @@ class Receivable:
 
 # Ageing by open items: what each coverage still owes for each visit (and the counterparty's
 # own debt) is aged from the item's first entry; money received and not yet allocated (the
-# counterparty's own negative debt) pays the oldest items first. Two grouped queries in one
-# statement, whatever the number of entries.
+# counterparty's own negative debt) pays the oldest items first. One statement, whatever the
+# number of entries: the items are grouped straight from the ledger (a hash aggregate over
+# the coverages' legs, found by account, and the counterparty's own, found by its index), so
+# the entries are read once and never sorted or materialised; the window sums run over the
+# items only.
 _AGEING_SQL = """
-WITH leg AS (
-    -- The counterparties' legs: their coverages' (by account) and their own (by counterparty),
-    -- two index scans.
-    SELECT p.counterparty_id, e.account_id, e.visit_id, e.bucket, e.amount, e.created
-      FROM {entry} e JOIN {payer} p ON p.id = e.account_id
-     WHERE p.counterparty_id = ANY(%(ids)s) AND e.bucket IN ('debt', 'payable') AND e.created < %(at)s
+WITH item AS (
+    SELECT p.counterparty_id, SUM(e.amount) AS due, MIN(e.created) AS since
+      FROM {payer} p JOIN {entry} e ON e.account_id = p.id
+     WHERE p.counterparty_id = ANY(%(ids)s) AND e.bucket = 'debt' AND e.created < %(at)s
+     GROUP BY p.counterparty_id, e.account_id, e.visit_id
     UNION ALL
-    SELECT e.counterparty_id, NULL, NULL, e.bucket, e.amount, e.created
+    -- The counterparty's own entries (transfers and their allocations): what it holds unallocated.
+    SELECT e.counterparty_id, SUM(e.amount), MIN(e.created)
       FROM {entry} e
-     WHERE e.counterparty_id = ANY(%(ids)s) AND e.bucket IN ('debt', 'payable') AND e.created < %(at)s
-), item AS (
-    -- A coverage's debt is an item per visit; the counterparty's own entries (transfers and
-    -- their allocations) are one item: what it holds unallocated.
-    SELECT counterparty_id, SUM(amount) AS due, MIN(created) AS since
-      FROM leg WHERE bucket = 'debt'
-     GROUP BY counterparty_id, account_id, visit_id
+     WHERE e.counterparty_id = ANY(%(ids)s) AND e.bucket = 'debt' AND e.created < %(at)s
+     GROUP BY e.counterparty_id
+), payable AS (
+    SELECT e.counterparty_id, SUM(e.amount) AS owed
+      FROM {entry} e
+     WHERE e.counterparty_id = ANY(%(ids)s) AND e.bucket = 'payable' AND e.created < %(at)s
+     GROUP BY e.counterparty_id
+), owes AS (
+    SELECT counterparty_id, SUM(due) AS owes FROM item GROUP BY 1
 ), open_item AS (
     SELECT counterparty_id, due, since,
            SUM(due) OVER (PARTITION BY counterparty_id ORDER BY since DESC
@@ -371,8 +399,6 @@ WITH leg AS (
       FROM item WHERE due > 0
 ), credit AS (
     SELECT counterparty_id, -SUM(due) AS credit FROM item WHERE due < 0 GROUP BY 1
-), payable AS (
-    SELECT counterparty_id, SUM(amount) AS owed FROM leg WHERE bucket = 'payable' GROUP BY 1
 ), aged AS (
     -- What is left of each item once the credit has paid the oldest ones.
     SELECT o.counterparty_id, o.since,
@@ -380,7 +406,7 @@ WITH leg AS (
       FROM open_item o LEFT JOIN credit c ON c.counterparty_id = o.counterparty_id
 )
 SELECT cp.id,
-       COALESCE((SELECT SUM(due) FROM item WHERE item.counterparty_id = cp.id), 0),
+       COALESCE((SELECT owes FROM owes WHERE owes.counterparty_id = cp.id), 0),
        COALESCE((SELECT owed FROM payable WHERE payable.counterparty_id = cp.id), 0),
        COALESCE(SUM(a.left_open) FILTER (WHERE a.since >= %(d30)s), 0),
        COALESCE(SUM(a.left_open) FILTER (WHERE a.since < %(d30)s AND a.since >= %(d60)s), 0),
@@ -436,15 +462,190 @@ def open_items(counterparty) -> list[dict]:
     return sorted((row for row in rows if row["due"] > 0), key=lambda row: (row["since"], row["account_id"]))
 
 
-def payable_by_posting(counterparty, *, starts: datetime, ends: datetime) -> dict[int, Decimal]:
-    """What the clinic came to owe a counterparty in a period, per posting (a partner's
-    commission per booking and per cancellation): one query."""
-    if counterparty is None:
-        return {}
-    rows = (LedgerEntry.objects.filter(counterparty=counterparty, bucket=Bucket.PAYABLE, created__gte=starts,
-                                       created__lt=ends)
-            .order_by().values("posting_id").annotate(total=Sum("amount")))
-    return {row["posting_id"]: row["total"] for row in rows}
+# --- what a counterparty's bookings charged and earned (a partner's account and statistics) ---------
+
+
+def _booked_use(appointment):
+    """The legs of what an appointment's visit charged for the services booked on the
+    appointment, whoever pays (charges, less discounts and voided lines)."""
+    from django.db.models import Exists, OuterRef
+
+    from clinic.scheduling.models import AppointmentService
+
+    booked = AppointmentService.objects.filter(appointment_id=OuterRef("visit__appointment_id"),
+                                               service_id=OuterRef("line__service_id"))
+    return LedgerEntry.objects.filter(visit__appointment_id=appointment, bucket=Bucket.DEBT,
+                                      kind__in=USE_KINDS).filter(Exists(booked))
+
+
+def booked_services_charged(appointment) -> Decimal:
+    """What the visit of ``appointment`` (an id) charged for the services booked on it: the
+    base of a partner's commission."""
+    return _sum(_booked_use(appointment))
+
+
+def booked_services_charged_expression(appointment_ref):
+    """``booked_services_charged`` as a subquery over ``appointment_ref`` (an ``OuterRef``), None
+    before the visit is billed: one query for a page of bookings."""
+    from django.db.models import DecimalField, Subquery
+
+    totals = (_booked_use(appointment_ref).order_by().values("visit__appointment_id")
+              .annotate(total=Sum("amount")).values("total"))
+    return Subquery(totals, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def _payable_parts(counterparty, appointment, postings):
+    """The two sets of legs ``payable_for_appointment`` adds up: those on the appointment's visit,
+    and those of ``postings`` on no visit (a booking's commission posted before its visit, by
+    earlier versions). Two index scans, no OR across them."""
+    on_visit = LedgerEntry.objects.filter(counterparty_id=counterparty, bucket=Bucket.PAYABLE,
+                                          visit__appointment_id=appointment)
+    ids = [posting_id for posting_id in postings if posting_id is not None]
+    own = Q()
+    for posting_id in ids:
+        own |= Q(posting_id=posting_id)
+    before_visit = (LedgerEntry.objects.filter(own, counterparty_id=counterparty, bucket=Bucket.PAYABLE,
+                                               visit__isnull=True) if ids else LedgerEntry.objects.none())
+    return on_visit, before_visit
+
+
+def payable_for_appointment(counterparty, appointment, *, postings: Iterable = ()) -> Decimal:
+    """What the clinic came to owe ``counterparty`` (ids) for an appointment: its legs on the
+    appointment's visit, and those of ``postings`` (a booking's own, posted before its visit)."""
+    on_visit, before_visit = _payable_parts(counterparty, appointment, postings)
+    return _sum(on_visit) + _sum(before_visit)
+
+
+def payable_for_appointment_expression(counterparty_ref, appointment_ref, *, postings: Iterable = ()):
+    """``payable_for_appointment`` as subqueries over ``OuterRef``s (a page of bookings)."""
+    from django.db.models import DecimalField, Subquery, Value
+
+    money = DecimalField(max_digits=14, decimal_places=2)
+
+    def total(legs):
+        sums = legs.order_by().annotate(one=Value(1)).values("one").annotate(total=Sum("amount")).values("total")
+        return Coalesce(Subquery(sums, output_field=money), ZERO)
+
+    on_visit, before_visit = _payable_parts(counterparty_ref, appointment_ref, postings)
+    return total(on_visit) + total(before_visit)
+
+
+# The rows are written out in each part (not a CTE read three times): the planner then knows
+# their number and joins them by hash.
+_BOOKED_TOTALS = """
+WITH charged AS (
+    -- The visits' lines, their legs, and whether the line's service was booked (a semi-join:
+    -- by index for a month's bookings, by hash for a year's).
+    SELECT COUNT(DISTINCT e.visit_id) AS billed, COALESCE(SUM(e.amount), 0) AS charged
+      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+      JOIN {visit} v ON v.appointment_id = b.appointment_id
+      JOIN {line} l ON l.visit_id = v.id
+      JOIN {entry} e ON e.line_id = l.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
+     WHERE b.live AND EXISTS (SELECT 1 FROM {booked} s
+                               WHERE s.appointment_id = v.appointment_id AND s.service_id = l.service_id)
+), payable AS (
+    -- Their commission: the legs on their visits, and their own postings' legs on no visit.
+    SELECT COALESCE(SUM(e.amount), 0) AS payable
+      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+      JOIN {visit} v ON v.appointment_id = b.appointment_id
+      JOIN {entry} e ON e.visit_id = v.id AND e.counterparty_id = b.counterparty_id AND e.bucket = 'payable'
+), before_visit AS (
+    SELECT COALESCE(SUM(e.amount), 0) AS payable
+      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+      JOIN {entry} e ON e.posting_id IN (b.posting_id, b.cancel_posting_id)
+                    AND e.counterparty_id = b.counterparty_id AND e.bucket = 'payable' AND e.visit_id IS NULL
+)
+SELECT billed, charged, payable.payable + before_visit.payable FROM charged, payable, before_visit
+"""
+
+
+@dataclass(frozen=True)
+class BookedTotals:
+    billed: int  # live appointments whose booked services were charged
+    charged: Decimal  # what they charged for their booked services (``booked_services_charged``, summed)
+    payable: Decimal  # what the clinic came to owe for all of them (``payable_for_appointment``, summed)
+
+
+def booked_totals(rows_sql: str, params) -> BookedTotals:
+    """``booked_services_charged`` of the live appointments and ``payable_for_appointment`` of
+    all, summed over the rows of ``rows_sql`` (appointment id, counterparty id, posting id,
+    cancel posting id, live): one statement, whatever the number of rows."""
+    from clinic.scheduling.models import AppointmentService
+
+    from .models import Visit, VisitLine
+
+    sql = _BOOKED_TOTALS.format(rows=rows_sql, visit=Visit._meta.db_table, entry=LedgerEntry._meta.db_table,
+                                line=VisitLine._meta.db_table, booked=AppointmentService._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params) * 3)
+        billed, charged, payable = cursor.fetchone()
+    return BookedTotals(billed=billed, charged=charged, payable=payable)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """What one posting changed between the clinic and a counterparty, per visit."""
+
+    posting_id: int
+    kind: str  # the posting's (charge, discount, void, commission)
+    created: datetime
+    visit_id: int | None
+    appointment_id: int | None
+    charged: Decimal  # its coverages' charges (less discounts and voids): what it owes for them
+    base: Decimal  # the visit's charges for the services booked on its appointment, whoever pays
+    payable: Decimal  # what the clinic came to owe it
+
+
+def counterparty_movements(counterparty, *, starts: datetime, ends: datetime) -> list[Movement]:
+    """A counterparty's account of a period, a line per posting and visit, oldest first: what
+    its coverages were charged, what the clinic came to owe it, and the commission base (the
+    visit's charges for the booked services in the same posting). Its lines add up to
+    ``counterparty_charged`` and ``counterparty_payable``. Two queries."""
+    from django.db.models import Exists, Min, OuterRef
+
+    from clinic.scheduling.models import AppointmentService
+
+    pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
+    period = Q(created__gte=starts, created__lt=ends)
+    use = Q(bucket=Bucket.DEBT, kind__in=USE_KINDS)
+    mine = ((Q(account__counterparty_id=pk) & use) | Q(counterparty_id=pk, bucket=Bucket.PAYABLE))
+    rows = list(LedgerEntry.objects.filter(period & mine).order_by()
+                .values("posting_id", "visit_id", "posting__kind", "visit__appointment_id")
+                .annotate(created=Min("created"),
+                          charged=Coalesce(Sum("amount", filter=Q(account__isnull=False)), ZERO),
+                          payable=Coalesce(Sum("amount", filter=Q(bucket=Bucket.PAYABLE)), ZERO)))
+    bases: dict[tuple[int, int], Decimal] = {}
+    visits = {row["visit_id"] for row in rows if row["visit_id"] is not None}
+    if visits:
+        booked = AppointmentService.objects.filter(appointment_id=OuterRef("visit__appointment_id"),
+                                                   service_id=OuterRef("line__service_id"))
+        for row in (LedgerEntry.objects.filter(period, use, visit_id__in=visits,
+                                               posting_id__in={r["posting_id"] for r in rows})
+                    .filter(Exists(booked)).order_by().values("posting_id", "visit_id")
+                    .annotate(total=Sum("amount"))):
+            bases[row["posting_id"], row["visit_id"]] = row["total"]
+    movements = [Movement(posting_id=row["posting_id"], kind=row["posting__kind"], created=row["created"],
+                          visit_id=row["visit_id"], appointment_id=row["visit__appointment_id"],
+                          charged=row["charged"], base=bases.get((row["posting_id"], row["visit_id"]), ZERO),
+                          payable=row["payable"]) for row in rows]
+    movements.sort(key=lambda movement: (movement.created, movement.posting_id))
+    return movements
+
+
+def counterparty_charged(counterparty, *, starts: datetime, ends: datetime) -> Decimal:
+    """What a counterparty's coverages were charged in a period (charges less discounts and
+    voids): what a partner collected for the clinic and owes it for the month."""
+    pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
+    return _sum(LedgerEntry.objects.filter(account__counterparty_id=pk, bucket=Bucket.DEBT, kind__in=USE_KINDS,
+                                           created__gte=starts, created__lt=ends))
+
+
+def counterparty_payable(counterparty, *, starts: datetime, ends: datetime) -> Decimal:
+    """What the clinic came to owe a counterparty in a period (a partner's commission, less
+    its reversals)."""
+    pk = counterparty.pk if isinstance(counterparty, Counterparty) else counterparty
+    return _sum(LedgerEntry.objects.filter(counterparty_id=pk, bucket=Bucket.PAYABLE, created__gte=starts,
+                                           created__lt=ends))
 
 
 def unallocated(counterparty) -> Decimal:

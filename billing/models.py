@@ -547,6 +547,10 @@ class LedgerEntry(models.Model):
             models.Index(fields=["counterparty", "created"], condition=Q(counterparty__isnull=False),
                          name="billing_ledger_counterparty"),
             models.Index(fields=["book", "created"], condition=~Q(book=""), name="billing_ledger_book"),
+            # A coverage's open items (per visit) and balance read from the index alone: the
+            # receivables' ageing and a counterparty's balance never visit the table.
+            models.Index(fields=["account", "visit"], include=["created", "amount"], condition=Q(bucket="debt"),
+                         name="billing_ledger_debt"),
         ]
         constraints = [
             # Exactly one account: a payer's, a counterparty's, or a book.

@@ -142,7 +142,7 @@ def _panel(request, patient, tab: str = "summary", *, status: int = 200, notice:
 
 @clinic_view("billing.view_visit")
 def patient_statement(request, pk):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     action_html = ""
     if request.GET.get("cashier") and request.user.has_perm("billing.add_payment"):
         # Opened from a visit's page: the cashier is already open, for that visit.
@@ -218,7 +218,7 @@ def _cashier_settles(request, patient):
 @clinic_view("billing.add_payment")
 @idempotent
 def cashier(request, pk):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     if request.method == "GET" and request.GET.get("settles"):
         return _cashier_settles(request, patient)
     context = _cashier_form(request, patient, request.GET.get("visit"))
@@ -256,7 +256,7 @@ def cashier(request, pk):
 @clinic_view("billing.add_deposit")
 @idempotent
 def deposit_new(request, pk):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     form = DepositForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -332,7 +332,7 @@ def appointment_quick(request, pk):
     from clinic.scheduling.forms import FreeSlotForm
     from clinic.scheduling.services import SlotTaken, book_appointment
 
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     form = FreeSlotForm(request.POST if request.method == "POST" else (request.GET or None))
     refused = ""
     if request.method == "POST" and form.is_valid():
@@ -385,7 +385,7 @@ def _arrived_today(patient):
 
 @clinic_view("billing.add_visit")
 def visit_new(request, pk):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     arrived = list(_arrived_today(patient))
     form = VisitForm(request.POST or None)
     if request.method == "POST":
@@ -422,7 +422,7 @@ def appointment_visit(request, pk):
     """"Open visit" on an arrived appointment: its visit, opened from it if it has none."""
     from clinic.scheduling.views import get_appointment_for
 
-    appointment = get_appointment_for(pk)
+    appointment = get_appointment_for(request.user, pk)
     try:
         visit = services.visit_for_appointment(appointment, actor=request.user)
     except DomainError as error:
@@ -547,7 +547,7 @@ def visit_close(request, pk):
 
 @clinic_view("billing.add_activity")
 def activity_new(request, pk):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     form = ActivityForm(request.POST or None, initial={"assignee": request.user.pk,
                                                        "due_date": timezone.localdate() + timedelta(days=1)})
     if request.method == "POST" and form.is_valid():

@@ -18,6 +18,8 @@ CLINIC_NAVIGATION = [
     (_("Barter"), "barter_policies", "barter.view_policy", "arrow-left-right", "money"),
     (_("Partners"), "partner_list", "partners.view_partnership", "diagram-3", "money"),
     (_("Value-added services"), "channel_list", "platforms.view_channelstock", "shop", "money"),
+    (_("Reconciliation"), "reconciliation:statements", "reconciliation.view_monthlystatement", "journal-check",
+     "money"),
     (_("Settlement"), "settlement_home", "reconciliation.view_settlementbatch", "bank", "money"),
     (_("Price list"), "service_list", "clinic.view_service", "list-ul", "clinic"),
     (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge", "clinic"),

@@ -61,6 +61,9 @@ PURPOSES = {
     # The panoramic X-ray taken before a platform order is redeemed (seed 000).
     "xray": Purpose("xray", ("jpeg", "png", "dicom"), 25 * MB,
                     gettext_lazy("a JPEG, PNG or DICOM image")),
+    # A platform's monthly statement: tens of thousands of orders fit in a few MB.
+    "platform_statement": Purpose("platform_statement", ("xlsx", "csv"), 20 * MB,
+                                  gettext_lazy("an .xlsx or .csv file")),
 }
 
 # The limits of an xlsx's zip, checked from its central directory before anything is

@@ -34,6 +34,12 @@ class PartnersConfig(AppConfig):
         if visit_payer not in DEFAULT_PAYERS:
             DEFAULT_PAYERS.append(visit_payer)
 
+        from billing.ledger import on_charges_changed
+
+        from .services import charges_changed
+
+        on_charges_changed(charges_changed)  # a booking's commission is earned as its visit charges
+
         from clinic.exports.registry import register
 
         from .exporters import PartnerStatisticsExporter

@@ -1,5 +1,7 @@
 """The demo clinic's two partners (``make demo``, idempotent): linked, terms accepted, traffic
-channels ticked, and a few bookings made from the portal (one of them cancelled)."""
+channels ticked, a few bookings made from the portal (one of them cancelled), and one made last
+week whose visit was billed (so the partner's account and receivables have real entries: what
+was charged and the commission it earned)."""
 
 from __future__ import annotations
 
@@ -50,6 +52,66 @@ def seed_partner_links() -> None:
             partnership.locations.set(Location.objects.filter(name__in=locations))
             partnership.services.set(Service.objects.filter(category__name__in=categories, is_active=True))
         _book_some(partnership, first)
+        _billed_last_week(partnership, first)
+
+
+def _billed_last_week(partnership: Partnership, member: PartnerUser) -> None:
+    """A booking made from the portal last week for the next day, the patient came and the
+    visit was billed (the clock set back while the services run, as the clinic's demo does)."""
+    from datetime import datetime, time
+    from unittest import mock
+
+    from billing.models import Visit
+    from billing.reports import clinic_today
+    from billing.services import close_visit
+    from clinic.scheduling.availability import clinic_zone
+    from clinic.scheduling.services import change_status
+
+    service = partnership.services.order_by("duration_minutes", "code").first()
+    if service is None:
+        return
+    zone = clinic_zone()
+    for days_ago in range(8, 15):  # the first day of last week with a free slot
+        day = clinic_today() - timedelta(days=days_ago)
+        booked_at = datetime.combine(day - timedelta(days=1), time(9), tzinfo=zone)
+        with mock.patch("django.utils.timezone.now", return_value=booked_at):
+            booking = _first_free(partnership, member, service, day)
+        if booking is not None:
+            break
+    else:
+        return
+    appointment = booking.appointment
+    with mock.patch("django.utils.timezone.now", return_value=appointment.starts_at):
+        appointment = change_status(appointment, "arrive", actor=None)
+        appointment = change_status(appointment, "start", actor=None)  # opens the visit
+    with mock.patch("django.utils.timezone.now", return_value=appointment.ends_at):
+        appointment = change_status(appointment, "complete", actor=None)
+        close_visit(Visit.objects.get(appointment=appointment), actor=None)
+
+
+def _first_free(partnership: Partnership, member: PartnerUser, service, day):
+    """The partner's booking of the first free slot of ``day`` for a new patient, or None."""
+    from clinic.errors import DomainError
+    from clinic.patients.services import PatientData
+    from clinic.scheduling.availability import load_days
+
+    from .services import book_for_partner
+
+    for location in partnership.locations.order_by("name"):
+        days = load_days([day], location_id=location.pk, with_patients=False)
+        for _key, entry in sorted(days.items(), key=lambda item: (item[0][1], item[0][0])):
+            for interval in entry.free_intervals():
+                if interval.ends - interval.starts < timedelta(minutes=service.duration_minutes):
+                    continue
+                try:
+                    return book_for_partner(
+                        member, location=location, practitioner=entry.practitioner, starts_at=interval.starts,
+                        service_ids=[service.pk],
+                        new_patient=PatientData(first_name="Victor", last_name="Rotaru",
+                                                phone=f"+3736910{member.pk:04d}"))
+                except DomainError:
+                    continue
+    return None
 
 
 def _book_some(partnership: Partnership, member: PartnerUser) -> None:

@@ -25,7 +25,8 @@ from clinic.periods import month_shortcuts, month_so_far
 from clinic.templatetags.ui import money
 
 from . import reports, services
-from .models import PartnerBooking, Partnership
+from .models import PartnerBooking
+from .views import get_partnership_for
 
 
 def _month_links(month):
@@ -114,13 +115,9 @@ def booking_cancel(request, pk):
     return redirect(back)
 
 
-def _partnership(pk) -> Partnership:
-    return get_object_or_404(Partnership.objects.select_related("organisation"), pk=pk)
-
-
 @clinic_view("partners.view_partner_statistics")
 def account(request, pk):
-    partnership = _partnership(pk)
+    partnership = get_partnership_for(request.user, pk)
     error = None
     try:
         month = reports.account_month(request.GET)
@@ -134,7 +131,7 @@ def account(request, pk):
 
 
 def _statement_for_file(request, pk):
-    partnership = _partnership(pk)
+    partnership = get_partnership_for(request.user, pk)
     try:
         month = reports.account_month(request.GET)
     except DomainError:

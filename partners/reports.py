@@ -2,18 +2,23 @@
 
 - **Statistics sent by partners**: the partner bookings made in a period (by the day they were
   booked, in the clinic's time zone), optionally of one partner; a page of rows at a time, the
-  totals summed in the database. Each booking shows two commissions, at the percent agreed
-  when it was booked: on its **booked value** (the price-list value of the booked services,
-  fixed at booking) and on its **charged value** (what the visit of that appointment actually
-  charged: the ledger's charges less discounts and voids on its visit; empty until billed).
-  Totals count the bookings still live (not cancelled).
-- **Partner account** of a month: a line per booking made in the month, and a negative line
-  per cancellation in the month (dated when it was cancelled). Per line: what the partner
-  collected and owes the clinic (the booked value, for bookings paid at the partner) and the
-  commission the clinic owes the partner (posted on the ledger when the booking is made, on its
-  booked value, and reversed when it is cancelled: read back from the partner's counterparty
-  account); the net is the first less the second. The statement (page, PDF, workbook) is what the clinic and the partner's finance
-  users both read; its documents never name a patient.
+  totals summed in the database. Each booking shows its **booked value** (the price-list value
+  of the booked services, fixed at booking) with the commission that value would earn — a
+  forecast, nothing is owed on it — and its **charged value** (what the visit of that
+  appointment charged for the booked services, whoever pays: ``billing.ledger.
+  booked_services_charged``; empty until billed) with the **commission earned**, read from the
+  ledger (``payable_for_appointment``). Totals count the bookings still live (not cancelled).
+- **Commission** is earned when the visit charges the booked services: the percent agreed at
+  booking of what they charged, rounded half up once per booking, posted on the partner's
+  counterparty in the same posting as the charge, the discount or the voided line that
+  changes it, and reversed when the booking is cancelled (``services.charges_changed``).
+- **Partner account** of a month: a line per posting of the month between the clinic and the
+  partner (``billing.ledger.counterparty_movements``): what its payers were charged — the
+  partner collected it from the patient and owes it to the clinic (bookings paid at the
+  partner) — and the commission the clinic came to owe it; the totals are
+  ``counterparty_charged`` and ``counterparty_payable``, the net the first less the second. The
+  statement (page, PDF, workbook) is what the clinic and the partner's finance users both read;
+  its documents never name a patient.
 
 The statistics' workbook is a background export (``partner_statistics``, ``exporters.py``); the account's PDF and workbook are small and built on request.
 """
@@ -27,13 +32,13 @@ from decimal import Decimal
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models import BooleanField as BooleanOutput
+from django.db.models import DecimalField, Exists, ExpressionWrapper, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from billing import ledger
-from billing.ledger import USE_KINDS
-from billing.models import Bucket, LedgerEntry, Visit
+from billing.models import Entry
 from clinic.errors import DomainError
 from clinic.money import ZERO, minor_unit, round_money
 from clinic.periods import (  # noqa: F401 - re-exported
@@ -66,12 +71,17 @@ def commission_on(amount: Decimal | None, percent: Decimal, currency: str) -> De
 
 
 def _charged():
-    """What the visit of the booking's appointment charged, whoever pays (the ledger's charges
-    less discounts and voided lines on the visit); None before billing."""
-    entries = (LedgerEntry.objects.filter(visit__appointment_id=OuterRef("appointment_id"), bucket=Bucket.DEBT,
-                                          kind__in=USE_KINDS)
-               .order_by().values("visit__appointment_id").annotate(total=Sum("amount")).values("total"))
-    return Subquery(entries, output_field=MONEY_FIELD)
+    """What the visit of the booking's appointment charged for the booked services, whoever pays
+    (the ledger's answer); None before billing."""
+    return ledger.booked_services_charged_expression(OuterRef("appointment_id"))
+
+
+def _commission():
+    """The commission the booking earned, as the ledger holds it (its visit's commission legs
+    and its own postings)."""
+    return ledger.payable_for_appointment_expression(
+        OuterRef("partnership__counterparty_id"), OuterRef("appointment_id"),
+        postings=(OuterRef("posting_id"), OuterRef("cancel_posting_id")))
 
 
 def _service_names():
@@ -130,7 +140,7 @@ def statistics_rows(filters: StatisticsFilter):
         _bookings(filters)
         .select_related("appointment__location", "appointment__practitioner", "appointment__patient",
                         "partnership__organisation")
-        .annotate(charged=_charged(), service_names=_service_names())
+        .annotate(charged=_charged(), commission=_commission(), service_names=_service_names())
         .order_by("-created", "-id")
     )
 
@@ -154,6 +164,12 @@ class StatisticsRow:
         return self.booking.appointment.get_status_display()
 
 
+def _earned(charged: Decimal | None, commission: Decimal) -> Decimal | None:
+    """The commission earned as a row shows it: empty until the visit is billed, unless the
+    ledger holds some already (a booking's commission posted at booking by earlier versions)."""
+    return None if charged is None and not commission else commission
+
+
 def statistics_row(booking: PartnerBooking) -> StatisticsRow:
     appointment = booking.appointment
     is_live = booking.cancelled_at is None and appointment.status != Status.CANCELLED
@@ -162,7 +178,7 @@ def statistics_row(booking: PartnerBooking) -> StatisticsRow:
         charged=booking.charged,
         services=booking.service_names or "",
         commission_booked=commission_on(booking.value, booking.commission_percent, booking.currency),
-        commission_charged=commission_on(booking.charged, booking.commission_percent, booking.currency),
+        commission_charged=_earned(booking.charged, booking.commission),
         is_live=is_live,
         can_cancel=is_live and appointment.status in CANCELLABLE_STATUSES,
     )
@@ -176,21 +192,20 @@ class StatisticsTotals:
     billed: int = 0  # live bookings whose visit was billed
     booked: Decimal = ZERO
     charged: Decimal = ZERO
-    commission_booked: Decimal = ZERO
-    commission_charged: Decimal = ZERO
-    owed_by_partners: Decimal = ZERO  # booked value of live bookings paid at the partner
+    commission_booked: Decimal = ZERO  # a forecast: the percent of the booked value
+    commission_charged: Decimal = ZERO  # earned: the ledger's commission of the bookings
+    booked_paid_at_partner: Decimal = ZERO  # booked value of live bookings paid at the partner
 
     @property
     def live(self) -> int:
         return self.bookings - self.cancelled
 
 
-# The totals in SQL: two aggregates over the filtered bookings (a derived table made by the
+# What was booked, in SQL: one aggregate over the filtered bookings (a derived table made by the
 # ORM). A booking is live unless it or its appointment was cancelled (an anti-join on the few
-# cancelled appointments, cheaper than joining every appointment). What was charged is summed
-# per visit (a visit is one appointment's, so one booking's): each booking's commission is
-# rounded as its row shows it, so the totals are the sums of the rows. Written out because the
-# ORM would join every appointment on the way from a booking to its visit.
+# cancelled appointments, cheaper than joining every appointment). The booked value and its
+# commission are the booking's own figures (a forecast, rounded per booking as its row shows
+# it); what was charged and the commission earned are the ledger's (``ledger.booked_totals``).
 _OWN_TOTALS = """
 SELECT COUNT(*), COUNT(*) FILTER (WHERE live),
        COALESCE(SUM(value) FILTER (WHERE live), 0),
@@ -199,16 +214,6 @@ SELECT COUNT(*), COUNT(*) FILTER (WHERE live),
 FROM (SELECT b.value, b.percent, b.payment_place, b.cancelled_at IS NULL AND a.id IS NULL AS live
       FROM ({bookings}) AS b (appointment_id, value, percent, payment_place, cancelled_at)
       LEFT JOIN {appointment} a ON a.id = b.appointment_id AND a.status = %s) AS booking
-"""
-_CHARGED_TOTALS = """
-SELECT COUNT(*), COALESCE(SUM(charged), 0), COALESCE(SUM(ROUND(charged * percent / 100, %s)), 0)
-FROM (SELECT MAX(b.percent) AS percent, SUM(e.amount) AS charged
-      FROM ({bookings}) AS b (appointment_id, value, percent, payment_place, cancelled_at)
-      JOIN {visit} v ON v.appointment_id = b.appointment_id
-      JOIN {entry} e ON e.visit_id = v.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
-      WHERE b.cancelled_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM {appointment} a WHERE a.id = b.appointment_id AND a.status = %s)
-      GROUP BY v.id) AS per_visit
 """
 
 
@@ -221,21 +226,26 @@ def statistics_totals(filters: StatisticsFilter) -> StatisticsTotals:
     bookings, params = (_bookings(filters).order_by()
                         .values_list("appointment_id", "value", "commission_percent", "payment_place", "cancelled_at")
                         .query.sql_with_params())
-    tables = {"bookings": bookings, "appointment": Appointment._meta.db_table, "visit": Visit._meta.db_table,
-              "entry": LedgerEntry._meta.db_table}
     with connection.cursor() as cursor:
-        cursor.execute(_OWN_TOTALS.format(**tables), [places, PaymentPlace.PARTNER, *params, Status.CANCELLED])
-        count, live, booked, commission_booked, owed_by_partners = cursor.fetchone()
-        cursor.execute(_CHARGED_TOTALS.format(**tables), [places, *params, Status.CANCELLED])
-        billed, charged, commission_charged = cursor.fetchone()
+        cursor.execute(_OWN_TOTALS.format(bookings=bookings, appointment=Appointment._meta.db_table),
+                       [places, PaymentPlace.PARTNER, *params, Status.CANCELLED])
+        count, live, booked, commission_booked, paid_at_partner = cursor.fetchone()
+    cancelled = Appointment.objects.filter(pk=OuterRef("appointment_id"), status=Status.CANCELLED)
+    rows, params = (_bookings(filters).order_by()
+                    .annotate(live=ExpressionWrapper(Q(cancelled_at__isnull=True) & ~Exists(cancelled),
+                                                     output_field=BooleanOutput()))
+                    .values_list("appointment_id", "partnership__counterparty_id", "posting_id",
+                                 "cancel_posting_id", "live")
+                    .query.sql_with_params())
+    earned = ledger.booked_totals(rows, params)
 
     def amount(value) -> Decimal:
         return round_money(value, currency)
 
     return StatisticsTotals(
-        currency=currency, bookings=count, cancelled=count - live, billed=billed, booked=amount(booked),
-        charged=amount(charged), commission_booked=amount(commission_booked),
-        commission_charged=amount(commission_charged), owed_by_partners=amount(owed_by_partners),
+        currency=currency, bookings=count, cancelled=count - live, billed=earned.billed, booked=amount(booked),
+        charged=amount(earned.charged), commission_booked=amount(commission_booked),
+        commission_charged=amount(earned.payable), booked_paid_at_partner=amount(paid_at_partner),
     )
 
 
@@ -406,16 +416,16 @@ def statistics_export_rows(params: Mapping) -> Iterator[list]:
                      "appointment__practitioner__full_name", "service_names", "appointment__patient__first_name",
                      "appointment__patient__last_name", "partnership__organisation__name", "booked_by_name",
                      "cancelled_at", "appointment__status", "payment_place", "currency", "value", "charged",
-                     "commission_percent")
+                     "commission_percent", "commission")
     )
     for (reference, created, starts_at, location, practitioner, services, first_name, last_name, partner,
-         booked_by, cancelled_at, status, payment_place, currency, value, charged, percent) in rows.iterator(
+         booked_by, cancelled_at, status, payment_place, currency, value, charged, percent, earned) in rows.iterator(
             chunk_size=2000):
         yield [reference_code(reference), _local(created, zone), _local(starts_at, zone), location, practitioner,
                services or "", f"{first_name} {last_name}".strip(), partner, booked_by,
                cancelled if cancelled_at else statuses.get(status, status),
                places.get(payment_place, payment_place), currency, value, charged, percent,
-               commission_on(value, percent, currency), commission_on(charged, percent, currency)]
+               commission_on(value, percent, currency), _earned(charged, earned)]
     totals = statistics_totals(filters)
     yield []
     yield [_("Bookings"), totals.bookings, _("Cancelled"), totals.cancelled]
@@ -437,27 +447,29 @@ account_month = month_from
 
 @dataclass
 class AccountLine:
-    """A booking made in the month, or its cancellation (negative amounts)."""
+    """One posting of the month between the clinic and the partner (per visit): a charge, a
+    discount or a voided line of a booking's visit, the commission it earned, or a booking's
+    cancellation (negative amounts)."""
 
-    at: datetime  # when it was booked, or cancelled
+    at: datetime  # when it was posted
+    label: str
     is_cancellation: bool
     code: str
-    appointment_at: datetime
+    appointment_at: datetime | None
     location: str
     services: str
     patient: str  # empty where the reader is the partner, and in the documents
     booked_by: str
     payment_place: str
     payment_place_label: str
-    value: Decimal
-    owed_to_clinic: Decimal
-    commission_percent: Decimal
-    commission: Decimal
+    value: Decimal  # what the visit charged for the booked services in this posting, whoever pays
+    owed_to_clinic: Decimal  # what the partner's payers were charged in it
+    commission_percent: Decimal | None
+    commission: Decimal  # what the clinic came to owe the partner in it
 
     @property
     def kind(self) -> str:
-        return pgettext("partner account line", "Cancellation") if self.is_cancellation else pgettext(
-            "partner account line", "Booking")
+        return self.label
 
 
 @dataclass
@@ -466,6 +478,8 @@ class PartnerAccount:
     partner: str
     month: date
     currency: str
+    owed_to_clinic: Decimal = ZERO  # ledger.counterparty_charged of the month
+    commission: Decimal = ZERO  # ledger.counterparty_payable of the month
     lines: list[AccountLine] = field(default_factory=list)
 
     @property
@@ -477,25 +491,9 @@ class PartnerAccount:
         return sum((line.value for line in self.lines), ZERO)
 
     @property
-    def owed_to_clinic(self) -> Decimal:
-        return sum((line.owed_to_clinic for line in self.lines), ZERO)
-
-    @property
-    def commission(self) -> Decimal:
-        return sum((line.commission for line in self.lines), ZERO)
-
-    @property
     def net(self) -> Decimal:
         """Positive: the partner pays the clinic; negative: the clinic pays the partner."""
         return self.owed_to_clinic - self.commission
-
-    @property
-    def bookings(self) -> int:
-        return sum(1 for line in self.lines if not line.is_cancellation)
-
-    @property
-    def cancellations(self) -> int:
-        return sum(1 for line in self.lines if line.is_cancellation)
 
     def net_sentence(self) -> str:
         from clinic.templatetags.ui import money
@@ -509,53 +507,70 @@ class PartnerAccount:
         return _("Nobody owes anything for this month.")
 
 
-def partner_account(partnership: Partnership, month: date, *, with_patients: bool = False) -> PartnerAccount:
-    """The partner's account of ``month`` (its first day), in the current clinic's schema.
+def _line_label(kind: str, posting_id: int, booking: PartnerBooking | None) -> tuple[str, bool]:
+    """What a posting was, as the account names it, and whether it is a cancellation."""
+    if booking is not None and posting_id == booking.cancel_posting_id:
+        return pgettext("partner account line", "Cancellation"), True
+    if booking is not None and posting_id == booking.posting_id:  # commission posted at booking (earlier versions)
+        return pgettext("partner account line", "Booking"), False
+    return str(Entry(kind).label) if kind in Entry.values else kind, False
 
-    One query: the partner's bookings made or cancelled in the month (the two indexes on
-    partnership + created and partnership + cancelled_at). A booking made and cancelled in the
-    same month gives two lines that cancel each other out. Without ``with_patients`` the
-    patient is not even read.
+
+def partner_account(partnership: Partnership, month: date, *, with_patients: bool = False) -> PartnerAccount:
+    """The partner's account of ``month`` (its first day), in the current clinic's schema: the
+    ledger's movements between the clinic and the partner's counterparty in the month, each
+    with the booking it belongs to; the totals are the ledger's sums of the month.
+
+    Five queries: the movements (two), the totals (two) and the bookings they belong to.
+    Without ``with_patients`` the patient is not even read.
     """
     from clinic.services import clinic_currency
 
     zone = clinic_zone()
     starts = datetime.combine(month, time.min, tzinfo=zone)
     ends = datetime.combine(next_month(month), time.min, tzinfo=zone)
-    related = ["appointment__location", "partnership__organisation"]
-    if with_patients:
-        related.append("appointment__patient")
-    bookings = (
-        PartnerBooking.objects.filter(partnership=partnership)
-        .filter(Q(created__gte=starts, created__lt=ends) | Q(cancelled_at__gte=starts, cancelled_at__lt=ends))
-        .select_related(*related)
-        .annotate(service_names=_service_names())
-        .order_by("created", "pk")
-    )
-    places = dict(PaymentPlace.choices)
     account = PartnerAccount(partnership=partnership, partner=partnership.organisation.name, month=month,
                              currency=clinic_currency())
-    commissions = ledger.payable_by_posting(partnership.counterparty_id, starts=starts, ends=ends)
-    for booking in bookings:
-        owed = booking.value if booking.payment_place == PaymentPlace.PARTNER else ZERO
+    counterparty = partnership.counterparty_id
+    if counterparty is None:  # never booked: nothing on the ledger
+        return account
+    account.owed_to_clinic = ledger.counterparty_charged(counterparty, starts=starts, ends=ends)
+    account.commission = ledger.counterparty_payable(counterparty, starts=starts, ends=ends)
+    movements = ledger.counterparty_movements(counterparty, starts=starts, ends=ends)
+    postings = {movement.posting_id for movement in movements}
+    appointments = {movement.appointment_id for movement in movements if movement.appointment_id is not None}
+    related = ["appointment__location"]
+    if with_patients:
+        related.append("appointment__patient")
+    bookings = list(
+        PartnerBooking.objects.filter(partnership=partnership)
+        .filter(Q(appointment_id__in=appointments) | Q(posting_id__in=postings) | Q(cancel_posting_id__in=postings))
+        .select_related(*related).annotate(service_names=_service_names()))
+    by_appointment = {booking.appointment_id: booking for booking in bookings}
+    by_posting = {posting: booking for booking in bookings
+                  for posting in (booking.posting_id, booking.cancel_posting_id) if posting is not None}
+    places = dict(PaymentPlace.choices)
+    for movement in movements:
+        booking = by_appointment.get(movement.appointment_id) or by_posting.get(movement.posting_id)
+        label, is_cancellation = _line_label(movement.kind, movement.posting_id, booking)
+        common = {"at": movement.created, "label": label, "is_cancellation": is_cancellation,
+                  "value": movement.base, "owed_to_clinic": movement.charged, "commission": movement.payable}
+        if booking is None:  # the desk charged the partner a line of a visit it did not book
+            account.lines.append(AccountLine(code="", appointment_at=None, location="", services="", patient="",
+                                             booked_by="", payment_place="", payment_place_label="",
+                                             commission_percent=None, **common))
+            continue
         appointment = booking.appointment
-        common = {
-            "code": booking.code, "appointment_at": appointment.starts_at, "location": appointment.location.name,
-            "services": booking.service_names or "",
-            "patient": appointment.patient.full_name if with_patients else "",
-            "booked_by": booking.booked_by_name, "payment_place": booking.payment_place,
-            "payment_place_label": str(places.get(booking.payment_place, booking.payment_place)),
-            "commission_percent": booking.commission_percent,
-        }
-        if starts <= booking.created < ends:
-            account.lines.append(AccountLine(at=booking.created, is_cancellation=False, value=booking.value,
-                                             owed_to_clinic=owed, commission=commissions.get(booking.posting_id, ZERO),
-                                             **common))
-        if booking.cancelled_at is not None and starts <= booking.cancelled_at < ends:
-            account.lines.append(AccountLine(at=booking.cancelled_at, is_cancellation=True, value=-booking.value,
-                                             owed_to_clinic=-owed,
-                                             commission=commissions.get(booking.cancel_posting_id, ZERO), **common))
-    account.lines.sort(key=lambda line: (line.at, line.code, line.is_cancellation))
+        if movement.posting_id == booking.posting_id:  # commission at booking: on its booked value
+            common["value"] = booking.value
+        elif is_cancellation and movement.visit_id is None:
+            common["value"] = -booking.value
+        account.lines.append(AccountLine(
+            code=booking.code, appointment_at=appointment.starts_at, location=appointment.location.name,
+            services=booking.service_names or "", patient=appointment.patient.full_name if with_patients else "",
+            booked_by=booking.booked_by_name, payment_place=booking.payment_place,
+            payment_place_label=str(places.get(booking.payment_place, booking.payment_place)),
+            commission_percent=booking.commission_percent, **common))
     return account
 
 
@@ -567,7 +582,7 @@ def account_rows(account: PartnerAccount) -> Iterator[list]:
     yield [_("Month"), account.month.strftime("%Y-%m"), _("Currency"), account.currency]
     yield []
     yield [_("Date"), _("Line"), _("Reference"), _("Appointment"), _("Location"), _("Services"), _("Booked by"),
-           _("Place of payment"), _("Booked value"), _("Owed to the clinic"), _("Commission (%)"),
+           _("Place of payment"), _("Charged value"), _("Owed to the clinic"), _("Commission (%)"),
            _("Commission owed to the partner")]
     for line in account.lines:
         yield [_local(line.at, zone), line.kind, line.code, _local(line.appointment_at, zone), line.location,

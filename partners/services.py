@@ -317,7 +317,7 @@ def book_for_partner(
             else None,
         )
         booking.refresh_from_db(fields=["reference"])
-        _post_commission(booking, sign=1)
+        # No commission yet: it is earned when the visit charges the booked services.
         _confirm(booking, organisation, _("Booking %(reference)s confirmed"))
         made.append(booking)
 
@@ -485,35 +485,65 @@ def bookings_for(member: PartnerUser, *, upcoming: bool, now: datetime, limit: i
 
 
 def _mark_cancelled(pk: int, by_name: str) -> None:
-    """The booking's cancellation, saved on the locked row (so the audit trail has it), and its
-    commission reversed on the ledger."""
+    """The booking's cancellation, saved on the locked row (so the audit trail has it), and the
+    commission it earned reversed on the ledger."""
     booking = PartnerBooking.objects.select_for_update().get(pk=pk)
     if booking.cancelled_at is None:
         booking.cancelled_at, booking.cancelled_by_name = timezone.now(), by_name[:150]
-        booking.cancel_posting = _post_commission(booking, sign=-1)
+        booking.cancel_posting = _settle_commission(booking)
         booking.save(update_fields=["cancelled_at", "cancelled_by_name", "cancel_posting"])
 
 
-def _post_commission(booking: PartnerBooking, *, sign: int):
-    """The commission the clinic owes the partner for a booking (on its booked value, at the
-    percent agreed then), or its reversal: a posting on the partner's counterparty account
-    against the clinic's commission expense. None when there is no commission."""
+def commission_due(booking: PartnerBooking) -> Decimal:
+    """The commission a booking has earned: the percent agreed at booking of what its visit
+    charged for the booked services (``billing.ledger.booked_services_charged``), rounded half
+    up once per booking; nothing once it is cancelled."""
     from billing import ledger
-    from billing.models import Book, Bucket, Entry
 
     from .reports import commission_on
 
-    amount = commission_on(booking.value, booking.commission_percent, booking.currency) * sign
-    if not amount:
-        return None
+    if booking.cancelled_at is not None or not booking.commission_percent:
+        return Decimal("0.00")
+    return commission_on(ledger.booked_services_charged(booking.appointment_id), booking.commission_percent,
+                         booking.currency)
+
+
+def _settle_commission(booking: PartnerBooking):
+    """Post the difference between the commission the (locked) booking has earned and what the
+    ledger holds for it: on the partner's counterparty (payable) against the clinic's commission
+    expense, with the visit it was earned on. Joins the posting under way (a charge, a void),
+    or is one of its own; returns that posting, None when nothing changed.
+
+    What the ledger holds counts the commission posted at booking by earlier versions (the
+    booking's ``posting``): the first change of its visit's charges, or its cancellation,
+    posts the difference, so every booking ends on the commission it earned."""
+    from billing import ledger
+    from billing.models import Book, Bucket, Entry, Visit
+
     counterparty = partner_counterparty(booking.partnership)
+    held = ledger.payable_for_appointment(counterparty.pk, booking.appointment_id,
+                                          postings=(booking.posting_id, booking.cancel_posting_id))
+    difference = commission_due(booking) - held
+    if not difference:
+        return None
+    visit = Visit.objects.filter(appointment_id=booking.appointment_id).first()
     with ledger.posting(Entry.COMMISSION) as posting:
-        ledger.post(counterparty=counterparty, bucket=Bucket.PAYABLE, kind=Entry.COMMISSION, amount=amount,
-                    currency=booking.currency, against=Book.COMMISSION, note=booking.code)
-    if sign > 0:
-        PartnerBooking.objects.filter(pk=booking.pk).update(posting=posting)
-        booking.posting = posting
+        ledger.post(counterparty=counterparty, bucket=Bucket.PAYABLE, kind=Entry.COMMISSION, amount=difference,
+                    currency=booking.currency, against=Book.COMMISSION, visit=visit, note=booking.code)
     return posting
+
+
+def charges_changed(visit_ids: list[int]) -> None:
+    """Billing's ledger changed what these visits charged (a line charged, discounted, voided,
+    moved to another payer): a partner booking on one of their appointments earns its
+    commission on the new figure, in the same posting (billing.ledger.on_charges_changed)."""
+    from billing.models import Visit
+
+    appointments = Visit.objects.filter(pk__in=visit_ids, appointment__isnull=False).values("appointment_id")
+    bookings = (PartnerBooking.objects.select_for_update(of=("self",)).select_related("partnership")
+                .filter(appointment_id__in=appointments).order_by("pk"))
+    for booking in bookings:
+        _settle_commission(booking)
 
 
 def appointment_changed(event) -> None:

@@ -19,8 +19,9 @@ from .forms import COMPANY_FIELDS, ChannelsForm, PartnerForm, PartnerTermsForm
 from .models import Partnership
 
 
-def get_partnership_for(pk: int) -> Partnership:
-    """A partnership of this clinic (with its company); any other id is a 404."""
+def get_partnership_for(user, pk: int) -> Partnership:
+    """A partnership of this clinic (with its company; the views' permissions say who may read it);
+    any other id is a 404."""
     return get_object_or_404(Partnership.objects.select_related("organisation"), pk=pk)
 
 
@@ -79,7 +80,7 @@ def partner_create(request):
 
 @clinic_view("partners.change_partnership")
 def partner_edit(request, pk):
-    partnership = get_partnership_for(pk)
+    partnership = get_partnership_for(request.user, pk)
     form = PartnerTermsForm(request.POST or None, initial=PartnerTermsForm.initial_for(partnership))
     if request.method == "POST" and form.is_valid():
         try:
@@ -99,7 +100,7 @@ def partner_edit(request, pk):
 @clinic_view("partners.change_partnership")
 def partner_remove(request, pk):
     """GET asks to confirm; POST removes. The partner's bookings and their history stay."""
-    partnership = get_partnership_for(pk)
+    partnership = get_partnership_for(request.user, pk)
     if request.method == "POST":
         try:
             services.remove_partner(partnership, actor=request.user)

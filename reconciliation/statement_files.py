@@ -238,3 +238,26 @@ def read_statement(file_name: str, content: bytes, *, mapping: dict[str, str] | 
                 continue
         result.rows.append(StatementRow(line, number, round_money(amount), redeemed_on))
     return result
+
+
+def preview_headers(file_name: str, content: bytes, *, mapping: dict[str, str] | None = None,
+                    remembered: dict[str, str] | None = None) -> tuple[int, list[str], dict[str, str]]:
+    """For the column-mapping step: the header line (1-based), its headers and the guessed
+    mapping. The header is the row ``read_statement`` would take; when no row names an order
+    number and an amount, the top row with the most filled cells (the user then maps it)."""
+    rows = []
+    for row in read_rows(file_name, content, max_columns=40):
+        rows.append(row)
+        if len(rows) >= HEADER_SEARCH_ROWS:
+            break
+    if not rows:
+        raise StatementUnreadable(_("The file is empty."))
+    try:
+        index = _find_header(rows, mapping or remembered)
+    except StatementUnreadable:
+        index = max(range(len(rows)), key=lambda i: (sum(1 for c in rows[i] if cell_text(c)), -i))
+    headers = [cell_text(c) for c in rows[index]]
+    guessed = guess_mapping(headers, remembered)
+    if mapping:
+        guessed.update({name: header for name, header in mapping.items() if header in headers})
+    return index + 1, headers, guessed

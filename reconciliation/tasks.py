@@ -17,3 +17,19 @@ def propose_settlements() -> int:
     from .settlement import propose_batches
 
     return len(propose_batches())
+
+
+# A manager's "Generate" on the statements page: the same service, in the background; safe to
+# run twice (the second run finds the statement made).
+@shared_task(name="reconciliation.generate_statement", ignore_result=True)
+def generate_statement(platform_id: int, month: str, actor_id: int | None = None) -> None:
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+
+    from platforms.catalogue.models import Platform
+
+    from .statements import generate_statement as generate
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    generate(Platform.objects.get(pk=platform_id), date.fromisoformat(month), actor=actor)

@@ -72,7 +72,7 @@ def signing_secret(platform: Platform, secret: str = "whsec_MfKQ9r8GKYqrTwjUPD8I
 
 
 def make_order(product: Product, *, status: str = OrderStatus.NEW, patient=None, appointment=None, number=None,
-               customer_name="Li Wei", customer_phone="+8613800138000", received_at=None) -> PlatformOrder:
+               customer_name="Li Wei", customer_phone="+8613800138000", received_at=None, price=None) -> PlatformOrder:
     """An order as intake stores it (inside a clinic's schema), without taking inventory;
     with ``patient`` it is bound (and its payer made), ``status`` is set as given."""
     from platforms import services
@@ -80,10 +80,33 @@ def make_order(product: Product, *, status: str = OrderStatus.NEW, patient=None,
     with transaction.atomic():
         order = PlatformOrder.objects.create(
             platform=product.platform, product=product, number=number or f"ORD-{_unique()}", kind=product.kind,
-            price=product.price, currency=product.platform.currency, customer_name=customer_name,
+            price=price or product.price, currency=product.platform.currency, customer_name=customer_name,
             customer_phone=customer_phone, received_at=received_at or timezone.now(), status=status,
             patient=patient, appointment=appointment)
         services.record_event(order, "received", to_status=OrderStatus.NEW)
         if patient is not None:
             services.order_payer(order)
+    return order
+
+
+def redeemed_order(product: Product, *, at, actor, number=None, price=None, patient=None) -> PlatformOrder:
+    """An order confirmed for a patient and redeemed at ``at`` on a visit through
+    ``redeem_order``, the real path (so ``platforms.amounts`` finds what the platform owes on
+    the ledger). ``price``: the order was sold at another price than the product's today."""
+    import time_machine
+
+    from billing import services as billing
+    from clinic.models import Service
+    from platforms.redemption import redeem_order
+    from tests.factories import LocationFactory, PatientFactory, ServiceFactory
+
+    for item in product.services.all():
+        if not Service.objects.filter(code__iexact=item.service_code).exists():
+            ServiceFactory(code=item.service_code)
+    patient = patient or PatientFactory()
+    order = make_order(product, patient=patient, status=OrderStatus.CONFIRMED, number=number, price=price)
+    with time_machine.travel(at, tick=False):
+        visit = billing.open_visit(patient=patient, location=LocationFactory(), actor=actor)
+        redeem_order(order, visit=visit, actor=actor, no_image_reason="Taken at the imaging centre")
+    order.refresh_from_db()
     return order

@@ -11,8 +11,9 @@ from .forms import FlagForm, PatientForm, PhoneDecisionForm
 from .models import Patient
 
 
-def get_patient_for(pk: int) -> Patient:
-    """A patient of this clinic (its schema); any other id is a 404."""
+def get_patient_for(user, pk: int) -> Patient:
+    """A patient of this clinic (its schema; the views' permissions say who may read it); any other
+    id is a 404."""
     return get_object_or_404(Patient.objects.prefetch_related("flags"), pk=pk)
 
 
@@ -104,7 +105,7 @@ def patient_create(request):
 def patient_detail(request, pk):
     from .extensions import page_fragments, patient_page
 
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     sharers = Patient.objects.filter(phone=patient.phone).exclude(pk=patient.pk) if patient.phone else []
     context = {"patient": patient, "sharers": sharers, "flag_form": FlagForm(), "page_fragments": list(page_fragments)}
     for provider in patient_page:  # what other apps show on the page (scheduling: the appointments)
@@ -114,7 +115,7 @@ def patient_detail(request, pk):
 
 @clinic_view("patients.change_patient")
 def patient_edit(request, pk):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     initial = {field: getattr(patient, field) for field in PatientForm.base_fields}
     form = PatientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -131,7 +132,7 @@ def patient_edit(request, pk):
 @require_POST
 @clinic_view("patients.change_patient")
 def patient_flag(request, pk):
-    patient = get_patient_for(pk)
+    patient = get_patient_for(request.user, pk)
     form = FlagForm(request.POST)
     if form.is_valid():
         if request.POST.get("remove"):

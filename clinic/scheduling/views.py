@@ -29,8 +29,8 @@ from .models import Appointment, Status
 from .states import DONE, TRANSITIONS, allowed_actions
 
 
-def get_appointment_for(pk: int) -> Appointment:
-    """An appointment of this clinic; any other id is a 404."""
+def get_appointment_for(user, pk: int) -> Appointment:
+    """An appointment of this clinic (the views' permissions say who may read it); any other id is a 404."""
     return get_object_or_404(
         Appointment.objects.select_related("patient", "practitioner", "location", "booked_by").prefetch_related(
             "services", "patient__flags"
@@ -188,7 +188,7 @@ def _redirect_to_day(request, location_id, moment, *, focus=None):
 
 @clinic_view("scheduling.view_appointment")
 def appointment_detail(request, pk):
-    appointment = get_appointment_for(pk)
+    appointment = get_appointment_for(request.user, pk)
     actions = [(action, TRANSITIONS[action][2]) for action in allowed_actions(appointment.status) if action not in {"cancel", "reschedule"}]
     local_start = appointment.starts_at.astimezone(clinic_zone())
     from django.core.exceptions import ObjectDoesNotExist
@@ -222,7 +222,7 @@ def appointment_detail(request, pk):
 @require_POST
 @clinic_view("scheduling.change_appointment")
 def appointment_action(request, pk, action):
-    appointment = get_appointment_for(pk)
+    appointment = get_appointment_for(request.user, pk)
     reason = request.POST.get("reason", "")
     try:
         services.change_status(appointment, action, actor=request.user, reason=reason)
@@ -239,7 +239,7 @@ def appointment_action(request, pk, action):
 @require_POST
 @clinic_view("scheduling.change_appointment")
 def appointment_reschedule(request, pk):
-    appointment = get_appointment_for(pk)
+    appointment = get_appointment_for(request.user, pk)
     form = RescheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a date, a time, a practitioner and a location."))

@@ -137,7 +137,10 @@ def test_every_figure_is_the_same_after_the_migration(tenant):
     account = reports.partner_account(CurrentPartnership.objects.get(pk=partnership.pk), today.replace(day=1))
     assert account.commission == old_commission
     assert sorted(line.commission for line in account.lines) == [D("-11.25"), D("11.25"), D("30.75")]
-    assert (account.owed_to_clinic, account.net) == (D("410.00"), D("410.00") - old_commission)
+    # What the partner owes the clinic is what its payers were charged (the ledger's, since the
+    # partner account reads it): these old bookings' visits were never billed.
+    assert sorted(line.kind for line in account.lines) == ["Booking", "Booking", "Cancellation"]
+    assert (account.owed_to_clinic, account.net) == (D("0"), -old_commission)
     assert ledger.counterparty_balance(account.partnership.counterparty).owed == old_commission
     with connection.cursor() as cursor:  # the deferred balance check passes too
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

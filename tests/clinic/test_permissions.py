@@ -21,6 +21,7 @@ ALL = set(Role.values)
 MANAGER = {Role.MANAGER}
 EXPORTERS = {Role.MANAGER, Role.MARKETING, Role.SALES_HEAD, Role.FINANCE}
 DESK = {Role.MANAGER, Role.FRONT_DESK}
+RECONCILING = {Role.MANAGER, Role.FINANCE}
 
 # What an allowed role gets: the page itself, or a redirect to another page of the clinic
 # (a POST without data), given as the url name and the keys of the objects its arguments are
@@ -156,8 +157,33 @@ MATRIX = {
     "channel_stock": ("post", MANAGER, to("channel_detail", "channel")),
     # Redeeming at the visit: the front desk and managers; the X-ray is seen by whoever sees orders.
     "platform_order_image": ("get", DESK | {Role.FINANCE}, OK),
-    "platform_order_image_upload": ("post", DESK, to("home")),
+    "platform_order_image_upload": ("post", DESK, 404),  # reached, but no visit was named
     "platform_order_redeem": ("post", DESK, 404),  # reached, but no visit was named
+    # Platform orders at the front desk; finance reads them.
+    "platform_order_list": ("get", DESK | {Role.FINANCE}, OK),
+    "platform_orders_awaiting": ("get", DESK | {Role.FINANCE}, OK),
+    # Answers everyone: a signed-out page stops polling (HTTP 286); a role without the permission
+    # gets 403 (tests/platforms/test_confirm_orders.py).
+    "platform_order_badge": ("anyone", None, None),
+    "platform_order_detail": ("get", DESK | {Role.FINANCE}, OK),
+    "platform_order_slots": ("get", DESK, OK),
+    "platform_order_confirm": ("get", DESK, OK),
+    "platform_order_bind": ("get", DESK, OK),
+    "platform_order_reconfirm": ("get", DESK, OK),
+    "platform_order_cancel": ("get", DESK, OK),
+    # Monthly reconciliation (tests/reconciliation/test_views.py); without data a form is sent back.
+    "reconciliation:statements": ("get", RECONCILING, OK),
+    "reconciliation:statement_generate": ("post", RECONCILING, to("reconciliation:statements")),
+    "reconciliation:statement_generation": ("get", RECONCILING, 404),  # the progress of no generation
+    "reconciliation:statement_detail": ("get", RECONCILING, OK),
+    "reconciliation:statement_import": ("get", RECONCILING, OK),
+    "reconciliation:statement_import_mapping": ("post", RECONCILING, to("reconciliation:statement_import", "statement")),
+    "reconciliation:statement_verify": ("post", RECONCILING, to("reconciliation:statement_detail", "statement")),
+    "reconciliation:statement_unverify": ("post", RECONCILING, to("reconciliation:statement_detail", "statement")),
+    "reconciliation:difference_resolve": ("post", RECONCILING, to("reconciliation:statement_detail", "statement")),
+    "reconciliation:channel_report": ("get", RECONCILING, OK),
+    "reconciliation:report_preset_save": ("post", RECONCILING, to("reconciliation:channel_report")),
+    "reconciliation:report_preset_delete": ("post", RECONCILING, to("reconciliation:channel_report")),
     # Quarterly settlement (reconciliation.settlement_views); an empty shop order comes back with its error.
     "settlement_home": ("get", {Role.MANAGER, Role.FINANCE}, OK),
     "settlement_start": ("get", {Role.MANAGER, Role.FINANCE}, OK),
@@ -253,7 +279,20 @@ def objects(tenant):
     order = make_order(product_with({"CON-02": 1}, platform=platform), status="confirmed",
                        patient=appointment.patient)
     order.image.save("xray.png", ContentFile(png_image()), save=True)
+    from django.utils import timezone
+
+    from reconciliation.models import Difference, MonthlyStatement, PlatformStatement, ReportPreset
+    from tests.platform_factories import PlatformFactory
+
+    statement = MonthlyStatement.objects.create(platform=PlatformFactory(), month=date(2030, 3, 1), currency="EUR",
+                                                generated_at=timezone.now())
+    upload = PlatformStatement.objects.create(statement=statement, file_name="m.xlsx", imported_at=timezone.now())
+    difference = Difference.objects.create(statement=statement, platform_statement=upload, category="clinic_only",
+                                           order_number="MX-9", clinic_amount=Decimal("1.00"))
     return {
+        "statement": statement,
+        "difference": difference,
+        "preset": ReportPreset.objects.create(name="Matrix", columns=["patient"]),
         "platform": platform,
         "settlement_batch": settlement_batch,
         "platform_order": order,
@@ -357,6 +396,19 @@ def _path(name, objects):
         "platform_order_image": [objects["platform_order"].pk],
         "platform_order_image_upload": [objects["platform_order"].pk],
         "platform_order_redeem": [objects["platform_order"].pk],
+        "platform_order_detail": [objects["platform_order"].pk],
+        "platform_order_slots": [objects["platform_order"].pk],
+        "platform_order_confirm": [objects["platform_order"].pk],
+        "platform_order_bind": [objects["platform_order"].pk],
+        "platform_order_reconfirm": [objects["platform_order"].pk],
+        "platform_order_cancel": [objects["platform_order"].pk],
+        "reconciliation:statement_detail": [objects["statement"].pk],
+        "reconciliation:statement_import": [objects["statement"].pk],
+        "reconciliation:statement_import_mapping": [objects["statement"].pk],
+        "reconciliation:statement_verify": [objects["statement"].pk],
+        "reconciliation:statement_unverify": [objects["statement"].pk],
+        "reconciliation:difference_resolve": [objects["difference"].pk],
+        "reconciliation:report_preset_delete": [objects["preset"].pk],
     }.get(name, [])
     return reverse(name, urlconf="config.urls", args=args)
 

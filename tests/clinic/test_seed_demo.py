@@ -33,17 +33,24 @@ def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
         from billing.reports import unapplied_deposits
 
         assert len(unapplied_deposits()) >= 5
+        # A barter company with two employees (one nearly exhausted) and a public person, all reviewed.
+        from billing import ledger
         from billing.barter.models import Policy
         from billing.barter.services import figures
-
-        # A barter company with two employees (one nearly exhausted) and a public person, all reviewed.
         from partners.models import PartnerBooking, Partnership
 
-        # Two partners linked, channels ticked, bookings from the portal (one cancelled).
+        # Two partners linked, channels ticked, bookings from the portal (one cancelled) and one
+        # billed last week: the partner's account and receivables have real ledger entries.
         assert Partnership.objects.count() == 2
         assert all(p.services.exists() and p.locations.exists() for p in Partnership.objects.all())
         bookings = list(PartnerBooking.objects.all())
-        assert len(bookings) == 6 and sum(b.cancelled_at is not None for b in bookings) == 2
+        assert len(bookings) == 8 and sum(b.cancelled_at is not None for b in bookings) == 2
+        billed = [b for b in bookings if b.appointment.status == "completed"]
+        assert len(billed) == 2
+        balances = {p.payment_place: ledger.counterparty_balance(p.counterparty)
+                    for p in Partnership.objects.select_related("counterparty")}
+        assert balances["clinic"].owed > 0 and balances["clinic"].owes == 0  # commission on what was charged
+        assert balances["partner"].owes > 0 and balances["partner"].owed > 0  # collected there, and commission
         policies = list(Policy.objects.select_related("agreement"))
         assert {p.agreement.kind for p in policies} == {"company", "public_person"} and len(policies) == 3
         assert all(p.review == "approved" for p in policies)

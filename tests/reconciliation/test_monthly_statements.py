@@ -8,14 +8,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from openpyxl import Workbook
 
-from billing import services as billing
 from clinic.errors import DomainError
-from clinic.models import Service
-from platforms.models import OrderStatus, PlatformOrder
+from platforms.models import PlatformOrder
 from reconciliation.models import MonthlyStatement, StatementEvent
 from reconciliation.statements import (
     ImportRefused,
@@ -27,28 +24,14 @@ from reconciliation.statements import (
     undo_verification,
     verify_statement,
 )
-from tests.factories import LocationFactory, PatientFactory, ServiceFactory
-from tests.platform_factories import PlatformFactory, enrol, make_order, product_with
+from tests.platform_factories import PlatformFactory, enrol, make_order, product_with, redeemed_order
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
 APRIL_3 = date(2030, 4, 3)
 
 
-def redeemed(product, *, at: datetime, actor, number=None) -> PlatformOrder:
-    """An order confirmed for a new patient and redeemed at ``at`` on a visit, as the front desk
-    does it (its package's services are in the clinic's price list)."""
-    from platforms.redemption import redeem_order
-
-    for item in product.services.all():
-        if not Service.objects.filter(code=item.service_code).exists():
-            ServiceFactory(code=item.service_code)
-    patient = PatientFactory()
-    order = make_order(product, patient=patient, status=OrderStatus.CONFIRMED, number=number)
-    with time_machine.travel(at, tick=False):
-        visit = billing.open_visit(patient=patient, location=LocationFactory(), actor=actor)
-        redeem_order(order, visit=visit, actor=actor, no_image_reason="Taken at the platform's partner")
-    order.refresh_from_db()
-    return order
+def redeemed(product, *, at: datetime, actor, number=None, price=None) -> PlatformOrder:
+    return redeemed_order(product, at=at, actor=actor, number=number, price=price)
 
 
 @pytest.fixture
