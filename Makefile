@@ -40,6 +40,7 @@ bench: install
 	$(BIN)/python -m bench.calendar
 	$(BIN)/python -m bench.statement
 	$(BIN)/python -m bench.portal
+	$(BIN)/python -m bench.intake
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -64,6 +64,7 @@ PURPOSES = {
     # A platform's monthly statement: tens of thousands of orders fit in a few MB.
     "platform_statement": Purpose("platform_statement", ("xlsx", "csv"), 20 * MB,
                                   gettext_lazy("an .xlsx or .csv file")),
+    "platform_orders": Purpose("platform_orders", ("xlsx", "csv"), 5 * MB, gettext_lazy("an .xlsx or .csv file")),
 }
 
 # The limits of an xlsx's zip, checked from its central directory before anything is

@@ -23,4 +23,5 @@ urlpatterns = [
     path("operator/settlements/", include("reconciliation.operator_urls")),
     path("", include("portal.urls")),
     path("", include("portal.booking_urls")),
+    path("", include("platforms.intake_urls")),
 ]

@@ -67,6 +67,7 @@ MATRIX = {
     "service_create": ("get", MANAGER, OK),
     "service_edit": ("get", MANAGER, OK),
     "service_import": ("get", MANAGER, OK),
+    "platform_order_import": ("get", MANAGER, OK),
     "export_start": ("post", EXPORTERS, to("export_status", "export")),
     # Exports belong to whoever started them: see test_exports.py.
     "export_status": ("owner", None, None),

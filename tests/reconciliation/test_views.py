@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from reconciliation.models import Difference, MonthlyStatement, PlatformStatement, ReportPreset
 from reconciliation.statements import generate_statement
-from tests.factories import make_staff
+from tests.factories import ServiceFactory, make_staff
 from tests.platform_factories import PlatformFactory, enrol, product_with, redeemed_order
 
 BUCHAREST = ZoneInfo("Europe/Bucharest")
@@ -55,7 +55,9 @@ def product(platform):
 
 @pytest.fixture
 def voucher(platform):
-    return product_with({"CHK-V": 1}, platform=platform, name="200 voucher", kind="cash_voucher")
+    """A 200 voucher towards an extraction of 350: it pays its whole face value."""
+    ServiceFactory(code="EXT-V", price=Decimal("350.00"))
+    return product_with({"EXT-V": 1}, platform=platform, name="200 voucher", kind="cash_voucher")
 
 
 @pytest.fixture
