@@ -21,6 +21,7 @@ CLINIC_NAVIGATION = [
     (_("Reconciliation"), "reconciliation:statements", "reconciliation.view_monthlystatement", "journal-check",
      "money"),
     (_("Import platform orders"), "platform_order_import", "platforms.import_platformorders", "upload", "money"),
+    (_("Settlement"), "settlement_home", "reconciliation.view_settlementbatch", "bank", "money"),
     (_("Price list"), "service_list", "clinic.view_service", "list-ul", "clinic"),
     (_("Practitioners"), "practitioner_list", "clinic.view_practitioner", "person-badge", "clinic"),
     (_("Locations"), "location_list", "clinic.view_location", "geo-alt", "clinic"),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("platforms.channel_urls")),
     path("reconciliation/", include("reconciliation.urls")),
     path("", include("platforms.import_urls")),
+    path("settlement/", include("reconciliation.settlement_urls")),
     path("staff/", staff_views.staff_list, name="staff_list"),
     path("staff/new/", staff_views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_views.staff_edit, name="staff_edit"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("operator/", views.clinic_list, name="operator_clinics"),
     path("operator/clinics/new/", views.clinic_create, name="operator_clinic_create"),
     path("", include("platforms.catalogue.operator_urls")),
+    path("operator/settlements/", include("reconciliation.operator_urls")),
     path("", include("portal.urls")),
     path("", include("portal.booking_urls")),
     path("", include("platforms.intake_urls")),

@@ -28,6 +28,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from billing.counterparties import Share, settle_in_full
 from billing.models import Book
+from clinic.audit import audited_in_other_schema
 from clinic.errors import DomainError
 from clinic.money import ZERO, round_money
 from clinic.periods import clinic_today, quarter_period
@@ -217,7 +218,7 @@ def start_settlement(platform: Platform, *, method: str, actor, invoice_type: st
                 bank.account_holder, bank.bank_name, bank.account_number)
         batch.status = SettlementBatch.Status.REQUESTED
         batch.requested_at, batch.requested_by = timezone.now(), actor
-        with schema_context("public"):
+        with schema_context("public"), audited_in_other_schema(actor):
             request = SettlementRequest.objects.create(
                 clinic_id=clinic.pk, platform=platform, batch_id=batch.pk, quarter=quarter, method=method,
                 amount=amount, currency=platform.currency, invoice_type=batch.invoice_type, payout=payout,
@@ -229,7 +230,7 @@ def start_settlement(platform: Platform, *, method: str, actor, invoice_type: st
         record(batch, "requested", actor=actor,
                note=f"{method} {amount} {platform.currency} ({len(statements)} statements)")
         if method == Method.VOUCHER:
-            _issue_voucher(request, batch, clinic)
+            _issue_voucher(request, batch, clinic, actor=actor)
         return batch
 
 
@@ -253,9 +254,9 @@ def _settle_on_ledger(batch: SettlementBatch, *, arrived: list[tuple[str, Decima
     batch.receipt = receipt
 
 
-def _issue_voucher(request: SettlementRequest, batch: SettlementBatch, clinic) -> ConsumablesVoucher:
+def _issue_voucher(request: SettlementRequest, batch: SettlementBatch, clinic, *, actor=None) -> ConsumablesVoucher:
     now = timezone.now()
-    with schema_context("public"):
+    with schema_context("public"), audited_in_other_schema(actor):
         voucher = ConsumablesVoucher.objects.create(
             clinic_id=clinic.pk, request=request, code=f"V{secrets.token_hex(5).upper()}", amount=request.amount,
             currency=request.currency, issued_at=now,
@@ -294,7 +295,7 @@ def receive_invoice(request: SettlementRequest, *, actor) -> SettlementRequest:
             request.status, request.invoice_received_at, request.processed_by = (
                 RequestStatus.INVOICE_RECEIVED, timezone.now(), actor)
             request.save(update_fields=["status", "invoice_received_at", "processed_by"])
-        with tenant_context(request.clinic):
+        with tenant_context(request.clinic), audited_in_other_schema(actor):
             batch = SettlementBatch.objects.select_for_update().get(pk=request.batch_id)
             batch.status = SettlementBatch.Status.INVOICE_RECEIVED
             batch.save(update_fields=["status"])
@@ -319,7 +320,7 @@ def pay_settlement(request: SettlementRequest, *, transaction_number: str, paid_
             request.status, request.paid_on, request.transaction_number, request.processed_by = (
                 RequestStatus.PAID, paid_on, transaction_number[:100], actor)
             request.save(update_fields=["status", "paid_on", "transaction_number", "processed_by"])
-        with tenant_context(request.clinic):
+        with tenant_context(request.clinic), audited_in_other_schema(actor):
             batch = SettlementBatch.objects.select_for_update().get(pk=request.batch_id)
             arrived = [(Book.TILL_TRANSFER, request.payout), (Book.INVOICE_TAX, request.amount - request.payout)]
             _settle_on_ledger(batch, arrived=arrived, reference=transaction_number, received_on=paid_on)

@@ -12,6 +12,7 @@ from django_tenants.utils import schema_context
 
 from billing import ledger
 from billing.models import Book, Entry
+from clinic.audit import audited_in_other_schema
 from clinic.errors import DomainError
 from clinic.money import ZERO, round_money
 from clinic.periods import clinic_today
@@ -53,7 +54,7 @@ def place_shop_order(clinic, *, quantities: dict[int, int], voucher: Consumables
 
 
 def _order(clinic, wanted: dict[int, int], voucher, actor, today) -> ShopOrder:
-    with schema_context("public"):
+    with schema_context("public"), audited_in_other_schema(actor):
         items = {item.pk: item for item in ShopItem.objects.filter(pk__in=wanted, is_active=True)}
         if set(items) != set(wanted):
             raise DomainError(_("An item is no longer on sale."), field="items")
@@ -81,3 +82,27 @@ def _order(clinic, wanted: dict[int, int], voucher, actor, today) -> ShopOrder:
                                          ordered_at=timezone.now(),
                                          ordered_by=getattr(actor, "full_name", "") or str(actor or ""))
         return order
+
+
+def save_shop_item(item: ShopItem | None, *, name: str, price: Decimal, currency: str, is_active: bool,
+                   actor) -> ShopItem:
+    """The operator adds a consumable to the shop or changes one (a price change applies to
+    orders placed afterwards: an order keeps the prices it was placed at)."""
+    from clinic.money import CURRENCIES
+
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Enter the item's name."), field="name")
+    if price is None or price <= 0:
+        raise DomainError(_("Enter a price above zero."), field="price")
+    if currency not in CURRENCIES:
+        raise DomainError(_("Choose the currency."), field="currency")
+    with schema_context("public"), transaction.atomic():
+        if item is not None:
+            item = ShopItem.objects.select_for_update().get(pk=item.pk)
+        else:
+            item = ShopItem()
+        item.name, item.price, item.currency, item.is_active = name[:200], round_money(price, currency), currency, \
+            is_active
+        item.save()
+        return item

@@ -13,8 +13,9 @@ class PayoutsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import ConsumablesVoucher, SettlementRequest, SettlementWindow
+        from .models import ConsumablesVoucher, SettlementRequest, SettlementWindow, ShopItem
 
         auditlog.register(SettlementRequest)
         auditlog.register(ConsumablesVoucher)
         auditlog.register(SettlementWindow)
+        auditlog.register(ShopItem)

@@ -64,8 +64,9 @@ def test_the_bar_groups_the_rest_and_logs_out_at_1280(page, alpha_url, make_alph
     expect(groups).to_have_count(2)
     groups.first.locator(".dropdown-toggle").click()
     expect(groups.first.locator(".dropdown-menu")).to_be_visible()
-    # reports, promotions, barter, partners, reconciliation
-    expect(groups.first.locator(".dropdown-item")).to_have_count(5)
+    # reports, promotions, barter, partners, value-added services, reconciliation, importing platform
+    # orders, settlement
+    expect(groups.first.locator(".dropdown-item")).to_have_count(8)
     groups.first.locator(".dropdown-item").first.click()
     expect(page).to_have_url(re.compile(r"/reports/"))
     expect(groups.first.locator(".dropdown-toggle")).to_have_class(re.compile(r"\bactive\b"))  # its section

@@ -185,6 +185,12 @@ MATRIX = {
     "reconciliation:channel_report": ("get", RECONCILING, OK),
     "reconciliation:report_preset_save": ("post", RECONCILING, to("reconciliation:channel_report")),
     "reconciliation:report_preset_delete": ("post", RECONCILING, to("reconciliation:channel_report")),
+    # Quarterly settlement (reconciliation.settlement_views); an empty shop order comes back with its error.
+    "settlement_home": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "settlement_start": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "settlement_summary_pdf": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "shop_vouchers": ("get", {Role.MANAGER, Role.FINANCE}, OK),
+    "shop_order": ("post", {Role.MANAGER, Role.FINANCE}, 422),
 }
 
 
@@ -255,10 +261,17 @@ def objects(tenant):
     allocation = Allocation.objects.create(receipt=receipt, payer=policy.payer, amount=Decimal("1.00"))
     from types import SimpleNamespace
 
+    from django.utils import timezone
+
+    from reconciliation.models import SettlementBatch
     from tests.platform_factories import PlatformFactory, enrol, product_with
 
     platform = PlatformFactory(code="matrix-channel")
     enrol(tenant, platform)
+    settlement_batch = SettlementBatch.objects.create(
+        platform=platform, quarter=date(2030, 4, 1), currency="EUR", proposed_at=timezone.now(),
+        status="voucher_issued", method="voucher", amount=Decimal("10.00"), payout=Decimal("10.00"),
+        voucher_code="VMATRIX")
     from django.core.files.base import ContentFile
 
     from tests.factories import png_image
@@ -281,6 +294,8 @@ def objects(tenant):
         "statement": statement,
         "difference": difference,
         "preset": ReportPreset.objects.create(name="Matrix", columns=["patient"]),
+        "platform": platform,
+        "settlement_batch": settlement_batch,
         "platform_order": order,
         # A channel is named by its platform's code in its URLs.
         "channel": SimpleNamespace(pk=platform.code),
@@ -369,6 +384,8 @@ def _path(name, objects):
         "tax_certificate": [objects["patient"].pk, 2024],
         "line_payer": [objects["line"].pk],
         "counterparty_detail": [objects["counterparty"].pk],
+        "settlement_start": [objects["platform"].pk],
+        "settlement_summary_pdf": [objects["settlement_batch"].pk],
         "counterparty_statement_file": [objects["counterparty"].pk, "pdf"],
         "counterparty_receipt": [objects["counterparty"].pk],
         "receipt_allocate": [objects["receipt"].pk],
