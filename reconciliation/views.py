@@ -124,6 +124,13 @@ def statement_generation(request):
     return _generation_status(request, platform, month, polls)
 
 
+def category_chart(totals: list[dict]) -> dict:
+    """The match result as a chart (static/js/charts.js): the orders per category, the same
+    figures as the table beside it."""
+    return {"labels": [str(row["label"]) for row in totals],
+            "series": [{"name": str(_("Orders")), "colour": 0, "count": [row["count"] for row in totals]}]}
+
+
 def _differences(request, statement, upload=None):
     category = request.GET.get("category") or ""
     if category not in Category.values:
@@ -151,9 +158,10 @@ def statement_detail(request, pk):
     category, differences = _differences(request, statement, upload)
     lines = Paginator(statement.lines.all(), PAGE_SIZE).get_page(request.GET.get("page"))
     open_count = upload.differences.filter(resolution="").count() if upload else 0
+    totals = reports.category_totals(upload)
     return render(request, "reconciliation/statement_detail.html", {
         "statement": statement, "line_count": count, "line_total": total, "upload": upload,
-        "category_totals": reports.category_totals(upload), "differences": differences, "category": category,
+        "category_totals": totals, "category_chart": category_chart(totals), "differences": differences, "category": category,
         "categories": Category.choices[1:], "open_count": open_count, "lines": lines,
         "events": [(event, EVENT_LABELS.get(event.action, event.action))
                    for event in statement.events.select_related("actor")],

@@ -452,3 +452,17 @@ def test_a_verified_statement_refuses_an_import_and_keeps_no_file(imported, mana
     assert "This statement is verified: undo the verification before importing again." in page
     assert PlatformStatement.objects.count() == 1
     assert set(default_storage.listdir(FOLDER)[1]) == before
+
+
+def test_the_match_result_is_charted_with_the_same_figures_as_its_table(imported, manager, client_for):
+    import json
+    import re
+
+    page = client_for(manager).get(f"/reconciliation/statements/{imported.pk}/").content.decode()
+    data = json.loads(re.search(r'<script id="category-chart-data" type="application/json">(.*?)</script>', page,
+                                re.S).group(1))
+    table = re.search(r'<table class="table table-sm w-auto" id="category-totals">(.*?)</table>', page, re.S).group(1)
+    rows = re.findall(r'<tr data-category="[a-z_]+"><td>(.*?)</td><td class="num">(\d+)</td>', table)
+    assert data["labels"] == [label for label, _count in rows] and data["labels"]
+    assert data["series"][0]["count"] == [int(count) for _label, count in rows]
+    assert 'data-chart="category-chart-data"' in page and 'role="img"' in page
