@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python -m bench.statement
 	$(BIN)/python -m bench.portal
 	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.reconcile
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -36,6 +36,7 @@ class EmbeddedPostgres:
 
         path = data_dir(self.base_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
+        _repair_handle_list(path)
         self.server = pgserver.get_server(path, cleanup_mode="stop")
         exists = self.server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in exists:
@@ -48,6 +49,10 @@ class EmbeddedPostgres:
         return url
 
     def _on_signal(self, signum, frame):
+        # make passes a SIGTERM on to its child, so one stop can bring two: the second must not
+        # interrupt the first halfway through (pgserver writing its handle file, the shutdown).
+        for each in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(each, signal.SIG_IGN)
         self.stop()
         raise SystemExit(128 + signum)
 
@@ -59,6 +64,22 @@ class EmbeddedPostgres:
             # earlier (kill -9, a closed terminal) leaves its pid in the handle list, and the
             # server would outlive the demo. Whatever still runs in our data folder is stopped.
             stop_running_server(data_dir(self.base_dir))
+
+
+def _repair_handle_list(path: Path) -> None:
+    """pgserver keeps the pids using a server in a JSON file; a run killed while writing it leaves
+    it empty or cut, and pgserver then refuses to start. Unreadable, it is reset: whatever server
+    still runs in the folder is stopped first (its users are gone)."""
+    import json
+
+    handle = path / ".handle_pids.json"
+    try:
+        json.loads(handle.read_text() or "x")
+    except FileNotFoundError:
+        return
+    except ValueError:
+        stop_running_server(path)
+        handle.write_text("[]")
 
 
 def _postmaster(path: Path):

@@ -68,6 +68,8 @@ def _port_free(address: str) -> bool:
 
     host, port = address.rsplit(":", 1)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the server binds: a connection a browser left in TIME_WAIT does not hold the port.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, int(port)))
         except OSError:

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -71,7 +71,12 @@ def generate_statement(platform: Platform, month: date, *, actor=None,
 def _insert_lines(statement: MonthlyStatement, orders) -> None:
     """The statement's lines in one INSERT … SELECT: a month of 100,000 orders never passes
     through Python objects. Every column is an annotation, in the table's column order."""
-    patient = Trim(Concat("patient__first_name", Value(" "), "patient__last_name"))
+    # As Patient.full_name writes it: a Chinese name family name first, without a space.
+    han = "^[\u3400-\u9fff\uf900-\ufaff]+$"
+    patient = Case(
+        When(patient__first_name__regex=han, patient__last_name__regex=han,
+             then=Concat("patient__last_name", "patient__first_name")),
+        default=Trim(Concat("patient__first_name", Value(" "), "patient__last_name")))
     lines = (orders.order_by()
              .annotate(l_statement=Value(statement.pk), l_order=F("pk"), l_number=F("number"),
                        l_product=F("product__name"), l_kind=F("kind"), l_redeemed_at=F("redeemed_at"),

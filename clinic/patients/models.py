@@ -37,6 +37,10 @@ class Source(models.TextChoices):
     REFERRAL = "referral", _("Referral")
 
 
+def _is_cjk(text: str) -> bool:
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text.strip())
+
+
 class PhoneRelation(models.TextChoices):
     SELF = "self", _("Own phone")
     CHILD = "child", _("Child of the phone's owner")
@@ -128,6 +132,9 @@ class Patient(models.Model):
 
     @property
     def full_name(self) -> str:
+        # A Chinese name reads family name first, without a space (王芳, not 芳 王).
+        if _is_cjk(self.last_name) and _is_cjk(self.first_name):
+            return f"{self.last_name}{self.first_name}"
         return f"{self.first_name} {self.last_name}".strip()
 
     def build_search_text(self) -> str:

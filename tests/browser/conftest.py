@@ -466,8 +466,11 @@ def browser(django_db_setup, live_app_server, django_db_blocker):
     if not Path(CHROMIUM).exists():
         pytest.skip(CHROMIUM_MISSING)
     from django.db import connections
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A live server on a 2-core machine that also runs a database answers an htmx search in
+    # well under a second, but not always under Playwright's default 5 s for an assertion.
+    expect.set_options(timeout=10_000)
     with django_db_blocker.unblock():
         connections.close_all()
     playwright = sync_playwright().start()

@@ -36,11 +36,11 @@ def world(unique, committed, committed_public, clinic_a):
 
         from tests.platform_factories import PlatformFactory, enrol, product_with
 
-        first = PlatformFactory(code=insurer, name="Insurer benefits app", currency="CNY")
+        first = PlatformFactory(code=insurer, name="Insurer benefits app", currency="EUR")
         product_with({codes["chk"]: 1, codes["xray"]: 1}, platform=first, code="PA-ORAL-CHECK",
                      name="Oral check-up package", settlement_price=Decimal("180.00"), valid_from=date(2026, 1, 1))
         enrol(clinic_a, first, identifier="PA-ALPHA-0001")
-        second = PlatformFactory(code=alipay, name="Alipay", currency="CNY")
+        second = PlatformFactory(code=alipay, name="Alipay", currency="EUR")
         product_with({codes["chk"]: 1, "DEN-01": 1}, platform=second, code="ALI-CLEAN",
                      name="Cleaning and check-up package", settlement_price=Decimal("298.00"),
                      valid_from=date(2026, 1, 1))
@@ -83,10 +83,10 @@ def test_a_manager_applies_then_sets_the_inventory_and_downloads_the_description
     expect(page.get_by_role("heading", name="Alipay")).to_be_visible()
 
     voucher = page.locator('tr[data-product="ALI-WISDOM-200"]')
-    expect(voucher).to_contain_text("200.00 CNY")
+    expect(voucher).to_contain_text("200.00 EUR")
     expect(voucher).to_contain_text("Wisdom tooth extraction")
     package = page.locator('tr[data-product="ALI-CLEAN"]')
-    expect(package).to_contain_text("298.00 CNY")
+    expect(package).to_contain_text("298.00 EUR")
     expect(package).to_contain_text("Preventive check-up")
     expect(package).to_contain_text("DEN-01 × 1: not in the price list")
 
@@ -113,7 +113,7 @@ def test_a_manager_applies_then_sets_the_inventory_and_downloads_the_description
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
-    for expected in ("200-yuan wisdom-tooth extraction voucher", "Alipay", "200.00 CNY", "Face value",
+    for expected in ("200-yuan wisdom-tooth extraction voucher", "Alipay", "200.00 EUR", "Face value",
                      "Wisdom tooth extraction", world["codes"]["wis"], "Alpha Clinic"):
         assert expected in text, expected
 

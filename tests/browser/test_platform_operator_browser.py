@@ -51,7 +51,7 @@ def platform_code(unique, committed, committed_public, clinic_a):
 
         from tests.platform_factories import PlatformFactory, enrol, product_with
 
-        platform = PlatformFactory(code=alipay, name="Alipay", currency="CNY")
+        platform = PlatformFactory(code=alipay, name="Alipay", currency="EUR")
         product_with({"DEN-01": 1, "CON-08": 1}, platform=platform, code="ALI-CLEAN", name="Cleaning package",
                      valid_from=date(2026, 1, 1))
         product_with({"DEN-06": 1}, platform=platform, code="ALI-WISDOM-200", kind="cash_voucher",
@@ -94,7 +94,7 @@ def test_an_operator_sets_up_a_platform_and_approves_a_clinic(browser, public_ur
         page.get_by_role("link", name="Add a platform").click()
         page.get_by_label("Code").fill(platform_code)
         page.get_by_label("Name").fill("Insurer benefits app")
-        page.get_by_label("Currency").select_option("CNY")
+        page.get_by_label("Currency").select_option("EUR")
         page.get_by_label("Mailing address").fill("Insurer Health Services\n1000 Lujiazui Ring Road, Shanghai")
         page.get_by_role("button", name="Create the platform").click()
 
@@ -127,7 +127,7 @@ def test_an_operator_sets_up_a_platform_and_approves_a_clinic(browser, public_ur
         page.get_by_label("Services").fill("CON-08 × 1\nDIA-01 × 1")
         page.get_by_role("button", name="Save the product").click()
         row = page.locator("#product-table tr", has_text="Oral check-up package")
-        expect(row).to_contain_text("180.00 CNY")
+        expect(row).to_contain_text("180.00 EUR")
         expect(row).to_contain_text("DIA-01 × 1")
 
         page.locator("#main-nav").get_by_role("link", name="Platforms").click()

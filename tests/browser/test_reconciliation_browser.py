@@ -137,7 +137,7 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     expect(totals.locator("tr[data-category=amount_differs]")).to_contain_text("1,200.00")
     expect(page.locator("#open-count")).to_have_text("1 difference is not resolved yet.")
     with page.expect_response(lambda response: "part=differences" in response.url):
-        page.get_by_label("Category").select_option("amount_differs")
+        page.get_by_label("Category", exact=True).select_option("amount_differs")
     row = page.locator("#differences-table tbody tr", has_text=second)
     expect(row).to_contain_text("1,234.50")
     row.get_by_label("Resolution").select_option("platform")

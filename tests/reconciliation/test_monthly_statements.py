@@ -183,3 +183,12 @@ def test_the_column_mapping_is_remembered_for_the_platforms_next_file(march, man
     assert upload.summary["matched"]["count"] == 3
     with transaction.atomic():
         assert not open_differences(march).exists()
+
+
+def test_a_chinese_patient_is_named_family_name_first_on_the_statement(product, manager):
+    order = redeemed(product, at=at(date(2030, 3, 12)), actor=manager, number="CN-1")
+    type(order.patient).objects.filter(pk=order.patient_id).update(first_name="芳", last_name="王")
+    statement, _created = generate_statement(product.platform, date(2030, 3, 1), actor=manager, today=APRIL_3)
+    order.patient.refresh_from_db()
+    assert order.patient.full_name == "王芳"
+    assert statement.lines.get(order_number="CN-1").patient == "王芳"
