@@ -206,7 +206,7 @@ def test_documents_of_a_chinese_clinic_are_in_chinese(clinic_b, in_clinic, shipp
         receipt, invoice = documents.receipt_pdf(payment), documents.invoice_pdf(visit)
     text = pdf_text(receipt) + pdf_text(invoice)
     # Labels the catalogue translates today, and the clinic's currency and data.
-    for expected in ["患者", "银行卡", "日期", "服务项目", "折扣", "300.00 CNY", "玥 王", "洗牙"]:
+    for expected in ["患者", "银行卡", "日期", "服务项目", "折扣", "300.00 CNY", "王玥", "洗牙"]:  # a Chinese name reads family name first
         assert expected in text
     with translation.override("zh-hans"):
         for label in ["Receipt %(number)s", "Payment method", "Amount paid", "Received by", "Invoice %(number)s",
