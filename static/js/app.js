@@ -51,6 +51,13 @@
   document.addEventListener("shown.bs.modal", function (event) {
     focusFirstField(event.target);
   });
+  // The focus comes in the same task as the dialog, before htmx has settled its content and
+  // listens to the patient search: what was typed in between would sit in the field unsearched.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target.id !== "dialog-content") return;
+    var query = document.getElementById("patient-query");
+    if (query && query.value) htmx.trigger(query, "input");
+  });
   document.addEventListener("hidden.bs.modal", function (event) {
     if (event.target.id !== "dialog") return;
     var opener = stillThere(openers.dialog);

@@ -47,9 +47,12 @@ def count_clicks(page):
 
 
 def pick_location_and_date(page, location, day: date) -> None:
-    """Choose the location and the date in the filter bar (each submits on change)."""
+    """Choose the location and the date in the filter bar (each submits on change, once the page's
+    script listens: a person cannot choose before the page has loaded, a test can)."""
+    page.wait_for_load_state("load")
     page.get_by_label("Location", exact=True).select_option(label=location.name)
     expect(page).to_have_url(re.compile(rf"location={location.pk}\b"))
+    page.wait_for_load_state("load")
     page.get_by_label("Date", exact=True).fill(day.isoformat())
     expect(page).to_have_url(re.compile(rf"date={day.isoformat()}"))
 
