@@ -30,6 +30,7 @@ from billing.counterparties import Share, settle_in_full
 from billing.models import Book
 from clinic.audit import audited_in_other_schema
 from clinic.errors import DomainError
+from clinic.locking import advisory_lock
 from clinic.money import ZERO, round_money
 from clinic.periods import clinic_today, quarter_period
 from platforms.amounts import with_amounts
@@ -116,9 +117,7 @@ def invoice_amount(amount: Decimal, invoice_type: str, currency: str) -> Decimal
 
 
 def _lock(platform_id: int, quarter: date) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                       [f"{connection.schema_name}:settlement:{platform_id}:{quarter:%Y-%m}"])
+    advisory_lock("settlement", platform_id, f"{quarter:%Y-%m}")
 
 
 def record(batch: SettlementBatch, action: str, *, actor=None, note: str = "") -> BatchEvent:

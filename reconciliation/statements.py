@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinic.errors import DomainError
+from clinic.locking import advisory_lock
 from clinic.periods import clinic_today, month_period, period_bounds, previous_month
 from platforms.amounts import with_amounts
 from platforms.catalogue.models import Enrolment, Platform
@@ -36,11 +37,14 @@ def record(statement: MonthlyStatement, action: str, *, actor=None, note: str = 
                                          actor=actor if getattr(actor, "pk", None) else None, created=timezone.now())
 
 
-def _lock(platform_id: int, month: date) -> None:
-    """Serialise the generation of one platform's month (two workers, a click and the task)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                       [f"{connection.schema_name}:statement:{platform_id}:{month:%Y-%m}"])
+def check_statement_month(month: date, today: date | None = None) -> date:
+    """The month's first day, if its statement may be generated now (only M-1: the seed's rule)."""
+    month = month.replace(day=1)
+    allowed = statement_month(today)
+    if month != allowed:
+        raise DomainError(_("Only the statement of %(month)s can be generated now.")
+                          % {"month": date_format(allowed, "YEAR_MONTH_FORMAT")}, field="month")
+    return month
 
 
 def generate_statement(platform: Platform, month: date, *, actor=None,
@@ -48,13 +52,10 @@ def generate_statement(platform: Platform, month: date, *, actor=None,
     """Month ``month``'s statement of ``platform``: every order redeemed in it with the amount the
     ledger says the platform owes for it. Returns (statement, created); a second call returns
     the first statement unchanged."""
-    month = month.replace(day=1)
-    allowed = statement_month(today)
-    if month != allowed:
-        raise DomainError(_("Only the statement of %(month)s can be generated now.")
-                          % {"month": date_format(allowed, "YEAR_MONTH_FORMAT")}, field="month")
+    month = check_statement_month(month, today)
     with transaction.atomic(durable=not connection.in_atomic_block):
-        _lock(platform.pk, month)
+        # Two workers, a click and the task: one statement.
+        advisory_lock("statement", platform.pk, f"{month:%Y-%m}")
         existing = MonthlyStatement.objects.filter(platform=platform, month=month).first()
         if existing is not None:
             return existing, False
