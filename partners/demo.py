@@ -59,11 +59,11 @@ def _billed_last_week(partnership: Partnership, member: PartnerUser) -> None:
     """A booking made from the portal last week for the next day, the patient came and the
     visit was billed (the clock set back while the services run, as the clinic's demo does)."""
     from datetime import datetime, time
-    from unittest import mock
 
     from billing.models import Visit
     from billing.reports import clinic_today
     from billing.services import close_visit
+    from clinic.demo_clock import demo_time
     from clinic.scheduling.availability import clinic_zone
     from clinic.scheduling.services import change_status
 
@@ -74,17 +74,17 @@ def _billed_last_week(partnership: Partnership, member: PartnerUser) -> None:
     for days_ago in range(8, 15):  # the first day of last week with a free slot
         day = clinic_today() - timedelta(days=days_ago)
         booked_at = datetime.combine(day - timedelta(days=1), time(9), tzinfo=zone)
-        with mock.patch("django.utils.timezone.now", return_value=booked_at):
+        with demo_time(booked_at):
             booking = _first_free(partnership, member, service, day)
         if booking is not None:
             break
     else:
         return
     appointment = booking.appointment
-    with mock.patch("django.utils.timezone.now", return_value=appointment.starts_at):
+    with demo_time(appointment.starts_at):
         appointment = change_status(appointment, "arrive", actor=None)
         appointment = change_status(appointment, "start", actor=None)  # opens the visit
-    with mock.patch("django.utils.timezone.now", return_value=appointment.ends_at):
+    with demo_time(appointment.ends_at):
         appointment = change_status(appointment, "complete", actor=None)
         close_visit(Visit.objects.get(appointment=appointment), actor=None)
 

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
+from clinic.demo_clock import demo_time
+
 from .catalogue.models import Enrolment, Platform, Product, ProductService, SigningSecret
 
 # code, name, the demo clinic's identifier at the platform
@@ -90,11 +92,6 @@ DEMO_CUSTOMERS = [
 ]
 
 
-def _at(moment):
-    """Demo only: the services run as if it were ``moment`` (their rows and postings dated then)."""
-    from unittest import mock
-
-    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 def _send(clinic, platform_code: str, message: dict) -> None:
@@ -161,7 +158,7 @@ def seed_platform_orders(clinic) -> dict[str, int]:
         product = products[product_code]
         name, phone = name_phone or next(customers)
         number = f"{'INS' if product.platform.code == 'insurer' else 'ALI'}-{moment:%Y%m%d}-{next(counter):04d}"
-        with _at(moment):
+        with demo_time(moment):
             _send(clinic, product.platform.code, {
                 "type": "order.created", "order_number": number, "clinic": enrolments[product.platform.code],
                 "product": product_code, "customer": {"name": name, "phone": phone},
@@ -172,7 +169,7 @@ def seed_platform_orders(clinic) -> dict[str, int]:
         duration = timedelta(minutes=sum(s.duration_minutes for s in order_work.order_services(placed)) or 30)
         start = datetime.combine(moment.date() + timedelta(days=days_ahead), time(9), tzinfo=zone)
         slot = next_free_slots(duration=duration, start=start, days=10, limit=1)[0]
-        with _at(moment):
+        with demo_time(moment):
             where = {"location": location_id_slot(slot), "practitioner": slot.practitioner, "starts_at": slot.starts}
             try:
                 order_work.confirm_order(placed, actor=desk, **where)
@@ -184,7 +181,7 @@ def seed_platform_orders(clinic) -> dict[str, int]:
     def redeem(placed: PlatformOrder, *, with_image: bool) -> None:
         appointment = placed.appointment
         moment = appointment.starts_at + timedelta(minutes=5)
-        with _at(moment):
+        with demo_time(moment):
             change_status(appointment, "arrive", actor=desk)
             visit = billing.open_visit(patient=placed.patient, location=appointment.location, actor=desk,
                                        appointment=appointment)
@@ -223,14 +220,14 @@ def seed_platform_orders(clinic) -> dict[str, int]:
     confirm(order("ALI-WISDOM-200", now - timedelta(days=1)), now - timedelta(days=1), days_ahead=3)
     # A no-show: booked for yesterday, did not come (re-confirm or cancel it).
     missed = confirm(order("PA-ORAL-CHECK", now - timedelta(days=4)), now - timedelta(days=4), days_ahead=3)
-    with _at(missed.appointment.ends_at + timedelta(minutes=30)):
+    with demo_time(missed.appointment.ends_at + timedelta(minutes=30)):
         change_status(missed.appointment, "no_show", actor=desk)
     # Cancelled by the clinic, refunded by the platform.
-    with _at(now - timedelta(days=2)):
+    with demo_time(now - timedelta(days=2)):
         order_work.cancel_order(order("ALI-CLEAN", now - timedelta(days=2)), actor=desk,
                                 reason="The patient moved to another city")
     refunded = order("PA-ORAL-CHECK", now - timedelta(days=2))
-    with _at(now - timedelta(days=1)):
+    with demo_time(now - timedelta(days=1)):
         _send(clinic, "insurer", {"type": "order.refunded", "order_number": refunded.number,
                                   "clinic": enrolments["insurer"], "reason": "Refunded at the customer's request"})
     made.update({status: PlatformOrder.objects.filter(status=status).count() for status in OrderStatus.values})

@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 
 from clinic.accounts.models import User
 from clinic.accounts.roles import Role
+from clinic.demo_clock import demo_time
 from clinic.models import (
     Break,
     ClinicProfile,
@@ -324,7 +325,7 @@ def seed_billing(users) -> None:
     for appointment in done:
         if rng.random() < 0.15:
             continue
-        with _at(appointment.ends_at):
+        with demo_time(appointment.ends_at):
             patient = appointment.patient
             visit = billing.open_visit(patient=patient, location=None, appointment=appointment, actor=cashier)
             if rng.random() < 0.25:
@@ -333,7 +334,7 @@ def seed_billing(users) -> None:
             due = ledger.visit_due(visit, billing.patient_account(patient))
             roll = rng.random()
             if due > 0 and roll < 0.1:
-                with _at(appointment.ends_at - timedelta(days=7)):
+                with demo_time(appointment.ends_at - timedelta(days=7)):
                     deposit = billing.receive_deposit(patient=patient,
                                                       amount=due + Decimal(rng.choice([0, 200, 500])),
                                                       method="transfer", actor=cashier, note="Treatment plan")
@@ -394,12 +395,6 @@ def seed_barter(users, today) -> None:
             billing.close_visit(visit, actor=cashier)
 
 
-def _at(moment: datetime):
-    """Demo only: the services run as if it were ``moment`` (their rows, postings included,
-    are dated then)."""
-    from unittest import mock
-
-    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 def _next_quarter(moment: datetime) -> datetime:
