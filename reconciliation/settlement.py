@@ -254,16 +254,16 @@ def _settle_on_ledger(batch: SettlementBatch, *, arrived: list[tuple[str, Decima
 
 
 def _issue_voucher(request: SettlementRequest, batch: SettlementBatch, clinic, *, actor=None) -> ConsumablesVoucher:
-    now = timezone.now()
+    now, today = timezone.now(), clinic_today()  # the clinic's day, read before leaving its schema
     with schema_context("public"), audited_in_other_schema(actor):
         voucher = ConsumablesVoucher.objects.create(
             clinic_id=clinic.pk, request=request, code=f"V{secrets.token_hex(5).upper()}", amount=request.amount,
             currency=request.currency, issued_at=now,
-            expires_on=_years_later(now.date(), VOUCHER_YEARS))
+            expires_on=_years_later(today, VOUCHER_YEARS))
         request.status = RequestStatus.VOUCHER_ISSUED
         request.save(update_fields=["status"])
     _settle_on_ledger(batch, arrived=[(Book.VOUCHERS, batch.amount)], reference=voucher.code,
-                      received_on=now.date())
+                      received_on=today)
     batch.status, batch.voucher_code = SettlementBatch.Status.VOUCHER_ISSUED, voucher.code
     batch.save(update_fields=["status", "voucher_code", "receipt"])
     record(batch, "voucher_issued", note=voucher.code)
