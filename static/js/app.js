@@ -51,12 +51,18 @@
   document.addEventListener("shown.bs.modal", function (event) {
     focusFirstField(event.target);
   });
-  // The focus comes in the same task as the dialog, before htmx has settled its content and
-  // listens to the patient search: what was typed in between would sit in the field unsearched.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target.id !== "dialog-content") return;
-    var query = document.getElementById("patient-query");
-    if (query && query.value) htmx.trigger(query, "input");
+  // The focus comes in the same task as a dialog, before htmx has processed its content: a search
+  // typed in between is in the field but was never sent, and htmx's "changed" filter, which takes
+  // the value it finds when it starts to listen as already seen, would swallow a plain "input".
+  // Such fields also listen to "typed-early" (without "changed"); it is sent once they listen.
+  document.addEventListener("htmx:load", function (event) {
+    var root = event.detail.elt, selector = 'input[hx-trigger*="typed-early"]';
+    if (!root.querySelectorAll) return;
+    var fields = Array.prototype.slice.call(root.querySelectorAll(selector));
+    if (root.matches(selector)) fields.push(root);
+    fields.forEach(function (field) {
+      if (field.value !== field.defaultValue) htmx.trigger(field, "typed-early");
+    });
   });
   document.addEventListener("hidden.bs.modal", function (event) {
     if (event.target.id !== "dialog") return;
@@ -99,9 +105,13 @@
     showRequestError(kind, status);
   });
   document.addEventListener("htmx:sendError", function () { showRequestError("offline", ""); });
-  document.addEventListener("htmx:beforeRequest", function () {
+  document.addEventListener("htmx:beforeRequest", function (event) {
     var box = document.getElementById("request-error");
     if (box) box.classList.add("d-none");
+    var elt = event.detail.elt;
+    if (elt.id === "patient-query" && elt.dataset.pickedFor !== undefined && elt.dataset.pickedFor === elt.value) {
+      event.preventDefault();  // the patient of these words is picked already
+    }
   });
 
   // --- The day view: one Tab stop per practitioner's column, arrow keys in time order ------------
@@ -283,6 +293,13 @@
     form.querySelector("#picked-patient-box").classList.remove("d-none");
     form.querySelector("#new-patient-fields").classList.add("d-none");
     closeResults();
+    // A search still under way (or waiting out its delay) for what is typed would open the results
+    // again over the patient just picked: it is stopped, and the same words are not searched again.
+    var query = pickInput();
+    if (query && window.htmx) {
+      query.dataset.pickedFor = query.value;
+      htmx.trigger(query, "htmx:abort");
+    }
     var chosen = form.querySelector("#picked-patient-box");
     announce(chosen ? chosen.textContent.replace(/\s+/g, " ").trim() : "");
     var barter = form.querySelector("#picked-patient-barter");
@@ -304,7 +321,10 @@
     if (barter) barter.innerHTML = "";
     form.querySelector("#new-patient-fields").classList.remove("d-none");
     var input = pickInput();
-    if (input) input.focus();
+    if (input) {
+      delete input.dataset.pickedFor;
+      input.focus();
+    }
   };
 
   // --- A searchable picker for long multiple choices (Tom Select, vendored) -----------------------

@@ -185,6 +185,29 @@ def test_a_receptionist_books_an_existing_patient_by_keyboard_alone(
     assert keys.presses < 15, keys.log
 
 
+def test_a_name_typed_before_the_dialog_is_ready_is_searched(page, login, make_alpha_staff, day):
+    """The focus is in the patient search as soon as the dialog shows, before htmx has processed its
+    content (under load that can take a while): a name typed at once is searched when htmx listens.
+    htmx's settle is slowed down here so that the whole name is typed in between, every time."""
+    login(page, make_alpha_staff("front_desk").email)
+    location, second, patient = day["location"], day["second"], day["patient"]
+    page.goto(f"/calendar/?location={location.pk}&date={day['day'].isoformat()}")
+    page.wait_for_load_state("load")
+    page.evaluate("() => { htmx.config.defaultSettleDelay = 1500; }")
+    slot = page.locator(f'.calendar-column[data-practitioner="{second.pk}"] [data-time="09:15"]')
+    slot.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Book an appointment")
+    search = dialog.get_by_role("combobox", name="Find the patient")
+    expect(search).to_be_focused()
+    page.keyboard.type(patient.last_name[:12].lower())
+    assert page.evaluate("() => !document.querySelector('#patient-query')['htmx-internal-data']"), \
+        "htmx listened before the name was typed: the test did not make the race it is about"
+    option = dialog.get_by_role("option", name=re.compile(re.escape(patient.full_name)))
+    expect(option).to_have_count(1)
+    expect(search).to_have_attribute("aria-expanded", "true")
+
+
 def test_the_account_statement_panel_gives_the_focus_back_to_the_name_that_opened_it(
     page, login, make_alpha_staff, day, axe
 ):
