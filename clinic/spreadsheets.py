@@ -24,14 +24,17 @@ def read_rows(file_name: str, content: bytes, *, max_columns: int = 50) -> Itera
     if name.endswith(".xlsx"):
         from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
-        from clinic.uploads import UploadRefused, check_xlsx_zip
+        from clinic.uploads import UploadRefused, check_xlsx_extent, check_xlsx_zip
 
         # A zip bomb costs when the workbook is opened, before any row is read: its central
         # directory is checked first (nothing unpacked). calamine (Rust) reads a sheet of
         # 100,000 rows in a fraction of a second where openpyxl's read-only mode parses it
-        # twice (once for its dimensions); its XML reader expands no entities.
+        # twice (once for its dimensions); its XML reader expands no entities. It lays out
+        # the whole area the cells span, though: that area is checked from the cells'
+        # references before it opens the workbook.
         try:
             check_xlsx_zip(content)
+            check_xlsx_extent(content)
         except UploadRefused as refused:
             raise UnreadableTable(refused.message) from refused
         try:

@@ -15,6 +15,7 @@ Content-Security-Policy, never cached.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 import warnings
 import zipfile
@@ -73,6 +74,13 @@ XLSX_MAX_MEMBERS = 200
 XLSX_MAX_MEMBER_BYTES = 50 * MB
 XLSX_MAX_TOTAL_BYTES = 100 * MB
 XLSX_MAX_RATIO = 100
+# A sheet's reader (calamine) lays out every cell of the area from the first to the last used
+# cell, empty ones too: a 1 KB sheet with a cell in A1 and one in XFD1048576 would be 17
+# billion cells. The area a sheet spans is read from its cells' references first.
+XLSX_MAX_CELLS = 3_000_000  # about 100 MB laid out; a 100,000-row statement of 12 columns is 1.2 M
+_ROW_REFERENCE = re.compile(rb'<row\b[^>]*?\sr="(\d{1,9})"')
+_CELL_COLUMN = re.compile(rb'<c\s[^>]*?\br="([A-Z]{1,3})\d')
+_CHUNK = MB
 
 
 class UploadRefused(Exception):
@@ -113,6 +121,46 @@ def check_xlsx_zip(content: bytes) -> None:
             with archive.open(member) as part:
                 if b"<!DOCTYPE" in part.read(4096).upper():
                     raise UploadRefused(_("The file is not a readable .xlsx workbook."))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_xlsx_extent(content: bytes, *, max_cells: int = XLSX_MAX_CELLS) -> None:
+    """Refuse a sheet whose cells span more than ``max_cells`` (last row × last column), from
+    the references of its rows and cells, streamed a megabyte at a time (run after
+    ``check_xlsx_zip``: the parts' sizes are known to be sane)."""
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    for member in archive.infolist():
+        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+            continue
+        last_row = last_column = 0
+        tail = b""
+        with archive.open(member) as part:
+            while chunk := part.read(_CHUNK):
+                text = tail + chunk
+                # A reference cut at the chunk's end is read whole with the next chunk.
+                cut = text.rfind(b"<")
+                text, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+                rows = _ROW_REFERENCE.findall(text)
+                if rows:
+                    last_row = max(last_row, max(map(int, rows)))
+                columns = set(_CELL_COLUMN.findall(text))
+                if columns:
+                    last_column = max(last_column, max(map(_column_number, columns)))
+                if last_row * max(last_column, 1) > max_cells:
+                    raise UploadRefused(_("The sheet spans far more cells than a table it can hold: it is refused."))
+            if tail:
+                rows = _ROW_REFERENCE.findall(tail)
+                columns = _CELL_COLUMN.findall(tail)
+                last_row = max([last_row, *map(int, rows)])
+                last_column = max([last_column, *map(_column_number, columns)])
+        if last_row * max(last_column, 1) > max_cells:
+            raise UploadRefused(_("The sheet spans far more cells than a table it can hold: it is refused."))
 
 
 def _check_pdf(content: bytes, purpose: Purpose) -> None:

@@ -73,7 +73,21 @@ def bombs(tmp_path_factory):
     sheet = _bomb(folder / "sheet.xlsx", "xl/worksheets/sheet1.xml", b"<worksheet><sheetData>",
                   b'<row><c t="inlineStr"><is><t>x</t></is></c></row>', b"</sheetData></worksheet>", 1100)
     strings = _bomb(folder / "strings.xlsx", "xl/sharedStrings.xml", b"<sst>", b"<si><t>a</t></si>", b"</sst>", 600)
-    return {"sheet": sheet, "strings": strings}
+    # A sheet of two cells, in A1 and in the far corner: a reader that lays out the area between
+    # them (calamine does) would take 17 billion cells; Z1048576 alone 27 million, XFD1000 16 million.
+    corners = {}
+    for corner in ("Z1048576", "XFD1048576", "XFD1000"):
+        row = int(corner.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        path = folder / f"corner-{corner}.xlsx"
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+            archive.writestr("xl/workbook.xml", WORKBOOK)
+            far = f'<c r="{corner}" t="inlineStr"><is><t>x</t></is></c>'
+            cells = (f'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c>{far}</row>' if row == 1 else
+                     f'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="{row}">{far}</row>')
+            archive.writestr("xl/worksheets/sheet1.xml", f"<worksheet><sheetData>{cells}</sheetData></worksheet>")
+        corners[corner] = path
+    return {"sheet": sheet, "strings": strings, **corners}
 
 
 PROBE = r"""
@@ -95,8 +109,13 @@ print(json.dumps({"refused": refused, "seconds": elapsed, "grew_mb": (after - be
 """
 
 
-@pytest.mark.parametrize("kind", ["sheet", "strings"])
-def test_a_zip_bomb_is_refused_in_under_two_seconds_with_memory_growing_under_100_mb(bombs, kind):
+UNPACKS = "The workbook unpacks to far more than its size: it is refused."
+SPANS = "The sheet spans far more cells than a table it can hold: it is refused."
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("sheet", UNPACKS), ("strings", UNPACKS), ("Z1048576", SPANS),
+                                              ("XFD1048576", SPANS), ("XFD1000", SPANS)])
+def test_a_zip_bomb_is_refused_in_under_two_seconds_with_memory_growing_under_100_mb(bombs, kind, reason):
     path = bombs[kind]
     assert path.stat().st_size < 5 * 1024 * 1024  # a few MB on the wire
     result = subprocess.run(
@@ -105,7 +124,7 @@ def test_a_zip_bomb_is_refused_in_under_two_seconds_with_memory_growing_under_10
     )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout.strip().splitlines()[-1])
-    assert figures["refused"] == ["The workbook unpacks to far more than its size: it is refused."]
+    assert figures["refused"] == [reason]
     assert figures["seconds"] < 2
     assert figures["grew_mb"] < 100
 
