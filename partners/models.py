@@ -132,6 +132,7 @@ class PatientSearch(models.Model):
     user_name = models.CharField(_("partner user"), max_length=150)
     query = models.CharField(_("search"), max_length=100)
     results = models.PositiveSmallIntegerField(_("results"))
+    refused = models.BooleanField(_("refused: too many searches"), default=False)
     searched_at = models.DateTimeField(_("searched"), auto_now_add=True)
 
     class Meta:

@@ -424,7 +424,8 @@ def partner_search_words(query: str) -> str | None:
 
 def check_partner_search_rate(member: PartnerUser) -> None:
     """At most settings.PARTNER_SEARCH_RATE searches per minute per partner user, whichever
-    clinic (run in the public schema: the cache key is the user's, not a clinic's)."""
+    clinic (counted in the public schema: the cache's keys carry the schema, and this count is
+    the user's, not a clinic's)."""
     import time
 
     from django.conf import settings
@@ -432,25 +433,34 @@ def check_partner_search_rate(member: PartnerUser) -> None:
 
     per_minute = settings.PARTNER_SEARCH_RATE
     key = f"partner-search-rate:{member.user_id}:{int(time.time() // 60)}"
-    cache.add(key, 0, 120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 120)
-        count = 1
+    with schema_context("public"):
+        cache.add(key, 0, 120)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, 120)
+            count = 1
     if count > per_minute:
         raise DomainError(_("Too many searches: wait a minute, then search again."))
 
 
 def search_patients_for_partner(member: PartnerUser, query: str) -> list[dict]:
     """The clinic's earlier patients for a partner with access to patient data: name and birth
-    year only, a word of at least 3 letters, at most 10 results; every search is logged."""
+    year only, a word of at least 3 letters, at most 10 results, at most
+    ``settings.PARTNER_SEARCH_RATE`` searches a minute; every search is logged, a refused one
+    too (``DomainError`` then)."""
     from clinic.patients.services import search_patients
 
     partnership = partnership_for(member)
     query = (query or "").strip()[:100]
     if not partnership.patient_data_access or len(query) < SEARCH_MIN_CHARS:
         return []
+    try:
+        check_partner_search_rate(member)
+    except DomainError:
+        PatientSearch.objects.create(partnership=partnership, user_id=member.user_id, user_name=_name(member.user),
+                                     query=query, results=0, refused=True)
+        raise
     name_query = partner_search_words(query)
     found = []
     if name_query is not None:

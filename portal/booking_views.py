@@ -42,7 +42,6 @@ from partners.services import (
     book_for_partner,
     bookings_for,
     cancel_booking_for_partner,
-    check_partner_search_rate,
     get_booking_for,
     linked_clinic,
     move_booking,
@@ -360,7 +359,6 @@ def patient_search(request):
     found, refused = [], ""
     if len(query) >= SEARCH_MIN_CHARS:  # run and logged, also when no word is long enough
         try:
-            check_partner_search_rate(member)
             with tenant_context(selected):
                 found = search_patients_for_partner(member, query)
         except DomainError as error:

@@ -65,9 +65,10 @@ def test_clinic_staff_choose_and_the_clinic_can_require_it_for_managers_and_fina
     profile.two_factor_for_managers = True
     profile.save()
     assert client_for(desk).get("/").status_code == 200  # front desk: still its choice
-    response = client_for(manager).get("/patients/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/two-factor/setup/?next=/patients/")
+    for required in (manager, make_staff("finance")):
+        response = client_for(required).get("/patients/")
+        assert response.status_code == 302, required.email
+        assert response["Location"].startswith("/accounts/two-factor/setup/?next=/patients/")
 
 
 @time_machine.travel("2026-03-03 10:00:00Z", tick=True)
