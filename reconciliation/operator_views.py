@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import tenant_context
 
 from clinic.errors import DomainError
-from clinic.reliability.idempotency import idempotent
 from clinic.money import CURRENCIES
 from clinic.periods import clinic_today
+from clinic.reliability.idempotency import idempotent
 from clinic.tenants.models import Clinic
 from clinic.tenants.views import operator_view
 from platforms.catalogue.models import Platform

@@ -19,8 +19,8 @@ from django_tenants.utils import schema_context
 
 from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
-from clinic.reliability.idempotency import idempotent
 from clinic.periods import clinic_today, quarter_period
+from clinic.reliability.idempotency import idempotent
 from platforms.catalogue.models import Enrolment, Platform
 
 from . import settlement, shop

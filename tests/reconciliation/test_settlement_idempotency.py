@@ -31,7 +31,7 @@ def issued_key(html: str) -> str:
     return html.split('name="idempotency_key" value="')[1][:36]
 
 
-def test_each_settlement_form_is_issued_with_a_key(verified, manager, operator, tenant, client_for):
+def test_each_settlement_form_is_issued_with_a_key(verified, manager, operator, tenant, client_for):  # noqa: F811
     client = client_for(manager)
     assert issued_key(client.get(f"/settlement/platforms/{verified.platform_id}/start/").content.decode())
     with schema_context("public"):
@@ -44,7 +44,7 @@ def test_each_settlement_form_is_issued_with_a_key(verified, manager, operator, 
     assert issued_key(console.get(f"/operator/settlements/{request.pk}/").content.decode())
 
 
-def test_a_settlement_started_twice_is_one_batch_and_one_request(verified, manager, tenant, client_for):
+def test_a_settlement_started_twice_is_one_batch_and_one_request(verified, manager, tenant, client_for):  # noqa: F811
     client = client_for(manager)
     data = CASH | {"idempotency_key": key()}
     first = client.post(f"/settlement/platforms/{verified.platform_id}/start/", data)
@@ -58,7 +58,7 @@ def test_a_settlement_started_twice_is_one_batch_and_one_request(verified, manag
         assert SettlementRequest.objects.filter(clinic=tenant).count() == 1
 
 
-def test_a_voucher_settlement_started_twice_issues_one_voucher(verified, manager, tenant, client_for):
+def test_a_voucher_settlement_started_twice_issues_one_voucher(verified, manager, tenant, client_for):  # noqa: F811
     client = client_for(manager)
     data = {"method": "voucher", "idempotency_key": key()}
     for _twice in range(2):
@@ -98,7 +98,7 @@ def test_a_refused_shop_order_can_be_corrected_with_the_new_form(tenant, manager
         assert ShopOrder.objects.filter(clinic=tenant).count() == 1
 
 
-def test_the_operators_invoice_received_and_payment_sent_twice_act_once(verified, manager, operator, tenant,
+def test_the_operators_invoice_received_and_payment_sent_twice_act_once(verified, manager, operator, tenant,  # noqa: F811
                                                                        client_for):
     client_for(manager).post(f"/settlement/platforms/{verified.platform_id}/start/", CASH | {"idempotency_key": key()})
     with schema_context("public"):
