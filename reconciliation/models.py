@@ -201,6 +201,45 @@ class StatementEvent(models.Model):
         return f"{self.statement} {self.action}"
 
 
+class StatementRun(models.Model):
+    """One generation of a month's statement asked for on the statements page, run by a task
+    under a lease (``clinic.leases``): taken over when its worker vanished, failed with a
+    message after STATEMENT_MAX_ATTEMPTS runs; the page polls it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Generating")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    platform = models.ForeignKey("platform_catalogue.Platform", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()  # its first day
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        default_permissions = ()
+        constraints = [
+            # Asking again while one is under way joins it (request_statement), never a second run.
+            models.UniqueConstraint(fields=["platform", "month"], condition=Q(status__in=["pending", "running"]),
+                                    name="reconciliation_one_statement_run_under_way"),
+        ]
+
+    def __str__(self):
+        return f"{self.platform_id} {self.month:%Y-%m} {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
 class ReportPreset(models.Model):
     """A named choice and order of the channel reconciliation report's columns, kept per clinic."""
 

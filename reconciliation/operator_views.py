@@ -16,6 +16,7 @@ from django_tenants.utils import tenant_context
 from clinic.errors import DomainError
 from clinic.money import CURRENCIES
 from clinic.periods import clinic_today
+from clinic.reliability.idempotency import idempotent
 from clinic.tenants.models import Clinic
 from clinic.tenants.views import operator_view
 from platforms.catalogue.models import Platform
@@ -96,6 +97,7 @@ def settlement_request_detail(request, pk):
 
 @require_POST
 @operator_view
+@idempotent
 def settlement_invoice_received(request, pk):
     from .settlement import receive_invoice
 
@@ -112,6 +114,7 @@ def settlement_invoice_received(request, pk):
 
 @require_POST
 @operator_view
+@idempotent
 def settlement_pay(request, pk):
     from .settlement import pay_settlement
 

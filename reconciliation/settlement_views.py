@@ -20,6 +20,7 @@ from django_tenants.utils import schema_context
 from clinic.accounts.access import clinic_view
 from clinic.errors import DomainError
 from clinic.periods import clinic_today, quarter_period
+from clinic.reliability.idempotency import idempotent
 from platforms.catalogue.models import Enrolment, Platform
 
 from . import settlement, shop
@@ -124,6 +125,7 @@ def _last_bank_details() -> dict:
 
 
 @clinic_view(VIEW, SETTLE)
+@idempotent
 def settlement_start(request, platform_pk):
     platform = _platform(platform_pk)
     today = clinic_today()
@@ -222,6 +224,7 @@ def shop_vouchers(request):
 
 @require_POST
 @clinic_view(VIEW, SETTLE)
+@idempotent
 def shop_order(request):
     clinic = connection.tenant
     quantities, chosen = {}, {}

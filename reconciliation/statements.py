@@ -9,18 +9,19 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinic.errors import DomainError
+from clinic.leases import Lease
 from clinic.locking import advisory_lock
 from clinic.periods import clinic_today, month_period, period_bounds, previous_month
 from platforms.amounts import with_amounts
 from platforms.catalogue.models import Enrolment, Platform
 from platforms.models import PlatformOrder
 
-from .models import Category, MonthlyStatement, StatementEvent, StatementLine
+from .models import Category, MonthlyStatement, StatementEvent, StatementLine, StatementRun
 
 # Orders a statement lists: redeemed in its month (later states keep them listed).
 STATEMENT_STATUSES = ("redeemed",)
@@ -104,6 +105,43 @@ def generate_due_statements(*, today: date | None = None) -> list[MonthlyStateme
         if created:
             made.append(statement)
     return made
+
+
+# --- a generation asked for on the page: a run under a lease -------------------------------
+
+
+def _interrupted_message(attempts: int) -> str:
+    return _("The generation was interrupted %(count)s times (its worker stopped). Try again.") % {"count": attempts}
+
+
+RUN_LEASE = Lease(StatementRun, "STATEMENT_LEASE_SECONDS", "STATEMENT_MAX_ATTEMPTS", _interrupted_message)
+
+
+def generate_statement_run(run_id: int, language: str) -> int:
+    """Run a generation the page asked for (the task): safe to run twice (a finished run is left
+    alone; the statement is made once). Returns 0, or the seconds to wait when another run holds
+    the lease."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    with translation.override(language):
+        attempt = RUN_LEASE.claim(run_id)
+    if attempt is None:
+        return RUN_LEASE.held_for(run_id)
+    run = StatementRun.objects.select_related("platform", "requested_by").get(pk=run_id)
+    try:
+        with translation.override(language):
+            generate_statement(run.platform, run.month, actor=run.requested_by)
+        RUN_LEASE.finish(run_id, attempt)
+    except SoftTimeLimitExceeded:
+        with translation.override(language):
+            RUN_LEASE.fail(run_id, _("The generation took too long and was stopped. Try again."), attempt)
+    except DomainError as error:  # e.g. the month turned: only the new M-1 may be generated now
+        RUN_LEASE.fail(run_id, str(error.message), attempt)
+    except Exception:  # the person waiting must learn that it failed (the details go to the log)
+        with translation.override(language):
+            RUN_LEASE.fail(run_id, _("The statement could not be generated."), attempt)
+        raise
+    return 0
 
 
 # --- the platform's statement beside the clinic's -------------------------------------------

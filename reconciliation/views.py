@@ -22,7 +22,7 @@ from platforms.catalogue.models import Platform
 
 from . import pending_files, reports
 from .forms import PlatformStatementUploadForm, PresetForm, ResolveForm, UndoVerificationForm
-from .models import Category, Difference, MonthlyStatement, ReportPreset
+from .models import Category, Difference, MonthlyStatement, ReportPreset, StatementRun
 from .statement_files import FIELDS, REQUIRED, StatementUnreadable, preview_headers
 from .statements import (
     ImportRefused,
@@ -107,14 +107,17 @@ MAX_POLLS = 180
 
 def _generation_status(request, platform, month, polls=0):
     statement = MonthlyStatement.objects.filter(platform=platform, month=month).first()
+    # The newest run says whether it failed (then the page stops asking and offers "Try again").
+    run = None if statement else StatementRun.objects.filter(platform=platform, month=month).first()
     return render(request, "reconciliation/_generation.html", {
-        "platform": platform, "month": month, "statement": statement, "next_poll": polls + 1,
-        "given_up": polls >= MAX_POLLS})
+        "platform": platform, "month": month, "statement": statement, "run": run, "next_poll": polls + 1,
+        "failed": run is not None and run.status == StatementRun.Status.FAILED,
+        "can_generate": request.user.has_perm(GENERATE), "given_up": polls >= MAX_POLLS})
 
 
 @clinic_view(VIEW)
 def statement_generation(request):
-    """The polled progress of a generation: running until the statement is there."""
+    """The polled progress of a generation: running until the statement is there or the run failed."""
     try:
         platform = get_object_or_404(Platform, pk=int(request.GET.get("platform") or 0))
         month = _month_arg(request.GET.get("month")).replace(day=1)

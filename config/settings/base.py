@@ -278,6 +278,13 @@ HEALTH_WORKER_MAX_AGE = int(os.environ.get("HEALTH_WORKER_MAX_AGE", "60"))
 EXPORT_LEASE_SECONDS = int(os.environ.get("EXPORT_LEASE_SECONDS", "120"))
 EXPORT_MAX_ATTEMPTS = int(os.environ.get("EXPORT_MAX_ATTEMPTS", "3"))
 EXPORT_TIME_LIMIT = int(os.environ.get("EXPORT_TIME_LIMIT", "900"))
+# A statement's generation (asked for on the statements page) is held the same way (clinic.leases).
+STATEMENT_LEASE_SECONDS = int(os.environ.get("STATEMENT_LEASE_SECONDS", "120"))
+STATEMENT_MAX_ATTEMPTS = int(os.environ.get("STATEMENT_MAX_ATTEMPTS", "3"))
+STATEMENT_TIME_LIMIT = int(os.environ.get("STATEMENT_TIME_LIMIT", "600"))
+# Work still waiting this long after its task was handed to the broker was lost by it (a Redis
+# restarted without its data): beat's recovery sends it again (a claim keeps it to one run).
+LEASE_RESEND_AFTER_SECONDS = int(os.environ.get("LEASE_RESEND_AFTER_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE = {
     # In the public schema only: one relay for every clinic's outbox rows.
     "relay-outbox": {
@@ -293,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
     # Exports whose worker vanished: taken over, or failed with a message after the last try.
     "recover-exports": {
         "task": "clinic.exports.tasks.recover_exports",
+        "schedule": 60,
+    },
+    # Statement generations whose worker vanished: taken over, or failed with a message.
+    "recover-statement-runs": {
+        "task": "reconciliation.recover_statement_runs",
         "schedule": 60,
     },
     # Daily and idempotent: each clinic's statements of the previous month, once.

@@ -55,10 +55,11 @@ def platform_month(committed, committed_public, unique):
         from auditlog.context import disable_auditlog
 
         from platforms.models import OrderEvent, PlatformOrder
-        from reconciliation.models import ColumnMapping, MonthlyStatement
+        from reconciliation.models import ColumnMapping, MonthlyStatement, StatementRun
 
         with disable_auditlog():
             MonthlyStatement.objects.filter(platform_id=platform.pk).delete()  # lines, imports, differences, events
+            StatementRun.objects.filter(platform_id=platform.pk).delete()  # the page's "Generate"
             ColumnMapping.objects.filter(platform_id=platform.pk).delete()
             OrderEvent.objects.filter(order__platform_id=platform.pk).delete()
             PlatformOrder.objects.filter(platform_id=platform.pk).delete()

@@ -91,3 +91,38 @@ def test_someone_elses_or_a_forbidden_export_cannot_be_tried_again(tenant, manag
     # A role without the export's permission is refused even for its own export.
     assert client_for(doctor_export.created_by).post(f"/exports/{doctor_export.pk}/retry/", **HTMX).status_code == 404
     assert Export.objects.count() == 2
+
+
+def test_the_recovery_sends_again_a_waiting_export_the_broker_lost(tenant, manager, settings,
+                                                                  django_capture_on_commit_callbacks):
+    """Waiting for minutes after its task was handed to the broker: the message was lost (a Redis
+    restarted without its data). Still in the outbox, or sent again lately: left to arrive."""
+    import time_machine
+    from django.db import connection
+
+    def waiting(sent):
+        export = Export.objects.create(kind="test_slow", created_by=manager, params=FAST)
+        OutboxMessage.objects.create(schema_name=connection.schema_name, task_name="clinic.exports.tasks.build_export",
+                                     args=[export.pk, "en"], sent_at=sent)
+        return export
+
+    OutboxMessage.objects.all().delete()
+    start = timezone.now()
+    lost, unsent = waiting(sent=start), waiting(sent=None)
+    later = start + timedelta(seconds=settings.LEASE_RESEND_AFTER_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        young = Export.objects.create(kind="test_slow", created_by=manager, params=FAST)
+        resent_lately = waiting(sent=later)
+        Export.objects.filter(pk=resent_lately.pk).update(created=start)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert recover_exports() == 1
+    for export in (lost, unsent, young, resent_lately):
+        export.refresh_from_db()
+    assert lost.status == Export.Status.DONE and lost.attempts == 1
+    assert [e.status for e in (unsent, young, resent_lately)] == [Export.Status.PENDING] * 3
+    assert OutboxMessage.objects.filter(args__0=lost.pk).count() == 2
+    # Sent again, it is not sent a third time: a claim lets one run build, and it is built.
+    with time_machine.travel(later + timedelta(seconds=settings.LEASE_RESEND_AFTER_SECONDS + 1), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            recover_exports()
+    assert OutboxMessage.objects.filter(args__0=lost.pk).count() == 2
