@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import BooleanField as BooleanOutput
-from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Sum
+from django.db.models import ExpressionWrapper, Q, Sum
 from django.utils.translation import gettext as _
 
 from billing import ledger
@@ -181,9 +181,10 @@ def statistics_totals(filters: StatisticsFilter) -> StatisticsTotals:
         cursor.execute(_OWN_TOTALS.format(bookings=bookings, appointment=Appointment._meta.db_table),
                        [places, PaymentPlace.PARTNER, *params, Status.CANCELLED])
         count, live, booked, commission_booked, paid_at_partner = cursor.fetchone()
-    cancelled = Appointment.objects.filter(pk=OuterRef("appointment_id"), status=Status.CANCELLED)
+    # Live: neither the booking nor its appointment cancelled — the appointment read by a join
+    # (by hash for a year), not a subquery per booking.
     rows, params = (_bookings(filters).order_by()
-                    .annotate(live=ExpressionWrapper(Q(cancelled_at__isnull=True) & ~Exists(cancelled),
+                    .annotate(live=ExpressionWrapper(Q(cancelled_at__isnull=True) & ~Q(appointment__status=Status.CANCELLED),
                                                      output_field=BooleanOutput()))
                     .values_list("appointment_id", "partnership__counterparty_id", "posting_id",
                                  "cancel_posting_id", "live")
