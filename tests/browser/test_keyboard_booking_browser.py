@@ -6,8 +6,10 @@ patient search, Escape closes it and the focus is back on the slot; the patient 
 combobox (results announced, the arrow keys choose, Enter picks and the focus moves on to the
 services), the services picker takes typing and Enter, Enter books, and the focus is on the new
 appointment. Every key press is counted (the goal: under 15) and no mouse event happens; the
-focus is checked after each step. The account statement's side panel gives the focus back to the
-name that opened it.
+focus is checked after each step. Within a column the arrow keys walk the free slots and the
+appointments together, in time order. The booking dialog gives the focus back to its slot however it
+is closed (Escape, Cancel, ×), and the account statement's side panel to the name that opened it
+(Escape, ×).
 """
 
 from __future__ import annotations
@@ -59,6 +61,25 @@ def day(committed, unique):
     made = committed(build)
     made["day"] = datetime.now(ALPHA_ZONE).date() + timedelta(days=1)  # 09:00 tomorrow is in the future
     return made
+
+
+@pytest.fixture
+def day_with_an_appointment(day, committed, unique):
+    """The same day, with a 30-minute consultation booked 09:30-10:00 for the first practitioner
+    (another patient), committed in clinic alpha."""
+    from clinic.scheduling.models import AppointmentService
+    from tests.factories import AppointmentFactory, PatientFactory
+
+    def build():
+        starts = datetime.combine(day["day"], time(9, 30), tzinfo=ALPHA_ZONE)
+        appointment = AppointmentFactory(
+            location=day["location"], practitioner=day["first"],
+            patient=PatientFactory(first_name="Radu", last_name=f"Programat-{unique[:6]}"),
+            starts_at=starts, ends_at=starts + timedelta(minutes=30))
+        AppointmentService.objects.create(appointment=appointment, service=day["consultation"], position=0)
+        return appointment
+
+    return {**day, "appointment": committed(build)}
 
 
 class Keys:
@@ -185,6 +206,62 @@ def test_a_receptionist_books_an_existing_patient_by_keyboard_alone(
     assert keys.presses < 15, keys.log
 
 
+def test_the_arrow_keys_walk_free_slots_and_appointments_together_in_time_order(
+    page, login, make_alpha_staff, day_with_an_appointment, axe
+):
+    """09:30-10:00 is booked for the first practitioner: in that column ArrowDown goes 09:00, 09:15, the
+    appointment, 10:00 (the next free slot after it) and ArrowUp comes back the same way; Home and End
+    reach the first and the last stop; the column's one Tab stop follows the arrow keys, also onto an
+    appointment; sideways, the arrow keys go to (and come back from) the stop at the same time."""
+    day = day_with_an_appointment
+    first, second, appointment = day["first"], day["second"], day["appointment"]
+    login(page, make_alpha_staff("front_desk").email)
+    page.context.add_init_script(NO_MOUSE)
+    page.goto(f"/calendar/?location={day['location'].pk}&date={day['day'].isoformat()}")
+    page.evaluate("() => sessionStorage.setItem('mouse', '0')")
+    column = page.locator(f'.calendar-column[data-practitioner="{first.pk}"]')
+    booked = column.locator(f'[data-appointment="{appointment.pk}"]')
+    expect(booked).to_contain_text(appointment.patient.full_name)
+    keys = Keys(page)
+
+    def at() -> tuple[str, str]:
+        now = focused(page)
+        return now["practitioner"], (f"appointment {now['appointment']}" if now["appointment"] else now["time"])
+
+    def walk(key: str, expected: tuple[str, str]) -> None:
+        keys.press(key)
+        assert at() == expected, (keys.log, at())
+
+    mine, theirs = str(first.pk), str(second.pk)
+    the_appointment = (mine, f"appointment {appointment.pk}")
+    keys.press("Tab")
+    keys.press("Tab")
+    keys.press("Enter")  # "Skip to the calendar": the first free slot of the first column
+    assert at() == (mine, "09:00")
+    walk("ArrowDown", (mine, "09:15"))
+    walk("ArrowDown", the_appointment)  # 09:30: the appointment, between the free slots
+    expect(booked).to_have_attribute("tabindex", "0")  # the column's Tab stop moved with it
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    axe(page)
+    walk("ArrowDown", (mine, "10:00"))  # the next free slot: the appointment takes 09:30-10:00
+    walk("ArrowUp", the_appointment)
+    walk("ArrowUp", (mine, "09:15"))
+    walk("ArrowUp", (mine, "09:00"))
+    walk("ArrowUp", (mine, "09:00"))  # the first stop stays put
+    walk("End", (mine, "16:45"))  # the last free slot of the day (work ends at 17:00)
+    walk("Home", (mine, "09:00"))
+
+    # Sideways at the appointment's time: the other practitioner's free 09:30, and back onto the appointment.
+    walk("ArrowDown", (mine, "09:15"))
+    walk("ArrowDown", the_appointment)
+    walk("ArrowRight", (theirs, "09:30"))
+    walk("ArrowLeft", the_appointment)
+    # Tab leaves the column from where the arrows left it, and Shift+Tab comes back there.
+    walk("Tab", (theirs, "09:30"))
+    walk("Shift+Tab", the_appointment)
+    assert page.evaluate("() => Number(sessionStorage.getItem('mouse'))") == 0
+
+
 def test_a_name_typed_before_the_dialog_is_ready_is_searched(page, login, make_alpha_staff, day):
     """The focus is in the patient search as soon as the dialog shows, before htmx has processed its
     content (under load that can take a while): a name typed at once is searched when htmx listens.
@@ -223,6 +300,101 @@ def test_the_account_statement_panel_gives_the_focus_back_to_the_name_that_opene
     page.keyboard.press("Escape")
     expect(panel).to_be_hidden()
     expect(name).to_be_focused()
+
+
+def open_the_booking_dialog(page, day):
+    """The day view, the focus on the second practitioner's 09:15 by keyboard, Enter: the booking
+    dialog, the focus in the patient search. Returns the slot and the dialog."""
+    page.context.add_init_script(NO_MOUSE)
+    page.goto(f"/calendar/?location={day['location'].pk}&date={day['day'].isoformat()}")
+    page.evaluate("() => sessionStorage.setItem('mouse', '0')")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Skip to the calendar": the first practitioner's 09:00
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    slot = page.locator(f'.calendar-column[data-practitioner="{day["second"].pk}"] .slot-free[data-time="09:15"]')
+    expect(slot).to_be_focused()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Book an appointment")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("combobox", name="Find the patient")).to_be_focused()
+    page.wait_for_load_state("networkidle")  # htmx has processed the dialog's content
+    return slot, dialog
+
+
+def test_the_booking_dialog_closed_with_its_cancel_button_gives_the_focus_back_to_the_slot(
+    page, login, make_alpha_staff, day, axe
+):
+    """Shift+Tab from the patient search goes back past the dialog's first control and wraps round to
+    its last (Book), then to Cancel: Enter there closes the dialog and the focus is on the slot."""
+    login(page, make_alpha_staff("front_desk").email)
+    slot, dialog = open_the_booking_dialog(page, day)
+    page.keyboard.press("Shift+Tab")
+    expect(dialog.get_by_role("button", name="Close", exact=True)).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(dialog.get_by_role("button", name="Book", exact=True)).to_be_focused()  # the dialog keeps the focus in
+    page.keyboard.press("Shift+Tab")
+    cancel = dialog.get_by_role("button", name="Cancel")
+    expect(cancel).to_be_focused()
+    axe(page)
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(slot).to_be_focused()
+    assert page.evaluate("() => Number(sessionStorage.getItem('mouse'))") == 0
+    # The focus is where it was: the arrow keys go on from the slot.
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(f'.calendar-column[data-practitioner="{day["second"].pk}"] .slot-free[data-time="09:30"]')) \
+        .to_be_focused()
+
+
+def test_the_booking_dialog_closed_with_its_close_button_gives_the_focus_back_to_the_slot(
+    page, login, make_alpha_staff, day
+):
+    """Shift+Tab from the patient search reaches the × in the dialog's header; Space closes the dialog
+    and the focus is on the slot."""
+    login(page, make_alpha_staff("front_desk").email)
+    slot, dialog = open_the_booking_dialog(page, day)
+    page.keyboard.press("Shift+Tab")
+    expect(dialog.get_by_role("button", name="Close", exact=True)).to_be_focused()
+    page.keyboard.press("Space")
+    expect(dialog).to_be_hidden()
+    expect(slot).to_be_focused()
+    assert page.evaluate("() => Number(sessionStorage.getItem('mouse'))") == 0
+    # Opened again from the same slot, closed again: the focus comes back again.
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("combobox", name="Find the patient")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(slot).to_be_focused()
+
+
+def test_the_account_statement_panel_closed_with_its_close_button_gives_the_focus_back_to_the_name(
+    page, login, make_alpha_staff, day
+):
+    """From the panel's title, Tab goes to the patient page's link and then to the panel's ×; Enter
+    closes the panel and the focus is on the name that opened it."""
+    login(page, make_alpha_staff("front_desk").email)
+    page.context.add_init_script(NO_MOUSE)
+    page.goto(f"/patients/?q={day['patient'].last_name}")
+    page.evaluate("() => sessionStorage.setItem('mouse', '0')")
+    name = page.locator("#patient-table").get_by_role("link", name=day["patient"].full_name, exact=True)
+    name.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#side-panel")
+    expect(panel.get_by_role("heading", level=2)).to_contain_text(day["patient"].full_name)
+    expect(panel.locator("#side-panel-title")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(panel.get_by_role("link", name="Patient page")).to_be_focused()
+    page.keyboard.press("Tab")
+    close = panel.get_by_role("button", name="Close", exact=True)
+    expect(close).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(panel).to_be_hidden()
+    expect(name).to_be_focused()
+    assert page.evaluate("() => Number(sessionStorage.getItem('mouse'))") == 0
 
 
 def test_the_service_picker_works_in_persian_right_to_left_on_a_phone(browser, alpha_url, make_alpha_staff, day,
