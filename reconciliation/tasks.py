@@ -14,16 +14,20 @@ from platforms.catalogue.models import Enrolment
 from . import statements
 from .statements import check_statement_month
 
-# Long work runs with late acknowledgement and reject-on-worker-lost (a run whose worker dies
-# goes back to the queue instead of vanishing) and a time limit.
-LONG_WORK = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True,
-             "soft_time_limit": settings.STATEMENT_TIME_LIMIT, "time_limit": settings.STATEMENT_TIME_LIMIT + 30}
+# Long work runs with late acknowledgement and a time limit. A run under a lease is also
+# rejected when its worker dies (it goes back to the queue, and the lease counts its tries: one
+# that kills every worker it reaches ends failed). The daily runs have no such count: their
+# message is acknowledged when their worker dies (never redelivered for ever), and the next
+# day's run does what is still due.
+DAILY_WORK = {"acks_late": True, "ignore_result": True,
+              "soft_time_limit": settings.STATEMENT_TIME_LIMIT, "time_limit": settings.STATEMENT_TIME_LIMIT + 30}
+LONG_WORK = {**DAILY_WORK, "reject_on_worker_lost": True}
 
 
 # Daily and idempotent ("do what is due"): on the 1st it makes M-1's statements; on the other
 # days it finds them made and does nothing (a unique constraint plus a lock, not hope). A run
-# whose worker died is delivered again; one stopped for good is taken over by the next day's.
-@shared_task(name="reconciliation.generate_due_statements", **LONG_WORK)
+# whose worker died is taken over by the next day's.
+@shared_task(name="reconciliation.generate_due_statements", **DAILY_WORK)
 def generate_due_statements() -> int:
     from .statements import generate_due_statements as generate
 
@@ -33,7 +37,7 @@ def generate_due_statements() -> int:
 # Daily and idempotent: in January, April, July and October (or an off-cycle window) each
 # platform with verified statements gets this quarter's batch proposal, once (one transaction per
 # platform: a run stopped half-way is finished by the next).
-@shared_task(name="reconciliation.propose_settlements", **LONG_WORK)
+@shared_task(name="reconciliation.propose_settlements", **DAILY_WORK)
 def propose_settlements() -> int:
     from .settlement import propose_batches
 

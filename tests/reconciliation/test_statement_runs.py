@@ -157,3 +157,17 @@ def test_a_waiting_run_the_broker_lost_is_sent_again(march_orders, settings, dja
         assert recover_statement_runs() == 1
     lost.refresh_from_db()
     assert lost.status == "done" and MonthlyStatement.objects.filter(month=MARCH).exists()
+
+
+def test_only_work_that_counts_its_tries_goes_back_to_the_queue_when_its_worker_dies():
+    """A message rejected when its worker dies is delivered again: only the runs under a lease
+    (which count their tries and end failed) are; the daily runs are acknowledged, and the next
+    day's run does what is due (a run that kills every worker is not redelivered for ever)."""
+    from clinic.exports.tasks import build_export
+    from reconciliation.tasks import generate_due_statements, generate_statement_run, propose_settlements
+
+    for leased in (generate_statement_run, build_export):
+        assert leased.acks_late and leased.reject_on_worker_lost, leased.name
+    for daily in (generate_due_statements, propose_settlements):
+        assert daily.acks_late and not daily.reject_on_worker_lost, daily.name
+        assert daily.time_limit and daily.soft_time_limit, daily.name
