@@ -13,6 +13,10 @@ price split over its services) may also have ``unit_price(payer, visit=, service
 the price of a line added without one (None: the price list's), and
 ``accepts_price(payer, visit=, service=, unit_price=)``, whether a price given by the
 caller is the coverage's own (then no permission to change prices is needed).
+
+And ``offers(payer, visit=, service=)``: whether the visit page offers it as a payer a line
+of ``service`` can move to (a platform order only on its own visit, for its package's
+services); without it, every payer of the patient is offered.
 """
 
 from __future__ import annotations
@@ -53,3 +57,11 @@ def accepts_price(payer, *, visit, service, unit_price: Decimal) -> bool:
     if coverage is None or not hasattr(coverage, "accepts_price"):
         return False
     return coverage.accepts_price(payer, visit=visit, service=service, unit_price=unit_price)
+
+
+def offers(payer, *, visit, service) -> bool:
+    """Whether a line of ``service`` on ``visit`` may be offered a move to ``payer``."""
+    coverage = COVERAGES.get(payer.kind)
+    if coverage is None or not hasattr(coverage, "offers"):
+        return True
+    return coverage.offers(payer, visit=visit, service=service)

@@ -30,7 +30,7 @@ from clinic.patients.views import get_patient_for
 from clinic.reliability.idempotency import idempotent
 from clinic.templatetags.ui import money
 
-from . import documents, ledger, services, statement
+from . import coverage, documents, ledger, services, statement
 from .forms import (
     TOWARDS_BALANCE,
     ActivityForm,
@@ -439,6 +439,9 @@ def _visit_page(request, visit: Visit, *, line_form=None, status: int = 200):
     by_payer = [(payer, ledger.visit_due(visit, payer)) for payer in payers]
     other_payers = list(Payer.objects.filter(patient=visit.patient).order_by("kind", "pk")) if (
         visit.status == Visit.Status.OPEN) else []
+    for line in lines:  # the payers each line may move to (a coverage says which lines it takes)
+        line.payer_choices = [payer for payer in other_payers if payer.pk != line.payer_id and line.service_id
+                              and coverage.offers(payer, visit=visit, service=line.service)]
     context = {
         "visit": visit,
         "patient": visit.patient,

@@ -369,6 +369,31 @@ def test_the_visit_page_shows_the_order_and_redeems_it_with_an_uploaded_image(cl
     assert image["Content-Security-Policy"] == "sandbox"
 
 
+def test_the_visit_page_offers_an_order_as_payer_only_for_what_it_can_take(clinic, visit, package_order,
+                                                                          voucher_order, client_for):
+    import re
+
+    order = redemption.redeem_order(package_order, visit=visit, actor=clinic["desk"], no_image_reason="No machine")
+    filling = billing.add_line(visit, service=clinic["filling"], actor=clinic["desk"])  # not in the package
+    another_check = billing.add_line(visit, service=clinic["check"], actor=clinic["desk"])  # the package's is used
+    package_cleaning = VisitLine.objects.filter(visit=visit, payer=order.payer, service=clinic["cleaning"]).first()
+    billing.void_line(package_cleaning, reason="Entered for the patient by mistake", actor=clinic["desk"])
+    cleaning = billing.add_line(visit, service=clinic["cleaning"], actor=clinic["desk"],
+                                payer=billing.patient_account(clinic["patient"]))
+    page = client_for(clinic["desk"]).get(reverse("visit_detail", args=[visit.pk])).content.decode()
+
+    def offered(line) -> list[str]:
+        select = re.search(rf'<select[^>]*id="payer-{line.pk}"[^>]*>(.*?)</select>', page, re.S)
+        return re.findall(r'<option value="(\d+)"', select.group(1)) if select else []
+
+    assert offered(filling) == [] and offered(another_check) == []  # neither order can take them
+    assert offered(cleaning) == [str(order.payer_id)]  # the package has a cleaning left: back to the order
+    every_offer = re.findall(r'<select[^>]*id="payer-\d+"[^>]*>(.*?)</select>', page, re.S)
+    assert voucher_order.payer_id and all(f'value="{voucher_order.payer_id}"' not in offers for offers in every_offer)
+    package_line = VisitLine.objects.filter(visit=visit, payer=order.payer, voided_at__isnull=True).first()
+    assert offered(package_line) == [str(billing.patient_account(clinic["patient"]).pk)]
+
+
 def test_a_fake_image_upload_and_a_reasonless_redemption_are_refused_with_a_message(clinic, visit, package_order,
                                                                                       client_for):
     desk = client_for(clinic["desk"])
