@@ -52,7 +52,7 @@ CLINICS = 50
 BOOKINGS = 100_000
 PATIENTS = 20_000
 PARTNER_PASSWORD = "bench-partner-password-1"
-TARGETS = {"portal_calendar_ms": 200, "statistics_ms": 300, "export_s": 10, "export_mb": 300}
+TARGETS = {"portal_calendar_ms": 200, "statistics_ms": 150, "export_s": 10, "export_mb": 300}  # statistics: issue 11
 SLOTS_PER_DAY = 24  # 08:00-20:00, 30 minutes each
 
 
@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"    {'(a) portal calendar':<{w}} not measured (the view answered no page)")
     lines += [
         f"    {'(b) statistics sent by partners, the year':<{w}} {year['median']:>10.1f} {year['p95']:>9.1f} "
-        f"{year['queries']:>8}" + verdict(year["median"] < TARGETS["statistics_ms"], "< 300 ms"),
+        f"{year['queries']:>8}" + verdict(year["median"] < TARGETS["statistics_ms"], "< 150 ms"),
         f"    {'    of which SQL':<{w}} {year['sql_ms']:>10.1f}",
         f"    {'    slowest statement':<{w}} {year['slowest'][0][2]:>10.1f}",
         f"    {'(b) statistics sent by partners, this month':<{w}} {month['median']:>10.1f} {month['p95']:>9.1f} "

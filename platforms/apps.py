@@ -17,6 +17,18 @@ class PlatformsConfig(AppConfig):
         auditlog.register(PlatformOrder, exclude_fields=["payload"])
         auditlog.register(ChannelStock)
 
+        # The intake keeps the public rows it reads a few seconds; a change forgets them.
+        from django.db.models.signals import post_delete, post_save
+
+        from clinic.tenants.models import Clinic
+
+        from .catalogue.models import Enrolment, Platform, Product, SigningSecret
+        from .intake import forget_lookups
+
+        for model in (Platform, SigningSecret, Enrolment, Product, Clinic):
+            post_save.connect(forget_lookups, sender=model, dispatch_uid=f"intake-lookups-save-{model.__name__}")
+            post_delete.connect(forget_lookups, sender=model, dispatch_uid=f"intake-lookups-delete-{model.__name__}")
+
         from clinic.patients import extensions as patient_extensions
 
         from .orders import patient_platform_orders

@@ -24,6 +24,7 @@ back; a redeemed one is refused.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -205,9 +206,45 @@ def parse_message(body: bytes) -> OrderMessage:
                         purchased_at=purchased_at, raw=data)
 
 
+# --- the public rows every message reads, kept a few seconds in the process -------------------
+# The platform with its secrets, the enrolment with its clinic and the product are the same for
+# thousands of messages: each process keeps them LOOKUP_SECONDS (a change saved in this process
+# forgets them at once: ``forget_lookups`` on their post_save/post_delete). Another process may
+# use a declined enrolment or a retired product that long; a secret rotated there is read again
+# before a message is refused for its signature.
+LOOKUP_SECONDS = 10
+_lookups: dict[tuple, tuple[float, object]] = {}
+_lookups_lock = threading.Lock()
+
+
+def forget_lookups(**kwargs) -> None:
+    with _lookups_lock:
+        _lookups.clear()
+
+
+def _looked_up(key: tuple, load):
+    now = time.monotonic()
+    kept = _lookups.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    value = load()
+    with _lookups_lock:
+        _lookups[key] = (now + LOOKUP_SECONDS, value)
+    return value
+
+
+def _platform(code: str, *, fresh: bool = False) -> Platform | None:
+    def load():
+        return Platform.objects.filter(code=code, is_active=True).prefetch_related("secrets").first()
+
+    if fresh:
+        forget_lookups()
+    return _looked_up(("platform", code), load)
+
+
 def enrolment_for(platform: Platform, identifier: str) -> Enrolment:
-    enrolment = (Enrolment.objects.select_related("clinic")
-                 .filter(platform=platform, identifier=identifier).first())
+    enrolment = _looked_up(("enrolment", platform.pk, identifier), lambda: (
+        Enrolment.objects.select_related("clinic").filter(platform=platform, identifier=identifier).first()))
     if enrolment is None or enrolment.clinic.is_template:
         raise IntakeRefused("unknown_clinic", "No clinic has this identifier at the platform.")
     if enrolment.status != Enrolment.Status.APPROVED:
@@ -217,7 +254,8 @@ def enrolment_for(platform: Platform, identifier: str) -> Enrolment:
 
 def product_for(platform: Platform, code: str, purchased_at: datetime, clinic) -> Product:
     """The platform's product of this code, valid on the day it was bought (the clinic's day)."""
-    product = Product.objects.filter(platform=platform, code=code).first()
+    product = _looked_up(("product", platform.pk, code),
+                         lambda: Product.objects.filter(platform=platform, code=code).first())
     if product is None:
         raise IntakeRefused("unknown_product", "The platform sells no product of this code.")
     day = timezone.localtime(purchased_at, _zone(clinic.time_zone)).date()
@@ -254,10 +292,19 @@ def receive_order_message(platform_code: str, body: bytes, headers: Mapping[str,
     if len(body) > MAX_BODY_BYTES:
         raise IntakeRefused("body_too_large", "The message is larger than 64 KB.")
     with transaction.atomic(durable=True):
-        platform = Platform.objects.filter(code=platform_code, is_active=True).prefetch_related("secrets").first()
+        platform = _platform(platform_code)
         if platform is None:
             raise IntakeRefused("unknown_platform", "No platform has this code.")
-        verify_signature(platform, body, headers)
+        try:
+            verify_signature(platform, body, headers)
+        except IntakeRefused as refused:
+            if refused.reason != "bad_signature":
+                raise
+            # Perhaps a secret rotated in another process since these were read: read them again.
+            platform = _platform(platform_code, fresh=True)
+            if platform is None:
+                raise
+            verify_signature(platform, body, headers)
         message = parse_message(body)
         message_id = {key.lower(): value for key, value in headers.items()}["webhook-id"][:100]
         enrolment = enrolment_for(platform, message.clinic)

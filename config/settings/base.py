@@ -91,6 +91,13 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New clinics are cloned from this schema instead of replaying every migration.
 TENANT_BASE_SCHEMA = "clinic_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# django-tenants sends `SET search_path` once per schema change on a connection, not before
+# every statement (half of a request's statements were these). Safe with django-tenants 4:
+# switching tenants, a rollback (to a savepoint too: PostgreSQL undoes a SET there) and a new
+# connection all make it send the SET again. Code that sets search_path by hand must forget
+# the connection's (connection.search_path_set_schemas = None) or switch schemas after, as
+# clinic.tenants.cloning does.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False

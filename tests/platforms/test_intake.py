@@ -444,3 +444,37 @@ def test_twenty_orders_at_a_stock_of_five_sell_five(committed_world, django_db_b
         stored = sorted(PlatformOrder.objects.filter(platform=world["platform"]).values_list("number", flat=True))
         assert stored == accepted  # none lost, none doubled
         assert ChannelStock.objects.get(product=world["product"]).available == 0
+
+
+# --- the public rows kept in the process --------------------------------------------------------
+
+
+def test_a_secret_rotated_in_another_process_is_read_again_before_a_message_is_refused(world):
+    """The intake keeps the platform and its secrets a few seconds: a message signed with a
+    secret it has not seen yet (rotated by another process, which this one heard nothing of)
+    reads them again instead of being refused."""
+    from django.db.models.signals import post_save
+
+    from platforms.intake import forget_lookups
+
+    assert post("insurer", order_message(number="KEPT-1"), secret=SECRET).status_code == 201  # now kept
+    post_save.disconnect(forget_lookups, sender=SigningSecret, dispatch_uid="intake-lookups-save-SigningSecret")
+    try:
+        # As another process's rotation would: the current secret retires, a new one is current.
+        SigningSecret.objects.filter(platform=world["platform"]).update(
+            retires_at=datetime.now(UTC) + timedelta(hours=1))
+        signing_secret(world["platform"], NEW_SECRET)
+    finally:
+        post_save.connect(forget_lookups, sender=SigningSecret, dispatch_uid="intake-lookups-save-SigningSecret")
+    assert post("insurer", order_message(number="KEPT-2"), secret=NEW_SECRET).status_code == 201
+    assert_refused(post("insurer", order_message(number="KEPT-3"), secret="whsec_" + "A" * 32), 401, "bad_signature")
+
+
+def test_a_declined_enrolment_refuses_the_next_message_at_once_in_this_process(world):
+    from platforms.catalogue.models import Enrolment
+
+    assert post("insurer", order_message(number="DECL-1"), secret=SECRET).status_code == 201
+    enrolment = Enrolment.objects.get(platform=world["platform"], clinic=world["clinic"])
+    enrolment.status, enrolment.reason = Enrolment.Status.DECLINED, "Contract ended"
+    enrolment.save()
+    assert_refused(post("insurer", order_message(number="DECL-2"), secret=SECRET), 422, "clinic_not_enrolled")
