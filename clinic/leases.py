@@ -12,7 +12,8 @@ after the last try marks it failed with a message the person reads (and a "Try a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -82,6 +83,27 @@ class Lease:
         if attempt is not None:
             rows = rows.filter(attempts=attempt)
         rows.update(status=FAILED, error=str(message)[:1000], finished=timezone.now(), lease_until=None)
+
+    @contextmanager
+    def failing(self, pk: int, attempt: int, *, language: str, too_long: str, failed: str) -> Iterator[None]:
+        """The run's work, which ends failed with a message the person waiting reads: ``too_long``
+        past the soft time limit, a refusal's own message, ``failed`` for anything else (which is
+        raised again: its details go to the log). The messages are read in ``language``."""
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        from clinic.errors import DomainError
+
+        try:
+            yield
+        except SoftTimeLimitExceeded:
+            with translation.override(language):
+                self.fail(pk, str(too_long), attempt)
+        except DomainError as error:  # e.g. the month turned, a filter no longer valid
+            self.fail(pk, str(error.message), attempt)
+        except Exception:
+            with translation.override(language):
+                self.fail(pk, str(failed), attempt)
+            raise
 
     def run(self, task, work: Callable[..., int], *args) -> None:
         """``work(*args)`` in ``task``; when another run holds the lease (a redelivery after its

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from clinic.errors import DomainError
 from clinic.leases import Lease
@@ -121,26 +122,18 @@ def generate_statement_run(run_id: int, language: str) -> int:
     """Run a generation the page asked for (the task): safe to run twice (a finished run is left
     alone; the statement is made once). Returns 0, or the seconds to wait when another run holds
     the lease."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
     with translation.override(language):
         attempt = RUN_LEASE.claim(run_id)
     if attempt is None:
         return RUN_LEASE.held_for(run_id)
     run = StatementRun.objects.select_related("platform", "requested_by").get(pk=run_id)
-    try:
+    # A refusal (e.g. the month turned: only the new M-1 may be generated now) fails it with its reason.
+    with RUN_LEASE.failing(run_id, attempt, language=language,
+                           too_long=gettext_lazy("The generation took too long and was stopped. Try again."),
+                           failed=gettext_lazy("The statement could not be generated.")):
         with translation.override(language):
             generate_statement(run.platform, run.month, actor=run.requested_by)
         RUN_LEASE.finish(run_id, attempt)
-    except SoftTimeLimitExceeded:
-        with translation.override(language):
-            RUN_LEASE.fail(run_id, _("The generation took too long and was stopped. Try again."), attempt)
-    except DomainError as error:  # e.g. the month turned: only the new M-1 may be generated now
-        RUN_LEASE.fail(run_id, str(error.message), attempt)
-    except Exception:  # the person waiting must learn that it failed (the details go to the log)
-        with translation.override(language):
-            RUN_LEASE.fail(run_id, _("The statement could not be generated."), attempt)
-        raise
     return 0
 
 

@@ -14,8 +14,8 @@ from django.core.files import File
 from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from clinic.errors import DomainError
 from clinic.leases import Lease
 
 from .models import Export
@@ -44,15 +44,15 @@ def build_export_file(export_id: int, language: str) -> int:
 
     Returns 0, or the seconds to wait when another run still holds the lease.
     """
-    from celery.exceptions import SoftTimeLimitExceeded
-
     with translation.override(language):
         attempt = claim_export(export_id)
     if attempt is None:
         return LEASE.held_for(export_id)
     export = Export.objects.get(pk=export_id)
     exporter = EXPORTERS[export.kind]
-    try:
+    with LEASE.failing(export_id, attempt, language=language,
+                       too_long=gettext_lazy("The export took too long and was stopped. Try again with a shorter period."),
+                       failed=gettext_lazy("The export could not be built.")):
         with translation.override(language):
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             file_name = f"{exporter.file_stem}-{connection.tenant.slug}-{stamp}.{exporter.extension}"
@@ -62,16 +62,6 @@ def build_export_file(export_id: int, language: str) -> int:
                 export.file.save(file_name, File(handle), save=False)
         # Only the run that holds the export finishes it (one taken over meanwhile does not).
         LEASE.finish(export_id, attempt, file=export.file.name, file_name=file_name, progress=100)
-    except SoftTimeLimitExceeded:
-        with translation.override(language):
-            LEASE.fail(export_id, _("The export took too long and was stopped. Try again with a shorter period."),
-                       attempt)
-    except DomainError as error:
-        LEASE.fail(export_id, str(error.message), attempt)
-    except Exception:  # the person waiting must learn that it failed (the details go to the log)
-        with translation.override(language):
-            LEASE.fail(export_id, _("The export could not be built."), attempt)
-        raise
     return 0
 
 
