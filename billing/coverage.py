@@ -14,7 +14,7 @@ the price of a line added without one (None: the price list's), and
 ``accepts_price(payer, visit=, service=, unit_price=)``, whether a price given by the
 caller is the coverage's own (then no permission to change prices is needed).
 
-And ``offers(payer, visit=, service=)``: whether the visit page offers it as a payer a line
+And ``offers(payer, visit=, service=, quantity=)``: whether the visit page offers it as a payer a line
 of ``service`` can move to (a platform order only on its own visit, for its package's
 services); without it, every payer of the patient is offered.
 """
@@ -59,9 +59,9 @@ def accepts_price(payer, *, visit, service, unit_price: Decimal) -> bool:
     return coverage.accepts_price(payer, visit=visit, service=service, unit_price=unit_price)
 
 
-def offers(payer, *, visit, service) -> bool:
-    """Whether a line of ``service`` on ``visit`` may be offered a move to ``payer``."""
+def offers(payer, *, visit, service, quantity: int = 1) -> bool:
+    """Whether a line of ``quantity`` × ``service`` on ``visit`` may be offered a move to ``payer``."""
     coverage = COVERAGES.get(payer.kind)
     if coverage is None or not hasattr(coverage, "offers"):
         return True
-    return coverage.offers(payer, visit=visit, service=service)
+    return coverage.offers(payer, visit=visit, service=service, quantity=quantity)

@@ -439,9 +439,18 @@ def _visit_page(request, visit: Visit, *, line_form=None, status: int = 200):
     by_payer = [(payer, ledger.visit_due(visit, payer)) for payer in payers]
     other_payers = list(Payer.objects.filter(patient=visit.patient).order_by("kind", "pk")) if (
         visit.status == Visit.Status.OPEN) else []
+    offered: dict[tuple, bool] = {}  # (payer, service, quantity): asked once however many lines
+
+    def offers(payer, line) -> bool:
+        key = (payer.pk, line.service_id, line.quantity)
+        if key not in offered:
+            offered[key] = coverage.offers(payer, visit=visit, service=line.service, quantity=line.quantity)
+        return offered[key]
+
     for line in lines:  # the payers each line may move to (a coverage says which lines it takes)
-        line.payer_choices = [payer for payer in other_payers if payer.pk != line.payer_id and line.service_id
-                              and coverage.offers(payer, visit=visit, service=line.service)]
+        movable = line.voided_at is None and line.split_of_id is None and line.service_id
+        line.payer_choices = [payer for payer in other_payers
+                              if movable and payer.pk != line.payer_id and offers(payer, line)] if movable else []
     context = {
         "visit": visit,
         "patient": visit.patient,

@@ -217,9 +217,19 @@ _lookups: dict[tuple, tuple[float, object]] = {}
 _lookups_lock = threading.Lock()
 
 
-def forget_lookups(**kwargs) -> None:
+def clear_lookups() -> None:
     with _lookups_lock:
         _lookups.clear()
+
+
+def forget_lookups(**kwargs) -> None:
+    """A change to a platform, secret, enrolment, product or clinic: forget what is kept, now and
+    again when the change commits (a request in between may have read the rows before it)."""
+    clear_lookups()
+    transaction.on_commit(clear_lookups)
+
+
+LOOKUPS_KEPT = 1000  # at most; an unknown code is never kept (a stranger's requests cannot fill it)
 
 
 def _looked_up(key: tuple, load):
@@ -228,8 +238,11 @@ def _looked_up(key: tuple, load):
     if kept is not None and kept[0] > now:
         return kept[1]
     value = load()
-    with _lookups_lock:
-        _lookups[key] = (now + LOOKUP_SECONDS, value)
+    if value is not None:
+        with _lookups_lock:
+            if len(_lookups) >= LOOKUPS_KEPT:
+                _lookups.clear()
+            _lookups[key] = (now + LOOKUP_SECONDS, value)
     return value
 
 
@@ -238,7 +251,7 @@ def _platform(code: str, *, fresh: bool = False) -> Platform | None:
         return Platform.objects.filter(code=code, is_active=True).prefetch_related("secrets").first()
 
     if fresh:
-        forget_lookups()
+        clear_lookups()
     return _looked_up(("platform", code), load)
 
 

@@ -287,14 +287,16 @@ class PlatformOrderCoverage:
     def posted(self, payer: Payer, *, actor) -> None:
         return None
 
-    def offers(self, payer: Payer, *, visit, service) -> bool:
-        """Only what ``split`` can take: a package's own service, on the visit it is redeemed on."""
+    def offers(self, payer: Payer, *, visit, service, quantity: int = 1) -> bool:
+        """Only what ``split`` can take: a package's own service, on the visit it is redeemed on,
+        as many units as it has left."""
         order = _order_of(payer)
         if order is None:
             return True
-        return (order.kind == Product.Kind.PACKAGE and order.visit_id == visit.pk
-                and order.status in (OrderStatus.CONFIRMED, OrderStatus.REDEEMED)
-                and _quantity_in_package(order, service) > ledger.charged_quantity(payer, service))
+        if (order.kind != Product.Kind.PACKAGE or order.visit_id != visit.pk
+                or order.status not in (OrderStatus.CONFIRMED, OrderStatus.REDEEMED)):
+            return False
+        return _quantity_in_package(order, service) - ledger.charged_quantity(payer, service) >= quantity
 
     def unit_price(self, payer: Payer, *, visit, service) -> Decimal | None:
         """A package service entered again after its line was voided keeps that line's price,

@@ -74,12 +74,12 @@ def _start_in_public_schema():
     from django.utils import translation
 
     from clinic.tenants.middleware import forget_tenants
-    from platforms.intake import forget_lookups
+    from platforms.intake import clear_lookups
 
     connection.set_schema_to_public()
     translation.activate("en")
     forget_tenants()  # a rolled-back test may have left a clinic in the routing cache
-    forget_lookups()  # ... or a platform, enrolment or product in the intake's
+    clear_lookups()  # ... or a platform, enrolment or product in the intake's
     yield
     connection.set_schema_to_public()
     translation.deactivate()

@@ -166,3 +166,65 @@ def test_openpyxl_parses_through_defusedxml_and_an_entity_bomb_is_refused():
     with pytest.raises(PriceListRejected) as refused:
         parse_price_list("p.xlsx", bomb.getvalue(), "EUR")
     assert [str(error.reason) for error in refused.value.errors] == ["The file is not a readable .xlsx workbook."]
+
+
+def _workbook(sheet_xml: str, *, path: str = "xl/worksheets/sheet1.xml") -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/worksheets/sheet1.xml" if path != "xl/worksheets/sheet1.xml" else path,
+                         sheet_xml if path == "xl/worksheets/sheet1.xml" else "<worksheet><sheetData/></worksheet>")
+        if path != "xl/worksheets/sheet1.xml":
+            archive.writestr(path, sheet_xml)
+    return buffer.getvalue()
+
+
+A1 = '<c r="A1" t="inlineStr"><is><t>x</t></is></c>'
+
+
+@pytest.mark.parametrize(("sheet", "path"), [
+    # The far cell's row read from its reference (its row has no r).
+    (f'<worksheet><sheetData><row>{A1}</row><row><c r="Z200000"/></row></sheetData></worksheet>', None),
+    # Single quotes, spaces around "=".
+    (f"<worksheet><sheetData><row r='1'>{A1}</row><row r = '200000'><c r = 'Z200000'/></row></sheetData></worksheet>",
+     None),
+    # Elements with a namespace prefix.
+    ('<x:worksheet xmlns:x="urn:x"><x:sheetData><x:row r="1"><x:c r="A1"/></x:row>'
+     '<x:row r="200000"><x:c r="Z200000"/></x:row></x:sheetData></x:worksheet>', None),
+    # A ">" inside an attribute's value before the reference.
+    (f'<worksheet><sheetData><row r="1">{A1}</row><row r="200000"><c s=">" r="Z200000"/></row></sheetData></worksheet>',
+     None),
+    # What looks like a reference inside a quoted value, the real one after it.
+    (f"""<worksheet><sheetData><row r="1">{A1}</row><row r="200000"><c s='q r="A1"' r="Z200000"/></row>"""
+     "</sheetData></worksheet>", None),
+    # The same in a row without references, walked tag by tag.
+    (f"""<worksheet><sheetData><row>{A1}</row><row><c/><c s='q r="A1"' r="Z200000"/></row>"""
+     "</sheetData></worksheet>", None),
+    # The reference after two megabytes of an attribute (a tag across chunks).
+    (f'<worksheet><sheetData><row r="1">{A1}</row><row r="200000"><c x="{"y" * (2 * 1024 * 1024)}" '
+     'r="Z200000"/></row></sheetData></worksheet>', None),
+    # Rows and cells without any reference, placed one after the other: 16,384 columns on row 1,
+    # then a row at 1,000.
+    ("<worksheet><sheetData><row>" + "<c/>" * 16384 + '</row><row r="1000"><c/></row></sheetData></worksheet>', None),
+    # The sheet stored outside xl/worksheets/ (the workbook's relations may point anywhere).
+    (f'<worksheet><sheetData><row r="1">{A1}</row><row r="200000"><c r="Z200000"/></row></sheetData></worksheet>',
+     "xl/elsewhere/data.xml"),
+])
+def test_every_way_of_placing_a_far_cell_is_measured(sheet, path):
+    from clinic.uploads import UploadRefused, check_xlsx_extent
+
+    with pytest.raises(UploadRefused) as refused:
+        check_xlsx_extent(_workbook(sheet, path=path or "xl/worksheets/sheet1.xml"))
+    assert refused.value.message in (SPANS, "The file is not a readable .xlsx workbook.")
+
+
+def test_a_real_sheet_without_references_is_measured_as_it_is_and_read():
+    """Cells and rows without r (some writers leave them out) are placed one after the other:
+    20,000 rows of 12 cells is 240,000 cells, well inside the limit."""
+    from clinic.uploads import check_xlsx_extent
+
+    rows = "".join("<row>" + "<c t=\"inlineStr\"><is><t>v</t></is></c>" * 12 + "</row>" for _ in range(20_000))
+    check_xlsx_extent(_workbook(f"<worksheet><sheetData>{rows}</sheetData></worksheet>"))
