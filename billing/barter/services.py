@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from billing import ledger
 from billing.models import Bucket, Counterparty, Entry, Payer, PayerKind
-from billing.services import clinic_today, parse_amount, patient_account
+from billing.services import clinic_today, parse_amount, patient_account, whole_quantity
 from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.services import clinic_currency
@@ -358,12 +358,7 @@ def _plan_item_checks(policy: Policy, service, quantity) -> None:
         raise DomainError(_("Choose a service from the price list."), field="service")
     if not _covers(policy.agreement, service):
         raise DomainError(_("The barter agreement does not cover this service."), field="service")
-    try:
-        quantity = int(quantity)
-    except (TypeError, ValueError):
-        raise DomainError(_("Enter a whole number of at least 1."), field="quantity") from None
-    if quantity < 1 or quantity > 999:
-        raise DomainError(_("Enter a whole number of at least 1."), field="quantity")
+    whole_quantity(quantity)
 
 
 def approve_plan(plan: TreatmentPlan, *, actor, new_limit=None) -> TreatmentPlan:

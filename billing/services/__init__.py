@@ -4,7 +4,7 @@ the customer club (``promotions``); CRM tasks (``crm``). Each runs in one transa
 it changes, posts to the ledger, and refuses bad input with a ``DomainError`` (nothing is saved
 then). The names below are the public ones other apps use."""
 
-from ._common import COVERAGE_METHODS, VISIT_STATUSES, clinic_today, parse_amount
+from ._common import COVERAGE_METHODS, VISIT_STATUSES, clinic_today, parse_amount, whole_quantity
 from .crm import add_activity, finish_activity
 from .deposits import receive_deposit, refund_deposit
 from .payments import (
@@ -40,5 +40,5 @@ __all__ = [
     "finish_activity", "open_visit", "open_visit_on_start", "parse_amount", "patient_account", "pay_from_coverage",
     "payment_settles", "promotion_discount", "receive_deposit", "refund_deposit", "refund_payment", "refundable",
     "save_promotion", "settle_coverage", "take_payment", "take_payment_in_parts", "update_billing_settings",
-    "visit_for_appointment", "void_line",
+    "visit_for_appointment", "void_line", "whole_quantity",
 ]

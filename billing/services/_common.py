@@ -43,6 +43,17 @@ def _amount(value, currency: str, *, field: str = "amount", allow_zero: bool = F
 parse_amount = _amount
 
 
+def whole_quantity(value) -> int:
+    """A line's or a plan item's quantity: a whole number from 1 to 999, or a refusal on the field."""
+    try:
+        quantity = int(value)
+    except (TypeError, ValueError):
+        raise DomainError(_("Enter a whole number of at least 1."), field="quantity") from None
+    if quantity < 1 or quantity > 999:
+        raise DomainError(_("Enter a whole number of at least 1."), field="quantity")
+    return quantity
+
+
 def _check_currency(currency: str) -> str:
     clinic = clinic_currency()
     if currency and currency != clinic:

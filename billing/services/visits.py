@@ -32,6 +32,7 @@ from ._common import (
     _amount,
     _shown,
     clinic_today,
+    whole_quantity,
 )
 
 # --- payers ------------------------------------------------------------------------------
@@ -192,12 +193,7 @@ def _add_line(visit, *, service, actor, quantity=1, unit_price=None, payer=None,
         raise DomainError(_("This visit is closed; open a new visit to add services."))
     if not service.is_active:
         raise DomainError(_("This service is no longer offered."), field="service")
-    try:
-        quantity = int(quantity)
-    except (TypeError, ValueError):
-        raise DomainError(_("Enter a whole number of at least 1."), field="quantity") from None
-    if quantity < 1 or quantity > 999:
-        raise DomainError(_("Enter a whole number of at least 1."), field="quantity")
+    quantity = whole_quantity(quantity)
     currency = visit.currency
     list_price = round_money(service.price, currency)
     payer = payer or patient_account(visit.patient)

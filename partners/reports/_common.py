@@ -10,16 +10,6 @@ from django.db.models import DecimalField, OuterRef, Subquery
 
 from billing import ledger
 from clinic.money import round_money
-from clinic.periods import (  # noqa: F401 - re-exported
-    month_from,
-    month_so_far,
-    next_month,
-    parse_month,
-    parse_period,
-    period_bounds,
-    previous_month,
-    this_month,
-)
 from clinic.scheduling.models import AppointmentService, Status
 
 HUNDRED = Decimal(100)

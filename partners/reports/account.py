@@ -15,16 +15,7 @@ from django.utils.translation import pgettext
 from billing import ledger
 from billing.models import Entry
 from clinic.money import ZERO
-from clinic.periods import (  # noqa: F401 - re-exported
-    month_from,
-    month_so_far,
-    next_month,
-    parse_month,
-    parse_period,
-    period_bounds,
-    previous_month,
-    this_month,
-)
+from clinic.periods import month_from, next_month
 from clinic.scheduling.availability import clinic_zone
 
 from ..models import PartnerBooking, Partnership, PaymentPlace

@@ -16,16 +16,7 @@ from django.utils.translation import gettext as _
 from billing import ledger
 from clinic.errors import DomainError
 from clinic.money import ZERO, minor_unit, round_money
-from clinic.periods import (  # noqa: F401 - re-exported
-    month_from,
-    month_so_far,
-    next_month,
-    parse_month,
-    parse_period,
-    period_bounds,
-    previous_month,
-    this_month,
-)
+from clinic.periods import month_so_far, parse_period, period_bounds
 from clinic.scheduling.availability import clinic_zone
 from clinic.scheduling.models import Appointment, Status
 
