@@ -533,29 +533,31 @@ def payable_for_appointment_expression(counterparty_ref, appointment_ref, *, pos
 # The rows are written out in each part (not a CTE read three times): the planner then knows
 # their number and joins them by hash.
 _BOOKED_TOTALS = """
-WITH charged AS (
+SELECT grp, day, SUM(billed)::integer, SUM(charged), SUM(payable) FROM (
     -- The visits' lines, their legs, and whether the line's service was booked (a semi-join:
-    -- by index for a month's bookings, by hash for a year's).
-    SELECT COUNT(DISTINCT e.visit_id) AS billed, COALESCE(SUM(e.amount), 0) AS charged
-      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+    -- by index for a few days' bookings, by hash for a year's).
+    SELECT b.grp, b.day, COUNT(DISTINCT e.visit_id) AS billed, SUM(e.amount) AS charged, 0 AS payable
+      FROM ({rows}) AS b (grp, day, appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
       JOIN {visit} v ON v.appointment_id = b.appointment_id
       JOIN {line} l ON l.visit_id = v.id
       JOIN {entry} e ON e.line_id = l.id AND e.bucket = 'debt' AND e.kind IN ('charge', 'discount', 'void')
      WHERE b.live AND EXISTS (SELECT 1 FROM {booked} s
                                WHERE s.appointment_id = v.appointment_id AND s.service_id = l.service_id)
-), payable AS (
+     GROUP BY 1, 2
+    UNION ALL
     -- Their commission: the legs on their visits, and their own postings' legs on no visit.
-    SELECT COALESCE(SUM(e.amount), 0) AS payable
-      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+    SELECT b.grp, b.day, 0, 0, SUM(e.amount)
+      FROM ({rows}) AS b (grp, day, appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
       JOIN {visit} v ON v.appointment_id = b.appointment_id
       JOIN {entry} e ON e.visit_id = v.id AND e.counterparty_id = b.counterparty_id AND e.bucket = 'payable'
-), before_visit AS (
-    SELECT COALESCE(SUM(e.amount), 0) AS payable
-      FROM ({rows}) AS b (appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
+     GROUP BY 1, 2
+    UNION ALL
+    SELECT b.grp, b.day, 0, 0, SUM(e.amount)
+      FROM ({rows}) AS b (grp, day, appointment_id, counterparty_id, posting_id, cancel_posting_id, live)
       JOIN {entry} e ON e.posting_id IN (b.posting_id, b.cancel_posting_id)
                     AND e.counterparty_id = b.counterparty_id AND e.bucket = 'payable' AND e.visit_id IS NULL
-)
-SELECT billed, charged, payable.payable + before_visit.payable FROM charged, payable, before_visit
+     GROUP BY 1, 2
+) AS parts GROUP BY 1, 2
 """
 
 
@@ -566,10 +568,12 @@ class BookedTotals:
     payable: Decimal  # what the clinic came to owe for all of them (``payable_for_appointment``, summed)
 
 
-def booked_totals(rows_sql: str, params) -> BookedTotals:
+def booked_totals(rows_sql: str, params) -> dict[tuple, BookedTotals]:
     """``booked_services_charged`` of the live appointments and ``payable_for_appointment`` of
-    all, summed over the rows of ``rows_sql`` (appointment id, counterparty id, posting id,
-    cancel posting id, live): one statement, whatever the number of rows."""
+    all, summed per group over the rows of ``rows_sql`` (a group of two columns — a partner
+    and a day, say —, then the appointment id, counterparty id, posting id, cancel posting id,
+    live): one statement, whatever the number of rows. Groups with nothing charged nor payable
+    are left out."""
     from clinic.scheduling.models import AppointmentService
 
     from .models import Visit, VisitLine
@@ -578,8 +582,8 @@ def booked_totals(rows_sql: str, params) -> BookedTotals:
                                 line=VisitLine._meta.db_table, booked=AppointmentService._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params) * 3)
-        billed, charged, payable = cursor.fetchone()
-    return BookedTotals(billed=billed, charged=charged, payable=payable)
+        return {(group, day): BookedTotals(billed=billed, charged=charged, payable=payable)
+                for group, day, billed, charged, payable in cursor.fetchall()}
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,44 @@ class PatientSearch(models.Model):
 
     def __str__(self):
         return f"{self.user_name}: {self.query}"
+
+
+class StatisticsDay(models.Model):
+    """The statistics sent by one partner on one day (the clinic's day the bookings were made):
+    what ``partners.reports.statistics`` reads instead of every booking of a long period. Never
+    a source: each row is folded from the bookings and the ledger by the same query that reads a
+    day live (``partners.reports.days``), and a day is read live again as soon as anything its
+    figures are made of changes (the triggers of ``StatisticsChange``). Internal: no screen shows
+    a row of it."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    zone = models.CharField(max_length=64)  # the clinic's time zone the day was folded in
+    bookings = models.PositiveIntegerField()
+    live = models.PositiveIntegerField()  # neither the booking nor its appointment cancelled
+    billed = models.PositiveIntegerField()  # live bookings whose booked services were charged
+    booked = models.DecimalField(**MONEY)  # the live bookings' own figures
+    commission_booked = models.DecimalField(**MONEY)
+    paid_at_partner = models.DecimalField(**MONEY)
+    charged = models.DecimalField(**MONEY)  # the ledger's
+    payable = models.DecimalField(**MONEY)
+    folded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partnership", "day"], name="partners_statistics_day_once")]
+        indexes = [models.Index(fields=["day"], name="partners_statistics_day")]
+
+    def __str__(self):
+        return f"{self.partnership_id} {self.day}"
+
+
+class StatisticsChange(models.Model):
+    """A booking whose statistics changed since its day was last folded, by the time it was made
+    (its day is the clinic's, reckoned when read). Written by the database's triggers only
+    (partners migration 0005), removed by the fold that took it into account."""
+
+    id = models.BigAutoField(primary_key=True)
+    booked_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.booked_at:%Y-%m-%d %H:%M}"

@@ -41,11 +41,13 @@ def statistics(request):
         filters = reports.clean_statistics(request.GET)
     except DomainError as refused:
         filters, error = reports.StatisticsFilter(*month_so_far()), refused.message
-    page = reports.statistics_page(filters, request.GET.get("page"))
+    figures = reports.statistics_figures(filters)  # the totals' and the charts'
+    page = reports.statistics_page(filters, request.GET.get("page"), figures)
     partners = reports.partner_choices()
-    chart = reports.statistics_by_week(filters, dict(partners))
+    chart = reports.statistics_by_week(filters, dict(partners), figures)
     query = request.GET.copy()
     query.pop("page", None)
+    data = chart_data(chart)
     context = {
         "tab": "partners",
         "page": page,
@@ -60,7 +62,8 @@ def statistics(request):
         "account_month": filters.first.replace(day=1),
         "chart": chart,
         "chart_kinds": ("bookings", "commission"),
-        "chart_data": chart_data(chart),
+        "chart_data": data,
+        "chart_table": chart_table(chart, data),
     }
     return render(request, "partners/statistics.html", context)
 
@@ -77,6 +80,17 @@ def chart_data(chart: reports.StatisticsChart) -> dict:
             "commission_text": [money(amount, chart.currency) for amount in partner.commission],
         } for partner in chart.partners],
     }
+
+
+def chart_table(chart: reports.StatisticsChart, data: dict) -> list[tuple[str, str, list[tuple]]]:
+    """The charts' figures as the tables beside them read them: a week a row (its label as the
+    chart's), a partner a column (its id, the week's bookings, the commission and the commission
+    as the chart's tooltip writes it) — each written once here, not once a cell in the template."""
+    texts = [series["commission_text"] for series in data["series"]]
+    return [(data["labels"][position], week.isoformat(),
+             [(partner.partnership_id, bookings, commission, texts[column][position])
+              for column, (partner, bookings, commission) in enumerate(cells)])
+            for position, (week, cells) in enumerate(chart.rows)]
 
 
 class CancelBookingForm(forms.Form):

@@ -324,6 +324,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reconciliation.propose_settlements",
         "schedule": 60 * 60 * 6,
     },
+    # The statistics sent by partners: the days changed since the last fold, folded again (until
+    # then they are read live). Cheap when nothing changed.
+    "fold-partner-statistics": {
+        "task": "partners.fold_statistics",
+        "schedule": int(os.environ.get("STATISTICS_FOLD_SECONDS", "300")),
+    },
     # Hourly and idempotent: each appointment is reminded once, whenever the task runs.
     "appointment-reminders": {
         "task": "clinic.scheduling.tasks.send_appointment_reminders",

@@ -22,7 +22,12 @@
 
 The statistics' workbook is a background export (``partner_statistics``, ``exporters.py``); the account's PDF and workbook are small and built on request.
 
-One module per concern: ``statistics`` and ``account``; what they share in ``_common``. The
+The statistics' totals and charts are sums of per-partner, per-day figures (``days``): a day
+is read from its folded row (``StatisticsDay``, made by the same query by the task
+``partners.fold_statistics``) unless the database says something it is made of changed since,
+then live; a year's page reads a few hundred rows, not every booking and ledger leg.
+
+One module per concern: ``statistics``, ``days`` and ``account``; what they share in ``_common``. The
 names below are the public ones the views, the portal and the exporters use."""
 
 from clinic.periods import (
@@ -47,6 +52,7 @@ from .account import (
     account_workbook,
     partner_account,
 )
+from .days import DayFigures, fold_statistics, live_figures, period_figures
 from .statistics import (
     PartnerWeeks,
     StatisticsChart,
@@ -60,6 +66,7 @@ from .statistics import (
     statistics_export_count,
     statistics_export_params,
     statistics_export_rows,
+    statistics_figures,
     statistics_page,
     statistics_row,
     statistics_rows,
@@ -67,4 +74,4 @@ from .statistics import (
     week_start,
 )
 
-__all__ = ["AccountLine", "CANCELLABLE_STATUSES", "HUNDRED", "MONEY_FIELD", "PAGE_SIZE", "PartnerAccount", "PartnerWeeks", "StatisticsChart", "StatisticsFilter", "StatisticsPage", "StatisticsRow", "StatisticsTotals", "account_file_stem", "account_month", "account_pdf", "account_rows", "account_workbook", "clean_statistics", "commission_on", "month_from", "month_so_far", "next_month", "parse_month", "parse_period", "partner_account", "partner_choices", "period_bounds", "previous_month", "statistics_by_week", "statistics_export_count", "statistics_export_params", "statistics_export_rows", "statistics_page", "statistics_row", "statistics_rows", "statistics_totals", "this_month", "week_start"]
+__all__ = ["AccountLine", "CANCELLABLE_STATUSES", "DayFigures", "HUNDRED", "MONEY_FIELD", "PAGE_SIZE", "PartnerAccount", "PartnerWeeks", "StatisticsChart", "StatisticsFilter", "StatisticsPage", "StatisticsRow", "StatisticsTotals", "account_file_stem", "account_month", "account_pdf", "account_rows", "account_workbook", "clean_statistics", "commission_on", "fold_statistics", "live_figures", "month_from", "month_so_far", "next_month", "parse_month", "parse_period", "partner_account", "partner_choices", "period_figures", "period_bounds", "previous_month", "statistics_by_week", "statistics_export_count", "statistics_export_params", "statistics_export_rows", "statistics_figures", "statistics_page", "statistics_row", "statistics_rows", "statistics_totals", "this_month", "week_start"]

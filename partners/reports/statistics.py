@@ -8,23 +8,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import BooleanField as BooleanOutput
-from django.db.models import ExpressionWrapper, Q, Sum
 from django.utils.translation import gettext as _
 
-from billing import ledger
 from clinic.errors import DomainError
-from clinic.money import ZERO, minor_unit, round_money
+from clinic.money import ZERO, round_money
 from clinic.periods import month_so_far, parse_period, period_bounds
 from clinic.scheduling.availability import clinic_zone
-from clinic.scheduling.models import Appointment, Status
+from clinic.scheduling.models import Status
 
 from ..models import PartnerBooking, Partnership, PaymentPlace, reference_code
 from ._common import (
     CANCELLABLE_STATUSES,
-    HUNDRED,
-    MONEY_FIELD,
     PAGE_SIZE,
     _charged,
     _commission,
@@ -32,6 +26,7 @@ from ._common import (
     _service_names,
     commission_on,
 )
+from .days import DayFigures, Key, period_figures, summed
 
 # --- statistics sent by partners ----------------------------------------------------------
 
@@ -143,52 +138,27 @@ class StatisticsTotals:
         return self.bookings - self.cancelled
 
 
-# What was booked, in SQL: one aggregate over the filtered bookings (a derived table made by the
-# ORM). A booking is live unless it or its appointment was cancelled (an anti-join on the few
-# cancelled appointments, cheaper than joining every appointment). The booked value and its
-# commission are the booking's own figures (a forecast, rounded per booking as its row shows
-# it); what was charged and the commission earned are the ledger's (``ledger.booked_totals``).
-_OWN_TOTALS = """
-SELECT COUNT(*), COUNT(*) FILTER (WHERE live),
-       COALESCE(SUM(value) FILTER (WHERE live), 0),
-       COALESCE(SUM(ROUND(value * percent / 100, %s)) FILTER (WHERE live), 0),
-       COALESCE(SUM(value) FILTER (WHERE live AND payment_place = %s), 0)
-FROM (SELECT b.value, b.percent, b.payment_place, b.cancelled_at IS NULL AND a.id IS NULL AS live
-      FROM ({bookings}) AS b (appointment_id, value, percent, payment_place, cancelled_at)
-      LEFT JOIN {appointment} a ON a.id = b.appointment_id AND a.status = %s) AS booking
-"""
+def statistics_figures(filters: StatisticsFilter) -> dict[Key, DayFigures]:
+    """The filter's figures per partner and day (``days.period_figures``): what the totals and
+    the charts are made of, read once for both."""
+    return period_figures(filters.first, filters.last, filters.partnership_id)
 
 
-def statistics_totals(filters: StatisticsFilter) -> StatisticsTotals:
-    """The filter's totals in two aggregate queries, whatever the number of bookings."""
+def statistics_totals(filters: StatisticsFilter, figures: Mapping[Key, DayFigures] | None = None) -> StatisticsTotals:
+    """The filter's totals: the sums of its days' figures (a few queries, whatever the number of
+    bookings)."""
     from clinic.services import clinic_currency
 
     currency = clinic_currency()
-    places = minor_unit(currency)
-    bookings, params = (_bookings(filters).order_by()
-                        .values_list("appointment_id", "value", "commission_percent", "payment_place", "cancelled_at")
-                        .query.sql_with_params())
-    with connection.cursor() as cursor:
-        cursor.execute(_OWN_TOTALS.format(bookings=bookings, appointment=Appointment._meta.db_table),
-                       [places, PaymentPlace.PARTNER, *params, Status.CANCELLED])
-        count, live, booked, commission_booked, paid_at_partner = cursor.fetchone()
-    # Live: neither the booking nor its appointment cancelled — the appointment read by a join
-    # (by hash for a year), not a subquery per booking.
-    rows, params = (_bookings(filters).order_by()
-                    .annotate(live=ExpressionWrapper(Q(cancelled_at__isnull=True) & ~Q(appointment__status=Status.CANCELLED),
-                                                     output_field=BooleanOutput()))
-                    .values_list("appointment_id", "partnership__counterparty_id", "posting_id",
-                                 "cancel_posting_id", "live")
-                    .query.sql_with_params())
-    earned = ledger.booked_totals(rows, params)
+    total = summed(statistics_figures(filters) if figures is None else figures)
 
     def amount(value) -> Decimal:
         return round_money(value, currency)
 
     return StatisticsTotals(
-        currency=currency, bookings=count, cancelled=count - live, billed=earned.billed, booked=amount(booked),
-        charged=amount(earned.charged), commission_booked=amount(commission_booked),
-        commission_charged=amount(earned.payable), booked_paid_at_partner=amount(paid_at_partner),
+        currency=currency, bookings=total.bookings, cancelled=total.bookings - total.live, billed=total.billed,
+        booked=amount(total.booked), charged=amount(total.charged), commission_booked=amount(total.commission_booked),
+        commission_charged=amount(total.payable), booked_paid_at_partner=amount(total.paid_at_partner),
     )
 
 
@@ -219,11 +189,12 @@ class StatisticsPage:
         return self.number + 1
 
 
-def statistics_page(filters: StatisticsFilter, page: object = 1) -> StatisticsPage:
-    """Three queries whatever the size: the totals (two, which count the rows) and the page's
-    rows. The page's bookings are chosen first, so a far page does not compute the charged
-    value and the services of every booking it skips."""
-    totals = statistics_totals(filters)
+def statistics_page(filters: StatisticsFilter, page: object = 1,
+                    figures: Mapping[Key, DayFigures] | None = None) -> StatisticsPage:
+    """The totals (which count the rows) and the page's rows in one query, whatever the size.
+    The page's bookings are chosen first, so a far page does not compute the charged value and
+    the services of every booking it skips."""
+    totals = statistics_totals(filters, figures)
     pages = max(1, -(-totals.bookings // PAGE_SIZE))
     try:
         number = int(page)
@@ -281,39 +252,32 @@ def week_start(day: date) -> date:
     return day - timedelta(days=(day.isoweekday() % 7 - first) % 7)
 
 
-def statistics_by_week(filters: StatisticsFilter, names: Mapping[int, str] | None = None) -> StatisticsChart:
+def statistics_by_week(filters: StatisticsFilter, names: Mapping[int, str] | None = None,
+                       figures: Mapping[Key, DayFigures] | None = None) -> StatisticsChart:
     """The filter's live bookings (neither they nor their appointment cancelled: what the
     totals count) and the commission on their booked value (rounded per booking, as each row
-    shows it), per week and partner. One query, a row per day and partner; the weeks are folded
-    here, so every week of the period has its place, empty ones too. ``names``: the partners'
-    names, if the caller has read them already (``partner_choices``)."""
-    from django.db.models import Count, F
-    from django.db.models.functions import Round, TruncDate
-
+    shows it), per week and partner, from the days' figures; every week of the period has its
+    place, empty ones too. ``names``: the partners' names, if the caller has read them already
+    (``partner_choices``)."""
     from clinic.services import clinic_currency
 
     currency = clinic_currency()
-    rows = (
-        _bookings(filters).filter(cancelled_at__isnull=True).exclude(appointment__status=Status.CANCELLED)
-        .annotate(day=TruncDate("created", tzinfo=clinic_zone()))
-        .values("day", "partnership_id")
-        .annotate(count=Count("id"), commission=Sum(Round(F("value") * F("commission_percent") / HUNDRED,
-                                                          minor_unit(currency)), output_field=MONEY_FIELD))
-        .order_by()
-    )
+    figures = statistics_figures(filters) if figures is None else figures
     starts = []
     week = week_start(filters.first)
     while week <= filters.last:
         starts.append(week)
         week += timedelta(days=7)
-    index = {week: position for position, week in enumerate(starts)}
     weeks = [max(week, filters.first) for week in starts]  # the first week shown from the period's first day
     per_partner: dict[int, tuple[list[int], list[Decimal]]] = {}
-    for row in rows:
-        counts, amounts = per_partner.setdefault(row["partnership_id"], ([0] * len(weeks), [ZERO] * len(weeks)))
-        position = index[week_start(row["day"])]
-        counts[position] += row["count"]
-        amounts[position] += row["commission"] or ZERO
+    first_week = starts[0]
+    for (partnership_id, day), day_figures in figures.items():
+        if not day_figures.live:
+            continue
+        counts, amounts = per_partner.setdefault(partnership_id, ([0] * len(weeks), [ZERO] * len(weeks)))
+        position = (day - first_week).days // 7  # the week of ``day``: weeks are 7 days from the first
+        counts[position] += day_figures.live
+        amounts[position] += day_figures.commission_booked
     names = dict(partner_choices()) if names is None else names
     partners = sorted(per_partner, key=lambda pk: (names.get(pk, "").casefold(), pk))
     return StatisticsChart(currency=currency, weeks=weeks, partners=[
