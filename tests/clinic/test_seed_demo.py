@@ -8,6 +8,12 @@ from clinic.models import Location, Practitioner, Service, ServiceCategory, Work
 pytestmark = pytest.mark.django_db
 
 
+def clinic_zone_day(moment):
+    from clinic.periods import clinic_zone
+
+    return moment.astimezone(clinic_zone()).date()
+
+
 def counts():
     from billing.models import Activity, Deposit, LedgerEntry, Payment, Promotion, Visit
 
@@ -47,6 +53,14 @@ def test_seed_demo_builds_a_believable_clinic_and_is_idempotent(clinic_b):
         assert len(bookings) == 8 and sum(b.cancelled_at is not None for b in bookings) == 2
         billed = [b for b in bookings if b.appointment.status == "completed"]
         assert len(billed) == 2
+        # The statistics' days folded as beat's task folds them, and read back as the live figures.
+        from partners.models import StatisticsChange, StatisticsDay
+        from partners.reports import live_figures, period_figures
+
+        assert StatisticsDay.objects.exists() and not StatisticsChange.objects.exists()
+        made = sorted(b.created for b in bookings)
+        first_day, last_day = (clinic_zone_day(made[0]), clinic_zone_day(made[-1]))
+        assert period_figures(first_day, last_day) == live_figures(PartnerBooking.objects.all())
         balances = {p.payment_place: ledger.counterparty_balance(p.counterparty)
                     for p in Partnership.objects.select_related("counterparty")}
         assert balances["clinic"].owed > 0 and balances["clinic"].owes == 0  # commission on what was charged

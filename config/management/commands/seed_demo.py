@@ -137,6 +137,11 @@ class Command(BaseCommand):
         seed_partners(DEMO_PASSWORD)
         with tenant_context(clinic):
             seed_partner_links()
+            # The statistics' days folded, as beat's task does every few minutes in production
+            # (the demo runs no beat: days changed later are read live).
+            from partners.reports import fold_statistics
+
+            fold_statistics()
         # The platforms (public) with their products, the clinic enrolled and its channel inventory.
         from platforms.demo import seed_platforms
 
