@@ -18,7 +18,9 @@ Each message is one transaction. A refusal stores nothing and says why in a mach
 ``reason`` (``REASONS`` below). The same order number again is stored once and answered with
 the first answer's body (also when both arrive at once: the unique constraint decides, inside a
 savepoint). A refund or cancellation of an order not yet redeemed gives its unit of inventory
-back; a redeemed one is refused.
+back and cancels the appointment booked for it (its slot is free again), in the same
+transaction — unless the patient has come (arrived or in treatment: the desk decides, and the
+visit is the patient's to pay); a redeemed one is refused.
 """
 
 from __future__ import annotations
@@ -375,4 +377,17 @@ def _close_order(platform: Platform, message: OrderMessage, identifier: str) -> 
     services.move(order, target, action=action, note=note)
     order.closed_reason = note[:300]
     order.save(update_fields=["closed_reason"])
+    _free_the_slot(order, note)
     return IntakeAnswer(200, answer)
+
+
+def _free_the_slot(order: PlatformOrder, note: str) -> None:
+    """The appointment booked for a closed order is cancelled with the platform's reason, unless
+    the patient has come (arrived, in treatment or treated)."""
+    from clinic.scheduling import services as scheduling
+    from clinic.scheduling.models import Appointment, Status
+
+    appointment = Appointment.objects.filter(pk=order.appointment_id).first() if order.appointment_id else None
+    if appointment is not None and appointment.status in (Status.BOOKED, Status.CONFIRMED, Status.NO_SHOW):
+        reason = f"{order.platform.name}: {note}"
+        scheduling.change_status_within(appointment, "cancel", actor=None, reason=reason[:200])

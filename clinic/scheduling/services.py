@@ -184,43 +184,63 @@ def change_status(appointment: Appointment, action: str, *, actor, reason: str =
     ``on_changed(appointment)`` runs in the same transaction. ``revert_arrival`` (with
     "cancel"): a patient registered as arrived who cannot be treated is un-registered first,
     in the same transaction (seed 000, section 12), each change published as its own event."""
+    _check_transition(action, reason)
+    with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
+        return _change_status(appointment, action, actor=actor, reason=reason, on_changed=on_changed,
+                              revert_arrival=revert_arrival)
+
+
+def change_status_within(appointment: Appointment, action: str, *, actor, reason: str = "",
+                         on_changed=None) -> Appointment:
+    """``change_status`` inside a transaction the caller holds: a change that stands or falls
+    with another (a platform's message closing the order the appointment was booked for)."""
+    assert transaction.get_connection().in_atomic_block, "change_status_within needs the caller's transaction"
+    _check_transition(action, reason)
+    with _refusing_taken_slots(), transaction.atomic(), set_actor(actor):
+        return _change_status(appointment, action, actor=actor, reason=reason, on_changed=on_changed)
+
+
+def _check_transition(action: str, reason: str) -> None:
     if action not in TRANSITIONS or action == "reschedule":
         raise DomainError(_("Unknown action."))
-    sources, target, _label = TRANSITIONS[action]
     if action == "cancel" and not reason.strip():
         raise DomainError(_("Give a reason for cancelling."), field="reason")
     if len(reason.strip()) > 200:
         raise DomainError(_("Keep the reason under 200 characters."), field="reason")
-    with _refusing_taken_slots(), transaction.atomic(durable=True), set_actor(actor):
-        current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
-        if revert_arrival and action == "cancel" and current.status == Status.ARRIVED:
-            before = copy.copy(current)
-            current.status = TRANSITIONS["revert_arrival"][1]
-            current.save(update_fields=["status", "updated"])
-            publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change.ARRIVAL_REVERTED))
-        if current.status not in sources:
-            if action == "cancel" and current.status == Status.ARRIVED:
-                raise DomainError(_("The patient is registered as arrived: revert the arrival before cancelling."))
-            raise DomainError(
-                _("An appointment that is “%(status)s” cannot be changed this way.")
-                % {"status": current.get_status_display()}
-            )
-        if action == "no_show" and current.starts_at > timezone.now():
-            raise DomainError(_("The appointment has not started yet: it cannot be a no-show."))
-        if action == "arrive":
-            zone = clinic_zone()
-            day = current.starts_at.astimezone(zone).date()
-            if day != timezone.now().astimezone(zone).date():
-                raise DomainError(_("The patient can be registered as arrived only on the appointment's day "
-                                    "(%(day)s).") % {"day": date_format(day, "DATE_FORMAT")})
+
+
+def _change_status(appointment: Appointment, action: str, *, actor, reason: str, on_changed,
+                   revert_arrival: bool = False) -> Appointment:
+    sources, target, _label = TRANSITIONS[action]
+    current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if revert_arrival and action == "cancel" and current.status == Status.ARRIVED:
         before = copy.copy(current)
-        current.status = target
-        if action == "cancel":
-            current.cancel_reason = reason.strip()
-        current.save(update_fields=["status", "cancel_reason", "updated"])
-        if on_changed is not None:
-            on_changed(current)
-        publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change(action)))
+        current.status = TRANSITIONS["revert_arrival"][1]
+        current.save(update_fields=["status", "updated"])
+        publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change.ARRIVAL_REVERTED))
+    if current.status not in sources:
+        if action == "cancel" and current.status == Status.ARRIVED:
+            raise DomainError(_("The patient is registered as arrived: revert the arrival before cancelling."))
+        raise DomainError(
+            _("An appointment that is “%(status)s” cannot be changed this way.")
+            % {"status": current.get_status_display()}
+        )
+    if action == "no_show" and current.starts_at > timezone.now():
+        raise DomainError(_("The appointment has not started yet: it cannot be a no-show."))
+    if action == "arrive":
+        zone = clinic_zone()
+        day = current.starts_at.astimezone(zone).date()
+        if day != timezone.now().astimezone(zone).date():
+            raise DomainError(_("The patient can be registered as arrived only on the appointment's day "
+                                "(%(day)s).") % {"day": date_format(day, "DATE_FORMAT")})
+    before = copy.copy(current)
+    current.status = target
+    if action == "cancel":
+        current.cancel_reason = reason.strip()
+    current.save(update_fields=["status", "cancel_reason", "updated"])
+    if on_changed is not None:
+        on_changed(current)
+    publish(AppointmentChanged(before=before, after=current, actor=actor, kind=Change(action)))
     return current
 
 

@@ -333,6 +333,64 @@ def test_a_confirmed_order_refunded_by_the_platform_returns_its_unit(world):
     assert stock(world["clinic"], world["product"]) == 3
 
 
+def _confirmed_with_appointment(world, status="booked"):
+    """The order confirmed with an appointment tomorrow at 10:00 (in ``status``)."""
+    from tests.factories import AppointmentFactory
+
+    post("insurer", order_message())
+    with tenant_context(world["clinic"]):
+        appointment = AppointmentFactory(status=status)
+        PlatformOrder.objects.update(patient=appointment.patient, appointment=appointment,
+                                     status=OrderStatus.CONFIRMED)
+    return appointment
+
+
+@pytest.mark.parametrize(("kind", "status"), [("order.refunded", "refunded"), ("order.cancelled", "cancelled")])
+@pytest.mark.parametrize("appointment_status", ["booked", "confirmed", "no_show"])
+def test_an_order_closed_by_the_platform_frees_its_appointments_slot(world, kind, status, appointment_status):
+    from tests.factories import AppointmentFactory
+
+    appointment = _confirmed_with_appointment(world, appointment_status)
+    assert post("insurer", close_message(kind)).status_code == 200
+    assert orders(world["clinic"])[0].status == status
+    with tenant_context(world["clinic"]):
+        appointment.refresh_from_db()
+        assert appointment.status == "cancelled"
+        assert appointment.cancel_reason == "Insurer benefits: Refunded at the customer's request"
+        # The slot is free: another patient may be booked there (the overlap constraint allows it).
+        AppointmentFactory(practitioner=appointment.practitioner, location=appointment.location,
+                           starts_at=appointment.starts_at, ends_at=appointment.ends_at)
+    # The same message again: nothing more happens.
+    assert post("insurer", close_message(kind)).status_code == 200
+
+
+@pytest.mark.parametrize("appointment_status", ["arrived", "in_treatment"])
+def test_a_patient_who_has_come_keeps_the_appointment_when_the_platform_refunds(world, appointment_status):
+    appointment = _confirmed_with_appointment(world, appointment_status)
+    assert post("insurer", close_message()).status_code == 200
+    assert orders(world["clinic"])[0].status == "refunded"
+    with tenant_context(world["clinic"]):
+        appointment.refresh_from_db()
+        assert appointment.status == appointment_status  # the desk decides; the visit is the patient's to pay
+
+
+def test_an_appointment_that_cannot_be_cancelled_refuses_the_whole_message(world, monkeypatch):
+    """One transaction: the order is not closed, nor its unit returned, when its appointment's
+    change fails."""
+    from clinic.scheduling import services as scheduling
+
+    _confirmed_with_appointment(world)
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(scheduling, "change_status_within", failing)
+    with pytest.raises(RuntimeError):
+        post("insurer", close_message())
+    assert orders(world["clinic"])[0].status == "confirmed"
+    assert stock(world["clinic"], world["product"]) == 2
+
+
 def test_a_cash_voucher_order_is_worth_its_face_value(world):
     voucher = product_with({"EXT": 1}, platform=world["platform"], code="WISDOM200", kind="cash_voucher",
                            name="Wisdom-tooth voucher")
