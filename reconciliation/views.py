@@ -5,6 +5,7 @@ and the clinic's own channel reconciliation report with its column presets."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -147,6 +148,11 @@ def _differences(request, statement, upload=None):
     return category, Paginator(differences, PAGE_SIZE).get_page(request.GET.get("dpage"))
 
 
+def _differences_query(request, category: str) -> str:
+    """The differences' filter, kept by their pages' links."""
+    return urlencode({"category": category, "open": request.GET.get("open") or ""})
+
+
 @clinic_view(VIEW)
 def statement_detail(request, pk):
     statement = get_statement_for(request.user, pk)
@@ -154,7 +160,7 @@ def statement_detail(request, pk):
         category, differences = _differences(request, statement)
         return render(request, "reconciliation/_differences.html", {
             "statement": statement, "differences": differences, "category": category,
-            "categories": Category.choices[1:], "can_resolve": request.user.has_perm(VERIFY),
+            "differences_query": _differences_query(request, category), "categories": Category.choices[1:], "can_resolve": request.user.has_perm(VERIFY),
             "resolutions": ResolveForm.base_fields["resolution"].choices})
     count, total = reports.statement_totals(statement)
     upload = current_import(statement)
@@ -165,7 +171,7 @@ def statement_detail(request, pk):
     return render(request, "reconciliation/statement_detail.html", {
         "statement": statement, "line_count": count, "line_total": total, "upload": upload,
         "category_totals": totals, "category_chart": category_chart(totals), "differences": differences, "category": category,
-        "categories": Category.choices[1:], "open_count": open_count, "lines": lines,
+        "differences_query": _differences_query(request, category), "categories": Category.choices[1:], "open_count": open_count, "lines": lines,
         "events": [(event, EVENT_LABELS.get(event.action, event.action))
                    for event in statement.events.select_related("actor")],
         "upload_form": PlatformStatementUploadForm(), "undo_form": UndoVerificationForm(),

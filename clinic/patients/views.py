@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -57,7 +59,7 @@ def patient_list(request):
     else:
         patients = Patient.objects.only(*LISTED_FIELDS).prefetch_related("flags").order_by("-created", "-number")
     page = SearchPage(patients, number)
-    context = {"page": page, "query": query}
+    context = {"page": page, "query": query, "query_string": urlencode({"q": query})}
     template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"
     return render(request, template, context)
 

@@ -69,3 +69,27 @@ def phone(stored):
     if not stored:
         return ""
     return format_html('<bdi dir="ltr" class="phone text-nowrap">{}</bdi>', display(stored))
+
+
+@register.inclusion_tag("includes/pagination.html")
+def pagination(page, query: str = "", *, param: str = "page", fragment: str = "", label: str = ""):
+    """Previous, "Page n of m" and Next under a page of rows: the one pager of every list.
+
+    ``page``: a Django ``Page``, or anything with ``number``, ``has_previous`` / ``has_next``
+    (attributes or methods) and ``pages`` — or neither ``pages`` nor a paginator, for a search
+    that does not count its rows ("Page n"). ``query``: the list's other parameters, already
+    encoded; ``param``: the page's parameter; ``fragment``: where the new page scrolls to;
+    ``label``: the navigation's name for assistive technology ("Pages" when empty)."""
+
+    def answer(name):
+        value = getattr(page, name)
+        return value() if callable(value) else value
+
+    number = page.number
+    pages = getattr(page, "pages", None)
+    if pages is None and hasattr(page, "paginator"):
+        pages = page.paginator.num_pages
+    prefix = f"?{query}&{param}=" if query else f"?{param}="
+    return {"number": number, "pages": pages, "label": label,
+            "previous": f"{prefix}{number - 1}{fragment}" if answer("has_previous") else "",
+            "next": f"{prefix}{number + 1}{fragment}" if answer("has_next") else ""}
