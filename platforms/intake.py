@@ -373,9 +373,10 @@ def _close_order(platform: Platform, message: OrderMessage, identifier: str) -> 
                             f"{action}.")
     if order.status not in (OrderStatus.NEW, OrderStatus.CONFIRMED):
         raise IntakeRefused("order_closed", f"The order is already {order.status}.", status=order.status)
-    note = message.reason or f"{action} by the platform"
+    # The platform's own words, if it gave a reason (the history names the platform as who).
+    note = message.reason[:300]
     services.move(order, target, action=action, note=note)
-    order.closed_reason = note[:300]
+    order.closed_reason = note
     order.save(update_fields=["closed_reason"])
     _free_the_slot(order, note)
     return IntakeAnswer(200, answer)
@@ -389,5 +390,5 @@ def _free_the_slot(order: PlatformOrder, note: str) -> None:
 
     appointment = Appointment.objects.filter(pk=order.appointment_id).first() if order.appointment_id else None
     if appointment is not None and appointment.status in (Status.BOOKED, Status.CONFIRMED, Status.NO_SHOW):
-        reason = f"{order.platform.name}: {note}"
+        reason = " · ".join(part for part in (order.platform.name, order.number, note) if part)
         scheduling.change_status_within(appointment, "cancel", actor=None, reason=reason[:200])

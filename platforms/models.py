@@ -140,7 +140,10 @@ class OrderEvent(models.Model):
     to_status = models.CharField(_("to"), max_length=10, choices=OrderStatus.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)  # a person's or the platform's words
+    # What the event was about, as data: written out in the reader's language (``text``), never
+    # in the language of whoever made the change.
+    details = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(_("time"))
 
     class Meta:
@@ -151,3 +154,11 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order} {self.action}"
+
+    @property
+    def text(self) -> str:
+        """What the history says of the event, in the current language and the clinic's calendar
+        and time zone: its details, then its note."""
+        from .services import event_text
+
+        return event_text(self.details, self.note)

@@ -212,8 +212,7 @@ def import_orders(platform: Platform, content: bytes, *, kind: str, file_name: s
                     source=OrderSource.IMPORT, payload={"file": file_name[:200], "line": row["line"]})
                 services.take_stock(product)
                 services.record_event(order, "imported", to_status=OrderStatus.NEW, actor=actor, at=received,
-                                      note=_("Line %(line)s of %(file)s") % {"line": row["line"],
-                                                                            "file": file_name[:200]})
+                                      details={"line": row["line"], "file": file_name[:200]})
                 orders.append(order)
             return orders
     except IntegrityError:

@@ -19,14 +19,12 @@ from django.db import transaction
 from django.db.models.functions import Upper
 from django.utils.translation import gettext as _
 
-from clinic.calendars import format_date
 from clinic.errors import DomainError
 from clinic.models import Location, Practitioner, Service
 from clinic.patients.models import Patient, PhoneRelation, fold
 from clinic.patients.models import Source as PatientSource
 from clinic.patients.services import NEW_SHARING, PatientData, phone_owners
 from clinic.scheduling import services as scheduling
-from clinic.scheduling.availability import clinic_zone
 from clinic.scheduling.models import LIVE_STATUSES, Appointment, Source, Status
 from clinic.scheduling.states import ATTENDED
 from clinic.scheduling.states import TRANSITIONS as APPOINTMENT_TRANSITIONS
@@ -161,7 +159,7 @@ def confirm_order(order: PlatformOrder, *, actor, patient: Patient | None = None
         current.patient_id, current.appointment = appointment.patient_id, appointment
         current.save(update_fields=["patient", "appointment"])
         services.move(current, OrderStatus.CONFIRMED, action="confirmed", actor=actor,
-                      note=_when(appointment))
+                      details={"appointment": services.appointment_details(appointment)})
         services.order_payer(current)
         order.refresh_from_db()
 
@@ -178,11 +176,6 @@ def _fresh_appointment(order: PlatformOrder) -> Appointment | None:
     if order.appointment_id is None:
         return None
     return Appointment.objects.select_related("practitioner", "location").get(pk=order.appointment_id)
-
-
-def _when(appointment: Appointment) -> str:
-    local = appointment.starts_at.astimezone(clinic_zone())
-    return f"{format_date(local, 'SHORT_DATETIME_FORMAT')} · {appointment.practitioner.full_name}"
 
 
 # --- bind a patient made elsewhere ------------------------------------------------------------------
@@ -225,12 +218,13 @@ def bind_patient(order: PlatformOrder, patient: Patient, *, actor, appointment: 
             current.appointment = appointment
             fields.append("appointment")
         current.save(update_fields=fields)
-        note = f"{patient.full_name} (№ {patient.number})"
+        details = {"patient": {"name": patient.full_name, "number": patient.number}}
         if before == OrderStatus.NEW and appointment is not None:
             services.move(current, OrderStatus.CONFIRMED, action="bound", actor=actor,
-                          note=f"{note} · {_when(appointment)}")
+                          details={**details, "appointment": services.appointment_details(appointment)})
         else:
-            services.record_event(current, "bound", from_status=before, to_status=before, actor=actor, note=note)
+            services.record_event(current, "bound", from_status=before, to_status=before, actor=actor,
+                                  details=details)
         services.order_payer(current)
     order.refresh_from_db()
     return order
@@ -257,9 +251,10 @@ def reconfirm_order(order: PlatformOrder, *, actor, starts_at: datetime, practit
         if current.appointment_id != moved.pk:
             current.appointment = moved
             current.save(update_fields=["appointment"])
-        was = _when(appointment) if appointment is not None else ""
-        services.move(current, OrderStatus.CONFIRMED, action="reconfirmed", actor=actor,
-                      note=f"{was} → {_when(moved)}" if was else _when(moved))
+        details = {"appointment": services.appointment_details(moved)}
+        if appointment is not None:
+            details["was"] = services.appointment_details(appointment)
+        services.move(current, OrderStatus.CONFIRMED, action="reconfirmed", actor=actor, details=details)
 
     if appointment is not None and appointment.status in ATTENDED:
         raise DomainError(_("The patient has come for this appointment: redeem the order at the visit."))

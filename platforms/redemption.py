@@ -119,7 +119,7 @@ def attach_image(order: PlatformOrder, upload, *, actor) -> PlatformOrder:
         order.image.save(stored.name, stored, save=False)
         order.save(update_fields=["image"])
         services.record_event(order, "image", from_status=order.status, to_status=order.status, actor=actor,
-                              note=_("Panoramic X-ray uploaded"))
+                              details={"xray": True})
         return order
 
 
@@ -166,9 +166,8 @@ def redeem_order(order: PlatformOrder | int, *, visit: Visit, actor, image=None,
         order.redeemed_by = actor if getattr(actor, "pk", None) else None
         order.no_image_reason = "" if order.image else no_image_reason[:300]
         order.save(update_fields=["redeemed_at", "redeemed_by", "no_image_reason", "voucher_payment", "image"])
-        note = "" if order.image else order.no_image_reason
         return services.move(order, OrderStatus.REDEEMED, action="redeemed", actor=actor,
-                             note=note or _("Visit %(number)s") % {"number": f"#{visit.number}"})
+                             note="" if order.image else order.no_image_reason, details={"visit": visit.number})
 
 
 def _redeem_package(order: PlatformOrder, payer: Payer, visit: Visit, *, actor) -> None:

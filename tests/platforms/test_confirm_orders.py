@@ -228,7 +228,34 @@ def test_a_no_show_is_reconfirmed_with_the_appointment_moved_to_the_real_day(des
     event = order.events.last()
     assert (event.action, event.from_status, event.to_status, event.actor) == (
         "reconfirmed", "confirmed", "confirmed", desk)
-    assert "→" in event.note
+    assert event.details["was"]["starts_at"] != event.details["appointment"]["starts_at"]
+    assert "→" in event.text
+
+
+def test_the_history_reads_in_the_readers_language_whoever_wrote_it(desk_setup, desk, clock):
+    """A confirmation made on a Romanian page is read on a Chinese one with Chinese dates
+    (2030-06-04, not 04.06.2030): the event keeps the appointment as data and writes it out
+    when read."""
+    from django.utils import translation
+
+    order = make_order(desk_setup["product"])
+    with translation.override("ro"):
+        confirm(order, desk, desk_setup)
+    order.refresh_from_db()
+    event = order.events.get(action="confirmed")
+    assert event.note == "" and set(event.details) == {"appointment"}
+    with translation.override("zh-hans"):
+        chinese = event.text
+    with translation.override("ro"):
+        romanian = event.text
+    assert chinese != romanian and order.appointment.practitioner.full_name in chinese
+    from django.utils.formats import date_format
+
+    from clinic.periods import clinic_zone
+
+    local = order.appointment.starts_at.astimezone(clinic_zone())
+    with translation.override("zh-hans"):
+        assert date_format(local, "SHORT_DATETIME_FORMAT") in chinese
 
 
 def test_reconfirming_refuses_a_taken_time_and_an_order_not_confirmed(desk_setup, desk, clock):

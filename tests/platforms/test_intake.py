@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django_tenants.utils import schema_context, tenant_context
 from standardwebhooks.webhooks import Webhook
 
@@ -356,12 +357,35 @@ def test_an_order_closed_by_the_platform_frees_its_appointments_slot(world, kind
     with tenant_context(world["clinic"]):
         appointment.refresh_from_db()
         assert appointment.status == "cancelled"
-        assert appointment.cancel_reason == "Insurer benefits: Refunded at the customer's request"
+        assert appointment.cancel_reason == "Insurer benefits · A-1001 · Refunded at the customer's request"
         # The slot is free: another patient may be booked there (the overlap constraint allows it).
         AppointmentFactory(practitioner=appointment.practitioner, location=appointment.location,
                            starts_at=appointment.starts_at, ends_at=appointment.ends_at)
     # The same message again: nothing more happens.
     assert post("insurer", close_message(kind)).status_code == 200
+
+
+def test_a_closure_without_a_reason_stores_no_words_of_ours(world, client_for):
+    """No English "refunded by the platform" written into the order: the history shows the
+    status change and the platform as who, in the reader's language."""
+    from tests.factories import make_staff
+
+    appointment = _confirmed_with_appointment(world)
+    message = close_message(reason="")
+    assert post("insurer", message).status_code == 200
+    [order] = orders(world["clinic"])
+    assert (order.status, order.closed_reason) == ("refunded", "")
+    with tenant_context(world["clinic"]):
+        assert order.events.last().note == ""
+        appointment.refresh_from_db()
+        assert appointment.cancel_reason == "Insurer benefits · A-1001"
+        client = client_for(make_staff("manager"))
+        client.cookies["django_language"] = "ro"
+        response = client.get(reverse("platform_order_detail", args=[order.pk]))
+        assert response.status_code == 200
+        html = response.content.decode()
+    history = html[html.index('id="order-history"'):]
+    assert "Insurer benefits" in history and "by the platform" not in html
 
 
 @pytest.mark.parametrize("appointment_status", ["arrived", "in_treatment"])

@@ -49,8 +49,14 @@ def test_a_manager_imports_every_row_as_a_new_order_taking_inventory(world, mana
     assert orders[0].purchased_at == datetime(2026, 11, 3, 12, 20, tzinfo=UTC)
     assert orders[0].price == world["product"].settlement_price
     event = orders[0].events.get()
-    assert (event.action, event.to_status, event.actor, event.note) == (
-        "imported", "new", manager, "Line 2 of orders.csv")
+    assert (event.action, event.to_status, event.actor, event.details) == (
+        "imported", "new", manager, {"line": 2, "file": "orders.csv"})
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert event.text == "Line 2 of orders.csv"
+    with translation.override("ro"):
+        assert event.text != "Line 2 of orders.csv" and "orders.csv" in event.text
     assert ChannelStock.objects.get(product=world["product"]).available == 1
     page = client.get(response["Location"])
     assert "2 orders of Insurer benefits imported" in page.content.decode()
