@@ -5,59 +5,29 @@ at first, so the first fold makes every day's figures."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-TRIGGERS = """
-CREATE TRIGGER partners_statistics_booking_made AFTER INSERT ON partners_partnerbooking
-    REFERENCING NEW TABLE AS changed_new
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_booking_changed();
-CREATE TRIGGER partners_statistics_booking_updated AFTER UPDATE ON partners_partnerbooking
-    REFERENCING NEW TABLE AS changed_new OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_booking_changed();
-CREATE TRIGGER partners_statistics_booking_removed AFTER DELETE ON partners_partnerbooking
-    REFERENCING OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_booking_changed();
-CREATE TRIGGER partners_statistics_appointment_updated AFTER UPDATE ON scheduling_appointment
-    REFERENCING NEW TABLE AS changed_new OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_appointment_changed();
-CREATE TRIGGER partners_statistics_booked_service_added AFTER INSERT ON scheduling_appointmentservice
-    REFERENCING NEW TABLE AS changed_new
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_booked_service_changed();
-CREATE TRIGGER partners_statistics_booked_service_updated AFTER UPDATE ON scheduling_appointmentservice
-    REFERENCING NEW TABLE AS changed_new OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_booked_service_changed();
-CREATE TRIGGER partners_statistics_booked_service_removed AFTER DELETE ON scheduling_appointmentservice
-    REFERENCING OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_booked_service_changed();
-CREATE TRIGGER partners_statistics_visit_updated AFTER UPDATE ON billing_visit
-    REFERENCING NEW TABLE AS changed_new OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_visit_changed();
-CREATE TRIGGER partners_statistics_visit_removed AFTER DELETE ON billing_visit
-    REFERENCING OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_visit_changed();
-CREATE TRIGGER partners_statistics_line_updated AFTER UPDATE ON billing_visitline
-    REFERENCING NEW TABLE AS changed_new OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_line_changed();
-CREATE TRIGGER partners_statistics_leg_posted AFTER INSERT ON billing_ledgerentry
-    REFERENCING NEW TABLE AS changed_new
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_leg_posted();
-CREATE TRIGGER partners_statistics_partnership_updated AFTER UPDATE ON partners_partnership
-    REFERENCING NEW TABLE AS changed_new OLD TABLE AS changed_old
-    FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_partnership_changed();
-"""
-DROP_TRIGGERS = """
-DROP TRIGGER IF EXISTS partners_statistics_booking_made ON partners_partnerbooking;
-DROP TRIGGER IF EXISTS partners_statistics_booking_updated ON partners_partnerbooking;
-DROP TRIGGER IF EXISTS partners_statistics_booking_removed ON partners_partnerbooking;
-DROP TRIGGER IF EXISTS partners_statistics_appointment_updated ON scheduling_appointment;
-DROP TRIGGER IF EXISTS partners_statistics_booked_service_added ON scheduling_appointmentservice;
-DROP TRIGGER IF EXISTS partners_statistics_booked_service_updated ON scheduling_appointmentservice;
-DROP TRIGGER IF EXISTS partners_statistics_booked_service_removed ON scheduling_appointmentservice;
-DROP TRIGGER IF EXISTS partners_statistics_visit_updated ON billing_visit;
-DROP TRIGGER IF EXISTS partners_statistics_visit_removed ON billing_visit;
-DROP TRIGGER IF EXISTS partners_statistics_line_updated ON billing_visitline;
-DROP TRIGGER IF EXISTS partners_statistics_leg_posted ON billing_ledgerentry;
-DROP TRIGGER IF EXISTS partners_statistics_partnership_updated ON partners_partnership;
-"""
+# (trigger, table, event, transition tables, function): each a statement trigger that hands the
+# rows it changed to its function (clinic.tenants migration 0005).
+NEW, OLD, BOTH = "NEW TABLE AS changed_new", "OLD TABLE AS changed_old", "NEW TABLE AS changed_new OLD TABLE AS changed_old"
+STATISTICS_TRIGGERS = [
+    ("booking_made", "partners_partnerbooking", "INSERT", NEW, "booking_changed"),
+    ("booking_updated", "partners_partnerbooking", "UPDATE", BOTH, "booking_changed"),
+    ("booking_removed", "partners_partnerbooking", "DELETE", OLD, "booking_changed"),
+    ("appointment_updated", "scheduling_appointment", "UPDATE", BOTH, "appointment_changed"),
+    ("booked_service_added", "scheduling_appointmentservice", "INSERT", NEW, "booked_service_changed"),
+    ("booked_service_updated", "scheduling_appointmentservice", "UPDATE", BOTH, "booked_service_changed"),
+    ("booked_service_removed", "scheduling_appointmentservice", "DELETE", OLD, "booked_service_changed"),
+    ("visit_updated", "billing_visit", "UPDATE", BOTH, "visit_changed"),
+    ("visit_removed", "billing_visit", "DELETE", OLD, "visit_changed"),
+    ("line_updated", "billing_visitline", "UPDATE", BOTH, "line_changed"),
+    ("leg_posted", "billing_ledgerentry", "INSERT", NEW, "leg_posted"),
+    ("partnership_updated", "partners_partnership", "UPDATE", BOTH, "partnership_changed"),
+]
+TRIGGERS = "\n".join(
+    f"CREATE TRIGGER partners_statistics_{name} AFTER {event} ON {table} REFERENCING {tables} "
+    f"FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_{function}();"
+    for name, table, event, tables, function in STATISTICS_TRIGGERS)
+DROP_TRIGGERS = "\n".join(f"DROP TRIGGER IF EXISTS partners_statistics_{name} ON {table};"
+                          for name, table, *_rest in STATISTICS_TRIGGERS)
 # Every booking made before the triggers: its day is folded by the first fold.
 EVERY_BOOKING = "INSERT INTO partners_statisticschange (booked_at) SELECT DISTINCT created FROM partners_partnerbooking"
 
