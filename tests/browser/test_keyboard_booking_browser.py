@@ -365,7 +365,9 @@ def test_the_booking_dialog_closed_with_its_close_button_gives_the_focus_back_to
     page.keyboard.press("Enter")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("combobox", name="Find the patient")).to_be_focused()
+    page.wait_for_load_state("networkidle")  # htmx has processed the dialog's content, as the first time
     page.keyboard.press("Shift+Tab")
+    expect(dialog.get_by_role("button", name="Close", exact=True)).to_be_focused()
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
     expect(slot).to_be_focused()
