@@ -5,29 +5,48 @@ at first, so the first fold makes every day's figures."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-# (trigger, table, event, transition tables, function): each a statement trigger that hands the
-# rows it changed to its function (clinic.tenants migration 0005).
+# Statement triggers (trigger, table, event, transition tables, function), each handing the rows
+# it changed to its function (clinic.tenants migration 0005) ...
 NEW, OLD, BOTH = "NEW TABLE AS changed_new", "OLD TABLE AS changed_old", "NEW TABLE AS changed_new OLD TABLE AS changed_old"
-STATISTICS_TRIGGERS = [
+STATEMENT_TRIGGERS = [
     ("booking_made", "partners_partnerbooking", "INSERT", NEW, "booking_changed"),
     ("booking_updated", "partners_partnerbooking", "UPDATE", BOTH, "booking_changed"),
     ("booking_removed", "partners_partnerbooking", "DELETE", OLD, "booking_changed"),
-    ("appointment_updated", "scheduling_appointment", "UPDATE", BOTH, "appointment_changed"),
     ("booked_service_added", "scheduling_appointmentservice", "INSERT", NEW, "booked_service_changed"),
     ("booked_service_updated", "scheduling_appointmentservice", "UPDATE", BOTH, "booked_service_changed"),
     ("booked_service_removed", "scheduling_appointmentservice", "DELETE", OLD, "booked_service_changed"),
-    ("visit_updated", "billing_visit", "UPDATE", BOTH, "visit_changed"),
-    ("visit_removed", "billing_visit", "DELETE", OLD, "visit_changed"),
-    ("line_updated", "billing_visitline", "UPDATE", BOTH, "line_changed"),
     ("leg_posted", "billing_ledgerentry", "INSERT", NEW, "leg_posted"),
-    ("partnership_updated", "partners_partnership", "UPDATE", BOTH, "partnership_changed"),
+    ("leg_removed", "billing_ledgerentry", "DELETE", OLD, "leg_posted"),
 ]
+# ... row triggers (trigger, table, event, when, function) for the frequent updates, called only
+# when a column the figures read changed ...
+ROW_TRIGGERS = [
+    ("appointment_updated", "scheduling_appointment", "UPDATE", "OLD.status IS DISTINCT FROM NEW.status",
+     "appointment_changed"),
+    ("visit_updated", "billing_visit", "UPDATE", "OLD.appointment_id IS DISTINCT FROM NEW.appointment_id",
+     "visit_changed"),
+    ("visit_removed", "billing_visit", "DELETE", "OLD.appointment_id IS NOT NULL", "visit_changed"),
+    ("line_updated", "billing_visitline", "UPDATE",
+     "OLD.service_id IS DISTINCT FROM NEW.service_id OR OLD.visit_id IS DISTINCT FROM NEW.visit_id", "line_changed"),
+    ("partnership_updated", "partners_partnership", "UPDATE", "OLD.counterparty_id IS DISTINCT FROM NEW.counterparty_id",
+     "partnership_changed"),
+]
+# ... and a table emptied at once.
+EMPTIED = ["partners_partnerbooking", "scheduling_appointment", "scheduling_appointmentservice", "billing_visit",
+           "billing_visitline", "billing_ledgerentry", "partners_partnership"]
 TRIGGERS = "\n".join(
-    f"CREATE TRIGGER partners_statistics_{name} AFTER {event} ON {table} REFERENCING {tables} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_{function}();"
-    for name, table, event, tables, function in STATISTICS_TRIGGERS)
-DROP_TRIGGERS = "\n".join(f"DROP TRIGGER IF EXISTS partners_statistics_{name} ON {table};"
-                          for name, table, *_rest in STATISTICS_TRIGGERS)
+    [f"CREATE TRIGGER partners_statistics_{name} AFTER {event} ON {table} REFERENCING {tables} "
+     f"FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_{function}();"
+     for name, table, event, tables, function in STATEMENT_TRIGGERS]
+    + [f"CREATE TRIGGER partners_statistics_{name} AFTER {event} ON {table} FOR EACH ROW WHEN ({when}) "
+       f"EXECUTE FUNCTION public.partner_statistics_{function}();"
+       for name, table, event, when, function in ROW_TRIGGERS]
+    + [f"CREATE TRIGGER partners_statistics_emptied AFTER TRUNCATE ON {table} "
+       f"FOR EACH STATEMENT EXECUTE FUNCTION public.partner_statistics_emptied();" for table in EMPTIED])
+DROP_TRIGGERS = "\n".join(
+    [f"DROP TRIGGER IF EXISTS partners_statistics_{name} ON {table};"
+     for name, table, *_rest in [*STATEMENT_TRIGGERS, *ROW_TRIGGERS]]
+    + [f"DROP TRIGGER IF EXISTS partners_statistics_emptied ON {table};" for table in EMPTIED])
 # Every booking made before the triggers: its day is folded by the first fold.
 EVERY_BOOKING = "INSERT INTO partners_statisticschange (booked_at) SELECT DISTINCT created FROM partners_partnerbooking"
 

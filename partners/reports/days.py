@@ -33,6 +33,7 @@ from clinic.scheduling.models import Appointment, Status
 
 from ..models import PartnerBooking, PaymentPlace, StatisticsChange, StatisticsDay
 
+ONE_DAY = timedelta(days=1)
 # A period with more changed days than this is read live as a whole (one pass over its
 # bookings costs less than many days' ranges).
 MOST_CHANGED_DAYS = 60
@@ -74,13 +75,20 @@ GROUP BY 1, 2
 """
 
 
-def live_figures(bookings, *, zone=None) -> dict[Key, DayFigures]:
+def live_figures(bookings, *, zone=None, days: Iterable[date] | None = None) -> dict[Key, DayFigures]:
     """``bookings`` (a queryset of partner bookings) summed per partner and the clinic's day they
-    were made: two aggregate queries, whatever their number."""
+    were made: two aggregate queries, whatever their number. ``days``: only those made on these
+    days — found by the same day the sums are grouped by (the database's), among the bookings
+    of the days around them (an index's range)."""
     from clinic.services import clinic_currency
 
     zone = zone or clinic_zone()
+    if days is not None:
+        days = set(days)
+        bookings = bookings.filter(_made_on(days | {day + step for day in days for step in (ONE_DAY, -ONE_DAY)}))
     bookings = bookings.order_by().annotate(day=TruncDate("created", tzinfo=zone))
+    if days is not None:
+        bookings = bookings.filter(day__in=days)
     own, params = (bookings.values_list("partnership_id", "day", "appointment_id", "value", "commission_percent",
                                         "payment_place", "cancelled_at").query.sql_with_params())
     figures: dict[Key, DayFigures] = {}
@@ -135,7 +143,22 @@ def period_figures(first: date, last: date, partnership_id: int | None = None) -
     """The figures of the bookings made from ``first`` to ``last`` (the clinic's days), per
     partner and day: the folded days, and live the days changed since they were folded (or every
     day, when too many changed or the days were folded in another time zone). Equal, day by day,
-    to ``live_figures`` of the period's bookings."""
+    to ``live_figures`` of the period's bookings: read in one snapshot (a transaction of its own,
+    repeatable read), so a change or a fold committed meanwhile is seen everywhere or nowhere."""
+    if connection.in_atomic_block:  # the caller's transaction: its snapshot, whatever it is
+        return _period_figures(first, last, partnership_id)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _period_figures(first, last, partnership_id)
+
+
+# Two zones' days differ by two at the most (UTC-12 and UTC+14): a booking of the period was
+# folded, in any zone, within these days around it.
+ZONES_APART = timedelta(days=2)
+
+
+def _period_figures(first: date, last: date, partnership_id: int | None) -> dict[Key, DayFigures]:
     zone = clinic_zone()
     starts, ends = period_bounds(first, last)
     bookings = PartnerBooking.objects.filter(created__gte=starts, created__lt=ends)
@@ -144,12 +167,16 @@ def period_figures(first: date, last: date, partnership_id: int | None = None) -
         bookings = bookings.filter(partnership_id=partnership_id)
         folded = folded.filter(partnership_id=partnership_id)
     changed = changed_days(zone, starts, ends)
-    if len(changed) > MOST_CHANGED_DAYS or StatisticsDay.objects.exclude(zone=str(zone)).exists():
+    # A fold makes every day again after a change of zone, in one transaction: days of another
+    # zone around the period mean it has not run since, and the period is read live.
+    other_zone = (StatisticsDay.objects.filter(day__gte=first - ZONES_APART, day__lte=last + ZONES_APART)
+                  .exclude(zone=str(zone)).exists())
+    if len(changed) > MOST_CHANGED_DAYS or other_zone:
         return live_figures(bookings, zone=zone)
     figures = {(row["partnership_id"], row["day"]): DayFigures(**{field: row[field] for field in FIGURES})
                for row in folded.exclude(day__in=changed).values("partnership_id", "day", *FIGURES)}
     if changed:
-        figures.update(live_figures(bookings.filter(_made_on(changed)), zone=zone))
+        figures.update(live_figures(bookings, zone=zone, days=changed))
     return figures
 
 
@@ -174,7 +201,7 @@ def fold_statistics() -> int:
         now = timezone.now()
         for position in range(0, len(days), FOLD_DAYS):
             chunk = days[position:position + FOLD_DAYS]
-            figures = live_figures(PartnerBooking.objects.filter(_made_on(chunk)), zone=zone)
+            figures = live_figures(PartnerBooking.objects.all(), zone=zone, days=chunk)
             StatisticsDay.objects.filter(day__in=chunk).delete()
             StatisticsDay.objects.bulk_create([
                 StatisticsDay(partnership_id=partnership_id, day=day, zone=str(zone), folded_at=now,

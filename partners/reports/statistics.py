@@ -275,7 +275,8 @@ def statistics_by_week(filters: StatisticsFilter, names: Mapping[int, str] | Non
         if not day_figures.live:
             continue
         counts, amounts = per_partner.setdefault(partnership_id, ([0] * len(weeks), [ZERO] * len(weeks)))
-        position = (day - first_week).days // 7  # the week of ``day``: weeks are 7 days from the first
+        # The week of ``day`` (weeks are 7 days from the first), within the period's.
+        position = min(max((day - first_week).days // 7, 0), len(weeks) - 1)
         counts[position] += day_figures.live
         amounts[position] += day_figures.commission_booked
     names = dict(partner_choices()) if names is None else names
