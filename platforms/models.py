@@ -159,6 +159,6 @@ class OrderEvent(models.Model):
     def text(self) -> str:
         """What the history says of the event, in the current language and the clinic's calendar
         and time zone: its details, then its note."""
-        from .services import event_text
+        from .history import event_text
 
         return event_text(self.details, self.note)

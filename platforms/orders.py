@@ -31,6 +31,7 @@ from clinic.scheduling.states import TRANSITIONS as APPOINTMENT_TRANSITIONS
 
 from . import services
 from .catalogue.models import ProductService
+from .history import appointment_details
 from .models import OrderStatus, PlatformOrder
 
 REASON_MAX = 300
@@ -159,7 +160,7 @@ def confirm_order(order: PlatformOrder, *, actor, patient: Patient | None = None
         current.patient_id, current.appointment = appointment.patient_id, appointment
         current.save(update_fields=["patient", "appointment"])
         services.move(current, OrderStatus.CONFIRMED, action="confirmed", actor=actor,
-                      details={"appointment": services.appointment_details(appointment)})
+                      details={"appointment": appointment_details(appointment)})
         services.order_payer(current)
         order.refresh_from_db()
 
@@ -221,7 +222,7 @@ def bind_patient(order: PlatformOrder, patient: Patient, *, actor, appointment: 
         details = {"patient": {"name": patient.full_name, "number": patient.number}}
         if before == OrderStatus.NEW and appointment is not None:
             services.move(current, OrderStatus.CONFIRMED, action="bound", actor=actor,
-                          details={**details, "appointment": services.appointment_details(appointment)})
+                          details={**details, "appointment": appointment_details(appointment)})
         else:
             services.record_event(current, "bound", from_status=before, to_status=before, actor=actor,
                                   details=details)
@@ -251,9 +252,9 @@ def reconfirm_order(order: PlatformOrder, *, actor, starts_at: datetime, practit
         if current.appointment_id != moved.pk:
             current.appointment = moved
             current.save(update_fields=["appointment"])
-        details = {"appointment": services.appointment_details(moved)}
+        details = {"appointment": appointment_details(moved)}
         if appointment is not None:
-            details["was"] = services.appointment_details(appointment)
+            details["was"] = appointment_details(appointment)
         services.move(current, OrderStatus.CONFIRMED, action="reconfirmed", actor=actor, details=details)
 
     if appointment is not None and appointment.status in ATTENDED:

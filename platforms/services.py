@@ -37,43 +37,6 @@ def record_event(order: PlatformOrder, action: str, *, to_status: str, from_stat
                                      details=details or {}, created=at or timezone.now())
 
 
-def appointment_details(appointment) -> dict:
-    """An appointment as an event's details keep it: its time and practitioner."""
-    return {"starts_at": appointment.starts_at.isoformat(), "practitioner": appointment.practitioner.full_name}
-
-
-def _appointment_text(details: dict) -> str:
-    from datetime import datetime
-
-    from clinic.calendars import format_date
-    from clinic.periods import clinic_zone
-
-    local = datetime.fromisoformat(details["starts_at"]).astimezone(clinic_zone())
-    return f"{format_date(local, 'SHORT_DATETIME_FORMAT')} · {details['practitioner']}"
-
-
-def event_text(details: dict, note: str = "") -> str:
-    """An order event's details written out in the current language (dates in the clinic's
-    calendar and time zone), then its note: ``patient`` (name, number), ``was`` and
-    ``appointment`` (an appointment moved from one to the other, or booked), ``line`` and
-    ``file`` (imported), ``xray`` (uploaded), ``visit`` (redeemed at)."""
-    parts = []
-    if "patient" in details:
-        parts.append(f"{details['patient']['name']} (№ {details['patient']['number']})")
-    if "appointment" in details:
-        booked = _appointment_text(details["appointment"])
-        parts.append(f"{_appointment_text(details['was'])} → {booked}" if "was" in details else booked)
-    if "line" in details:
-        parts.append(_("Line %(line)s of %(file)s") % {"line": details["line"], "file": details["file"]})
-    if details.get("xray"):
-        parts.append(_("Panoramic X-ray uploaded"))
-    if "visit" in details:
-        parts.append(_("Visit %(number)s") % {"number": f"#{details['visit']}"})
-    if note:
-        parts.append(note)
-    return " · ".join(parts)
-
-
 def move(order: PlatformOrder, to_status: str, *, action: str, actor=None, note: str = "",
          details: dict | None = None) -> PlatformOrder:
     """Change an order's status by the one transitions table (the order is locked by the
