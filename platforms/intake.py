@@ -386,9 +386,11 @@ def _free_the_slot(order: PlatformOrder, note: str) -> None:
     """The appointment booked for a closed order is cancelled with the platform's reason, unless
     the patient has come (arrived, in treatment or treated)."""
     from clinic.scheduling import services as scheduling
-    from clinic.scheduling.models import Appointment, Status
+    from clinic.scheduling.models import Appointment
+    from clinic.scheduling.states import TRANSITIONS
 
+    cancellable, _target, _label = TRANSITIONS["cancel"]  # the state machine's word (an arrival is not)
     appointment = Appointment.objects.filter(pk=order.appointment_id).first() if order.appointment_id else None
-    if appointment is not None and appointment.status in (Status.BOOKED, Status.CONFIRMED, Status.NO_SHOW):
+    if appointment is not None and appointment.status in cancellable:
         reason = " · ".join(part for part in (order.platform.name, order.number, note) if part)
         scheduling.change_status_within(appointment, "cancel", actor=None, reason=reason[:200])

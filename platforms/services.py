@@ -31,7 +31,7 @@ def _in_transaction() -> None:
 def record_event(order: PlatformOrder, action: str, *, to_status: str, from_status: str = "", actor=None,
                  note: str = "", details: dict | None = None, at=None) -> OrderEvent:
     """One line of the order's history. ``note``: a person's or the platform's own words;
-    ``details``: what the event was about, as data (``event_details``), written out when read."""
+    ``details``: what the event was about, as data, written out when read (``platforms.history``)."""
     return OrderEvent.objects.create(order=order, action=action, from_status=from_status, to_status=to_status,
                                      actor=actor if getattr(actor, "pk", None) else None, note=note[:300],
                                      details=details or {}, created=at or timezone.now())

@@ -135,7 +135,9 @@ def category_chart(totals: list[dict]) -> dict:
             "series": [{"name": str(_("Orders")), "colour": 0, "count": [row["count"] for row in totals]}]}
 
 
-def _differences(request, statement, upload=None):
+def _differences(request, statement, upload=None) -> dict:
+    """The differences' part of the statement page (also drawn alone by htmx): a page of them by
+    the category and "open only" asked for, the filter their pages' links keep, the choices."""
     category = request.GET.get("category") or ""
     if category not in Category.values:
         category = ""
@@ -145,38 +147,33 @@ def _differences(request, statement, upload=None):
         differences = differences.filter(category=category)
     if request.GET.get("open"):
         differences = differences.filter(resolution="")
-    return category, Paginator(differences, PAGE_SIZE).get_page(request.GET.get("dpage"))
-
-
-def _differences_query(request, category: str) -> str:
-    """The differences' filter, kept by their pages' links."""
-    return urlencode({"category": category, "open": request.GET.get("open") or ""})
+    return {
+        "differences": Paginator(differences, PAGE_SIZE).get_page(request.GET.get("dpage")), "category": category,
+        "differences_query": urlencode({"category": category, "open": request.GET.get("open") or ""}),
+        "categories": Category.choices[1:], "can_resolve": request.user.has_perm(VERIFY),
+        "resolutions": ResolveForm.base_fields["resolution"].choices,
+    }
 
 
 @clinic_view(VIEW)
 def statement_detail(request, pk):
     statement = get_statement_for(request.user, pk)
     if request.htmx and request.GET.get("part") == "differences":
-        category, differences = _differences(request, statement)
-        return render(request, "reconciliation/_differences.html", {
-            "statement": statement, "differences": differences, "category": category,
-            "differences_query": _differences_query(request, category), "categories": Category.choices[1:], "can_resolve": request.user.has_perm(VERIFY),
-            "resolutions": ResolveForm.base_fields["resolution"].choices})
+        return render(request, "reconciliation/_differences.html",
+                      {"statement": statement, **_differences(request, statement)})
     count, total = reports.statement_totals(statement)
     upload = current_import(statement)
-    category, differences = _differences(request, statement, upload)
     lines = Paginator(statement.lines.all(), PAGE_SIZE).get_page(request.GET.get("page"))
     open_count = upload.differences.filter(resolution="").count() if upload else 0
     totals = reports.category_totals(upload)
     return render(request, "reconciliation/statement_detail.html", {
         "statement": statement, "line_count": count, "line_total": total, "upload": upload,
-        "category_totals": totals, "category_chart": category_chart(totals), "differences": differences, "category": category,
-        "differences_query": _differences_query(request, category), "categories": Category.choices[1:], "open_count": open_count, "lines": lines,
+        "category_totals": totals, "category_chart": category_chart(totals), **_differences(request, statement, upload),
+        "open_count": open_count, "lines": lines,
         "events": [(event, EVENT_LABELS.get(event.action, event.action))
                    for event in statement.events.select_related("actor")],
         "upload_form": PlatformStatementUploadForm(), "undo_form": UndoVerificationForm(),
-        "can_import": request.user.has_perm(GENERATE), "can_resolve": request.user.has_perm(VERIFY),
-        "resolutions": ResolveForm.base_fields["resolution"].choices})
+        "can_import": request.user.has_perm(GENERATE)})
 
 
 # --- importing the platform's statement -------------------------------------------------------
