@@ -26,22 +26,32 @@
 
   // The first field of a dialog gets the focus once, in the same task as the dialog appears (no
   // fade: nothing typed in between is lost); a dialog drawn again (a refused booking) puts it on
-  // the first error instead.
+  // the first error instead, once htmx has processed it (a picker's error: its Tom Select control).
+  // htmx would focus an [autofocus] field again when it settles (20 ms later, or much later on a
+  // busy machine), taking the focus back from wherever the person had moved it meanwhile (Shift+Tab
+  // to the ×, a patient picked with Enter) or from the first error: a dialog's autofocus is ours
+  // alone, renamed data-autofocus before htmx settles.
   function focusFirstField(container) {
-    var field = container.querySelector(".is-invalid, .alert-danger[tabindex]") || container.querySelector("[autofocus]");
+    var field = container.querySelector(".is-invalid, .alert-danger[tabindex]")
+      || container.querySelector("[data-autofocus], [autofocus]");
     if (!field) return;
     if (field.classList.contains("tomselected") && field.tomselect) field.tomselect.focus();
     else field.focus();
+  }
+  function takeAutofocus(container) {
+    container.querySelectorAll("[autofocus]").forEach(function (field) {
+      field.removeAttribute("autofocus");
+      field.setAttribute("data-autofocus", "");
+    });
   }
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target.id === "dialog-content") {
-      if (isShown(dialogElement())) {
-        focusFirstField(target);
-      } else {
-        dialog().show();  // no fade: shown at once; "shown.bs.modal" focuses the first field
-      }
+      takeAutofocus(target);
+      // Shown at once (no fade): "shown.bs.modal" focuses the first field. A dialog drawn again is
+      // focused when it has settled (below).
+      if (!isShown(dialogElement())) dialog().show();
     }
     if (target.id === "side-panel-content") {
       bootstrap.Offcanvas.getOrCreateInstance(document.getElementById("side-panel")).show();
@@ -50,6 +60,12 @@
   });
   document.addEventListener("shown.bs.modal", function (event) {
     focusFirstField(event.target);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "dialog-content" && isShown(dialogElement()) && !target.contains(document.activeElement)) {
+      focusFirstField(target);
+    }
   });
   // The focus comes in the same task as a dialog, before htmx has processed its content: a search
   // typed in between is in the field but was never sent, and htmx's "changed" filter, which takes

@@ -373,6 +373,49 @@ def test_the_booking_dialog_closed_with_its_close_button_gives_the_focus_back_to
     expect(slot).to_be_focused()
 
 
+def test_the_focus_moved_before_the_dialog_settles_stays_where_it_was(page, login, make_alpha_staff, day):
+    """htmx focuses an [autofocus] field when it settles the content it swapped in: on a busy machine
+    that is well after the dialog shows, and it took the focus back to the patient search from the ×
+    the receptionist had already reached with Shift+Tab. htmx's settle is slowed down here so that the
+    key is pressed before it, every time."""
+    login(page, make_alpha_staff("front_desk").email)
+    page.goto(f"/calendar/?location={day['location'].pk}&date={day['day'].isoformat()}")
+    page.wait_for_load_state("load")
+    page.evaluate("() => { htmx.config.defaultSettleDelay = 1500; }")
+    page.locator(f'.calendar-column[data-practitioner="{day["second"].pk}"] [data-time="09:15"]').focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Book an appointment")
+    expect(dialog.get_by_role("combobox", name="Find the patient")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    close = dialog.get_by_role("button", name="Close", exact=True)
+    expect(close).to_be_focused()
+    assert page.evaluate("() => !document.querySelector('#patient-query')['htmx-internal-data']"), \
+        "htmx settled before the key was pressed: the test did not make the race it is about"
+    page.wait_for_function("() => !!document.querySelector('#patient-query')['htmx-internal-data']")
+    page.wait_for_timeout(100)  # whatever htmx does when it settles is done
+    expect(close).to_be_focused()
+
+
+def test_a_refused_booking_puts_the_focus_on_its_first_error(page, login, make_alpha_staff, day):
+    """Book with neither a patient nor a service: the dialog comes back with its errors, and the focus
+    is on the first of them once htmx has settled (it went back to the patient search)."""
+    login(page, make_alpha_staff("front_desk").email)
+    slot, dialog = open_the_booking_dialog(page, day)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    book = dialog.get_by_role("button", name="Book", exact=True)
+    expect(book).to_be_focused()
+    page.keyboard.press("Enter")
+    first_error = dialog.locator(".is-invalid, .alert-danger[tabindex]").first
+    expect(first_error).to_be_visible()
+    page.wait_for_function("() => !!document.querySelector('#patient-query')['htmx-internal-data']")
+    page.wait_for_timeout(100)
+    assert page.evaluate(
+        "() => document.activeElement === document.querySelector('#dialog-content').querySelector("
+        "'.is-invalid, .alert-danger[tabindex]')"), page.evaluate("() => document.activeElement.outerHTML")
+    expect(dialog.get_by_role("combobox", name="Find the patient")).not_to_be_focused()
+
+
 def test_the_account_statement_panel_closed_with_its_close_button_gives_the_focus_back_to_the_name(
     page, login, make_alpha_staff, day
 ):
