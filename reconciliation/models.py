@@ -191,6 +191,7 @@ class StatementEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+")
     note = models.CharField(_("note"), max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)  # what it was about, as data (reconciliation.history)
     created = models.DateTimeField(_("time"))
 
     class Meta:
@@ -199,6 +200,19 @@ class StatementEvent(models.Model):
 
     def __str__(self):
         return f"{self.statement} {self.action}"
+
+    @property
+    def label(self) -> str:
+        from .history import STATEMENT_ACTIONS
+
+        return str(STATEMENT_ACTIONS.get(self.action, self.action))
+
+    @property
+    def text(self) -> str:
+        """What the history says of the event, in the current language: its details, then its note."""
+        from .history import statement_event_text
+
+        return statement_event_text(self.details, self.note, resolutions=dict(Resolution.choices))
 
 
 class StatementRun(models.Model):
@@ -321,6 +335,7 @@ class BatchEvent(models.Model):
     action = models.CharField(_("action"), max_length=20)
     actor = models.CharField(_("by"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    details = models.JSONField(default=dict, blank=True)  # what it was about, as data (reconciliation.history)
     created = models.DateTimeField(_("time"))
 
     class Meta:
@@ -329,3 +344,17 @@ class BatchEvent(models.Model):
 
     def __str__(self):
         return f"{self.batch} {self.action}"
+
+    @property
+    def label(self) -> str:
+        from .history import BATCH_ACTIONS
+
+        return str(BATCH_ACTIONS.get(self.action, self.action))
+
+    @property
+    def text(self) -> str:
+        """What the history says of the event, in the current language: its details, then its note."""
+        from .history import batch_event_text
+        from .payouts.models import Method
+
+        return batch_event_text(self.details, self.note, methods=dict(Method.choices))

@@ -74,13 +74,10 @@ class PayForm(forms.Form):
 
 def _detail(request, settlement_request, *, pay_form=None, status=200):
     from .models import SettlementBatch
-    from .settlement_views import EVENTS
 
     with tenant_context(settlement_request.clinic):
         batch = SettlementBatch.objects.filter(pk=settlement_request.batch_id).first()
-        events = list(batch.events.all()) if batch else []
-        for event in events:
-            event.label = EVENTS.get(event.action, event.action)
+        events = [(event, event.label, event.text) for event in batch.events.all()] if batch else []
         months = [statement.month for statement in batch.statements.order_by("month")] if batch else []
         today = clinic_today()
     return render(request, "reconciliation/operator/request_detail.html", {

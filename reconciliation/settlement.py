@@ -38,6 +38,7 @@ from platforms.catalogue.models import Enrolment, Platform
 from platforms.models import PlatformOrder
 from platforms.services import platform_counterparty
 
+from . import history
 from .models import BatchEvent, MonthlyStatement, SettlementBatch, StatementLine
 from .payouts.models import (
     ConsumablesVoucher,
@@ -120,10 +121,12 @@ def _lock(platform_id: int, quarter: date) -> None:
     advisory_lock("settlement", platform_id, f"{quarter:%Y-%m}")
 
 
-def record(batch: SettlementBatch, action: str, *, actor=None, note: str = "") -> BatchEvent:
+def record(batch: SettlementBatch, action: str, *, actor=None, note: str = "", details: dict | None = None) -> BatchEvent:
+    """One line of the batch's history: ``note`` only ever a person's words or a code, what the
+    event was about as ``details`` (written out when read: ``reconciliation.history``)."""
     name = getattr(actor, "full_name", "") or getattr(actor, "email", "") or ""
     return BatchEvent.objects.create(batch=batch, action=action, actor=name[:200], note=note[:300],
-                                     created=timezone.now())
+                                     details=details or {}, created=timezone.now())
 
 
 def propose_batches(*, today: date | None = None) -> list[SettlementBatch]:
@@ -227,7 +230,7 @@ def start_settlement(platform: Platform, *, method: str, actor, invoice_type: st
         batch.request_id = request.pk
         batch.save()
         record(batch, "requested", actor=actor,
-               note=f"{method} {amount} {platform.currency} ({len(statements)} statements)")
+               details=history.requested_details(method, amount, platform.currency, len(statements)))
         if method == Method.VOUCHER:
             _issue_voucher(request, batch, clinic, actor=actor)
         return batch

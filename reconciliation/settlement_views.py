@@ -59,15 +59,6 @@ def _window(today):
             "off_cycle": off_cycle if today.month not in settlement.WINDOW_MONTHS else None}
 
 
-EVENTS = {
-    "proposed": gettext_lazy("Proposed"),
-    "requested": gettext_lazy("Settlement requested"),
-    "invoice_received": gettext_lazy("Invoice received"),
-    "paid": gettext_lazy("Paid"),
-    "voucher_issued": gettext_lazy("Voucher issued"),
-}
-
-
 def quarter_label(first_day) -> str:
     return _("Q%(number)s %(year)s") % {"number": (first_day.month - 1) // 3 + 1, "year": first_day.year}
 
@@ -76,8 +67,6 @@ def _with_history(batches):
     batches = list(batches)
     for batch in batches:
         batch.quarter_label = quarter_label(batch.quarter)
-        for event in batch.events.all():
-            event.label = EVENTS.get(event.action, event.action)
     return batches
 
 

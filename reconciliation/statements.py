@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from clinic.errors import DomainError
 from clinic.leases import Lease
@@ -22,6 +22,7 @@ from platforms.amounts import with_amounts
 from platforms.catalogue.models import Enrolment, Platform
 from platforms.models import PlatformOrder
 
+from . import history
 from .models import Category, MonthlyStatement, StatementEvent, StatementLine, StatementRun
 
 # Orders a statement lists: redeemed in its month (later states keep them listed).
@@ -34,8 +35,11 @@ def statement_month(today: date | None = None) -> date:
     return previous_month(today.replace(day=1))
 
 
-def record(statement: MonthlyStatement, action: str, *, actor=None, note: str = "") -> StatementEvent:
-    return StatementEvent.objects.create(statement=statement, action=action, note=note[:300],
+def record(statement: MonthlyStatement, action: str, *, actor=None, note: str = "",
+           details: dict | None = None) -> StatementEvent:
+    """One line of the statement's history: ``note`` only ever a person's words, what the event was
+    about as ``details`` (written out when read: ``reconciliation.history``)."""
+    return StatementEvent.objects.create(statement=statement, action=action, note=note[:300], details=details or {},
                                          actor=actor if getattr(actor, "pk", None) else None, created=timezone.now())
 
 
@@ -205,9 +209,8 @@ def import_platform_statement(statement: MonthlyStatement, *, file_name: str, co
         ColumnMapping.objects.update_or_create(platform_id=statement.platform_id,
                                                defaults={"columns": read.mapping, "header_row": read.header_line,
                                                          "changed_by": actor})
-        record(statement, "imported", actor=actor,
-               note=f"{file_name[:120]}: {len(read.rows)} rows, {len(items) - summary.get('matched', {}).get('count', 0)} "
-                    f"differences")
+        record(statement, "imported", actor=actor, details=history.imported_details(
+            file_name, len(read.rows), len(items) - summary.get("matched", {}).get("count", 0)))
         return upload
 
 
@@ -248,8 +251,8 @@ def resolve_difference(difference, *, resolution: str, note: str, actor):
         difference.resolution, difference.note = resolution, note[:300]
         difference.resolved_at, difference.resolved_by = timezone.now(), actor
         difference.save(update_fields=["resolution", "note", "resolved_at", "resolved_by"])
-        record(statement, "resolved", actor=actor,
-               note=f"{difference.order_number}: {difference.get_resolution_display()} {note}"[:300])
+        record(statement, "resolved", actor=actor, note=note,
+               details=history.resolved_details(difference.order_number, resolution))
         return difference
 
 
@@ -264,7 +267,8 @@ def verify_statement(statement: MonthlyStatement, *, actor) -> MonthlyStatement:
             raise DomainError(_("Import the platform's statement first."))
         left = open_differences(statement).filter(resolution="").count()
         if left:
-            raise DomainError(_("%(count)s differences are not resolved yet.") % {"count": left})
+            raise DomainError(ngettext("%(count)s difference is not resolved yet.",
+                                       "%(count)s differences are not resolved yet.", left) % {"count": left})
         statement.status = MonthlyStatement.Status.VERIFIED
         statement.verified_at, statement.verified_by = timezone.now(), actor
         statement.save(update_fields=["status", "verified_at", "verified_by"])

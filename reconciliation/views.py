@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from clinic.accounts.access import clinic_view
@@ -42,15 +41,6 @@ GENERATE = "reconciliation.generate_statement"
 VERIFY = "reconciliation.verify_statement"
 PAGE_SIZE = 50
 SHOWN_PROBLEMS = 200
-EVENT_LABELS = {
-    "generated": gettext_lazy("Generated"),
-    "imported": gettext_lazy("Platform's statement imported"),
-    "resolved": gettext_lazy("Difference resolved"),
-    "verified": gettext_lazy("Verified"),
-    "unverified": gettext_lazy("Verification undone"),
-}
-
-
 def get_statement_for(user, pk: int) -> MonthlyStatement:
     """A statement of this clinic (another clinic's id is not in this schema: a 404)."""
     return get_object_or_404(MonthlyStatement.objects.select_related("platform", "generated_by", "verified_by"),
@@ -170,8 +160,7 @@ def statement_detail(request, pk):
         "statement": statement, "line_count": count, "line_total": total, "upload": upload,
         "category_totals": totals, "category_chart": category_chart(totals), **_differences(request, statement, upload),
         "open_count": open_count, "lines": lines,
-        "events": [(event, EVENT_LABELS.get(event.action, event.action))
-                   for event in statement.events.select_related("actor")],
+        "events": statement.events.select_related("actor"),
         "upload_form": PlatformStatementUploadForm(), "undo_form": UndoVerificationForm(),
         "can_import": request.user.has_perm(GENERATE)})
 

@@ -11,6 +11,7 @@ photographed for the README.
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from decimal import Decimal
 
@@ -156,6 +157,7 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     expect(page.get_by_text("The statement is verified.")).to_be_visible(timeout=15_000)
     expect(page.locator("#statement-status")).to_have_text("Verified")
     expect(page.locator("#statement-history")).to_contain_text("Difference resolved")
+    expect(page.locator("#statement-history")).to_contain_text(re.compile(r"\.(xlsx|csv): \d+ rows?, \d+ differences?"))
     expect(page.get_by_role("button", name="Undo the verification")).to_be_visible()
     axe(page)
 

@@ -253,6 +253,9 @@ def test_a_cash_settlement_is_paid_by_the_operator_and_a_voucher_spent_in_the_sh
     history.locator("summary").click()
     expect(history.locator("li")).to_have_count(3)  # requested, invoice received, paid
     expect(history).to_contain_text("Invoice received")
+    # What was requested, written out for the reader: the method's name and the amount in its currency.
+    expect(history.locator("li").first).to_contain_text(
+        re.compile(r"Settlement requested · .+ · Cash \(bank transfer against an invoice\) · 100\.00 [A-Z]{3} · \d+ statements?"))
     history.scroll_into_view_if_needed()
     screenshot(page, "settlement.png")
 

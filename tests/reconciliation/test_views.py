@@ -285,7 +285,7 @@ def test_differences_are_filtered_resolved_in_place_and_then_verified(imported, 
     client = client_for(finance)
     base = f"/reconciliation/statements/{imported.pk}/"
     refused = client.post(f"{base}verify/", follow=True).content.decode()
-    assert "1 differences are not resolved yet." in refused
+    assert "1 difference is not resolved yet." in refused
     assert MonthlyStatement.objects.get().status == "generated"
     only = client.get(f"{base}?part=differences&category=clinic_only", **HTMX).content.decode()
     assert "No differences." in only and "<html" not in only
