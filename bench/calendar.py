@@ -324,6 +324,9 @@ def load_appointments(
     kept = rng.sample(candidates, target - len(quiet_keep)) + quiet_keep
     kept.sort(key=lambda c: (c[0], c[2]))  # booked roughly in time order, like real data
 
+    from psycopg.types.json import Jsonb
+
+    no_notices = Jsonb([])  # COPY takes JSON as JSON, not as a PostgreSQL array
     rows = []
     lines = []
     reasons = [
@@ -356,6 +359,7 @@ def load_appointments(
                 rng.choice(sources),
                 "",
                 "",
+                no_notices,
                 rng.choice(reasons) if status == "cancelled" else "",
                 None,
                 created,
@@ -380,6 +384,7 @@ def load_appointments(
         "source",
         "source_detail",
         "note",
+        "notices",
         "cancel_reason",
         "booked_by_id",
         "created",

@@ -54,7 +54,12 @@ def copy_objects(model, rows: list[dict]) -> int:
     fields = model._meta.concrete_fields
     columns = [f.column for f in fields]
 
+    from django.db.models import JSONField
+    from psycopg.types.json import Jsonb
+
     def value(field, row):
+        if isinstance(field, JSONField):  # COPY takes JSON as JSON, not as a PostgreSQL array
+            return Jsonb(row[field.attname] if field.attname in row else field.get_default())
         if field.attname in row:
             return row[field.attname]
         if field.has_default():

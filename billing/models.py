@@ -131,6 +131,17 @@ class Payer(models.Model):
             return str(self.get_kind_display())
         return self.name or str(self.get_kind_display())
 
+    def as_text(self) -> str | dict:
+        """The payer as a stored system text names it (``clinic.texts``): its name, or "Patient"
+        read in the reader's language."""
+        from django.utils.translation import gettext_noop
+
+        from clinic.texts import system_text
+
+        if self.kind == PayerKind.PATIENT:
+            return system_text(gettext_noop("Patient"))
+        return self.name or str(self.get_kind_display())
+
     @property
     def rules(self) -> PayerRules:
         return PAYER_RULES[self.kind]
@@ -214,7 +225,8 @@ class VisitLine(models.Model):
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
-    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
+    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)  # a person's words
+    void_details = models.JSONField(default=dict, blank=True)  # or the system's reason, as data (clinic.texts)
 
     class Meta:
         verbose_name = _("visit line")
@@ -245,6 +257,13 @@ class VisitLine(models.Model):
     @property
     def gross(self):
         return self.unit_price * self.quantity
+
+    @property
+    def void_text(self) -> str:
+        """Why the line was voided, in the current language when the system voided it."""
+        from clinic.texts import read_text
+
+        return read_text(self.void_details) or self.void_reason
 
     @property
     def net(self):

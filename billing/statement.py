@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from clinic.money import ZERO
+from clinic.texts import read_text
 
 from .models import Activity, Bucket, Deposit, Entry, LedgerEntry, PayerKind, Payment, Visit
 from .reports import period_bounds
@@ -148,16 +149,16 @@ def transactions(patient, first: date | None = None, last: date | None = None) -
     labels = dict(Entry.choices)
     rows = entries.order_by("created", "id").values_list(
         "created", "kind", "amount", "line__description", "line__quantity", "payment__number", "payment__method",
-        "note",
+        "note", "line__void_details",
     )
     from .models import Method
 
     methods = dict(Method.choices)
-    for created, kind, amount, description, quantity, receipt, method, note in rows.iterator(chunk_size=2000):
+    for created, kind, amount, description, quantity, receipt, method, note, void in rows.iterator(chunk_size=2000):
         balance += amount
         yield Transaction(
             at=created, kind=kind, label=labels.get(kind, kind),
-            description=_describe(kind, description, quantity, receipt, methods.get(method, method or ""), note),
+            description=_describe(kind, description, quantity, receipt, methods.get(method, method or ""), note, void),
             charge=amount if amount > 0 else ZERO, paid=-amount if amount < 0 else ZERO, balance=balance,
         )
 
@@ -172,16 +173,17 @@ def latest_transactions(patient, limit: int = 200) -> tuple[list[Transaction], b
     entries = list(
         _patient_debt(patient).order_by("-created", "-id").values_list(
             "created", "kind", "amount", "line__description", "line__quantity", "payment__number",
-            "payment__method", "note", "payment_id", "payment__refund_of_id",
+            "payment__method", "note", "line__void_details", "payment_id", "payment__refund_of_id",
         )[: limit + 1]
     )
     more = len(entries) > limit
     balance = ledger.balance(patient)
     rows = []
-    for created, kind, amount, description, quantity, receipt, method, note, payment_id, refund_of in entries[:limit]:
+    for created, kind, amount, description, quantity, receipt, method, note, void, payment_id, refund_of in \
+            entries[:limit]:
         rows.append(Transaction(
             at=created, kind=kind, label=labels.get(kind, kind),
-            description=_describe(kind, description, quantity, receipt, methods.get(method, method or ""), note),
+            description=_describe(kind, description, quantity, receipt, methods.get(method, method or ""), note, void),
             charge=amount if amount > 0 else ZERO, paid=-amount if amount < 0 else ZERO, balance=balance,
             payment_id=payment_id if kind == Entry.PAYMENT and not refund_of else None,
             receipt_id=payment_id,
@@ -190,7 +192,11 @@ def latest_transactions(patient, limit: int = 200) -> tuple[list[Transaction], b
     return rows, more
 
 
-def _describe(kind, description, quantity, receipt, method_label, note) -> str:
+def _describe(kind, description, quantity, receipt, method_label, note, void_details=None) -> str:
+    """An entry of the account as the statement says it; a void's reason is the line's, read in the
+    current language when the system voided it (``clinic.texts``)."""
+    if kind == Entry.VOID and void_details:
+        note = read_text(void_details)
     if description:
         text = description if not quantity or quantity == 1 else f"{description} × {quantity}"
     elif receipt:

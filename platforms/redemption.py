@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import ledger
 from billing import services as billing
@@ -31,6 +32,7 @@ from billing.models import Method, Payer, Visit, VisitLine
 from clinic.errors import DomainError
 from clinic.models import Service
 from clinic.money import ZERO, round_money
+from clinic.texts import system_text
 
 from . import services
 from .catalogue.models import Product
@@ -185,8 +187,8 @@ def _redeem_package(order: PlatformOrder, payer: Payer, visit: Visit, *, actor) 
                 break
             if line.split_rest.exists():
                 continue
-            billing.void_line(line, reason=_("Paid by platform order %(number)s") % {"number": order.number},
-                              actor=actor)
+            billing.void_line(line, reason=system_text(gettext_noop("Paid by platform order %(number)s"),
+                                                       number=order.number), actor=actor)
             taken += line.quantity
             if taken > quantity:
                 billing.add_line(visit, service=service, quantity=taken - quantity, payer=account, actor=actor)

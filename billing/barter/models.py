@@ -101,7 +101,8 @@ class LimitIncrease(models.Model):
 
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="increases")
     amount = models.DecimalField(_("increase"), **MONEY)
-    reason = models.CharField(_("reason"), max_length=200)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)  # a person's words
+    reason_details = models.JSONField(default=dict, blank=True)  # or the system's reason, as data (clinic.texts)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -114,6 +115,13 @@ class LimitIncrease(models.Model):
 
     def __str__(self):
         return f"+{self.amount}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why the limit was increased, in the current language when the system increased it."""
+        from clinic.texts import read_text
+
+        return read_text(self.reason_details) or self.reason
 
     def get_additional_data(self):
         # Lets the policy's audit trail include its increases.

@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from billing import ledger
 from billing.models import Bucket, Counterparty, Entry, Payer, PayerKind
@@ -27,6 +28,7 @@ from billing.services import clinic_today, parse_amount, patient_account, whole_
 from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.services import clinic_currency
+from clinic.texts import system_text
 
 from .models import Agreement, LimitIncrease, PlanItem, Policy, TreatmentPlan, WriteOff
 
@@ -197,21 +199,29 @@ def review_policy(policy: Policy, *, actor) -> Policy:
         return policy
 
 
-def increase_limit(policy: Policy, *, amount, reason: str, actor) -> LimitIncrease:
-    reason = (reason or "").strip()
-    if not reason:
+def increase_limit(policy: Policy, *, amount, reason: str | dict, actor) -> LimitIncrease:
+    """Raise the policy's limit by ``amount``: ``reason`` is a person's words, or the system's
+    reason as a ``clinic.texts.system_text`` (kept as data, read in the reader's language)."""
+    details = reason if isinstance(reason, dict) else {}
+    reason = "" if details else (reason or "").strip()
+    if not reason and not details:
         raise DomainError(_("Say why the limit is increased."), field="reason")
     with transaction.atomic():
         policy = Policy.objects.select_for_update().get(pk=policy.pk)
         amount = parse_amount(amount, policy.currency, field="amount")
-        increase = LimitIncrease.objects.create(policy=policy, amount=amount, reason=reason[:200], added_by=actor)
+        increase = LimitIncrease.objects.create(policy=policy, amount=amount, reason=reason[:200],
+                                                reason_details=details, added_by=actor)
         refresh_flag(policy, actor=actor)
         return increase
 
 
+PAYS_WITH_MONEY = system_text(gettext_noop("Patient pays with money — barter limit exhausted."))
+
+
 def refresh_flag(policy: Policy, *, actor) -> None:
     """The pink mark is on while the patient has barter money left on any policy, and off
-    once it is exhausted; the next appointment then says the patient pays with money."""
+    once it is exhausted; the next appointment then says the patient pays with money (a notice,
+    taken off the patient's appointments again when money is back)."""
     from clinic.patients.models import Flag
     from clinic.patients.services import remove_flag, set_flag
     from clinic.scheduling.models import LIVE_STATUSES, Appointment
@@ -223,16 +233,19 @@ def refresh_flag(policy: Policy, *, actor) -> None:
     left = any(figures(other).remaining > 0 for other in Policy.objects.filter(patient=patient))
     if left:
         set_flag(patient, flag, actor=actor, origin=BARTER_FLAG)
+        for appointment in Appointment.objects.select_for_update().filter(
+                patient=patient, starts_at__gte=timezone.now(), notices__contains=[PAYS_WITH_MONEY]):
+            appointment.notices = [notice for notice in appointment.notices if notice != PAYS_WITH_MONEY]
+            appointment.save(update_fields=["notices", "updated"])
         return
     if patient.flag_links.filter(flag=flag).exists():
         remove_flag(patient, flag, actor=actor)
     upcoming = (Appointment.objects.select_for_update()
                 .filter(patient=patient, starts_at__gte=timezone.now(), status__in=LIVE_STATUSES)
                 .order_by("starts_at").first())
-    note = _("Patient pays with money — barter limit exhausted.")
-    if upcoming is not None and note not in upcoming.note:
-        upcoming.note = f"{note}\n{upcoming.note}".strip()
-        upcoming.save(update_fields=["note", "updated"])
+    if upcoming is not None and PAYS_WITH_MONEY not in upcoming.notices:
+        upcoming.notices = [PAYS_WITH_MONEY, *upcoming.notices]
+        upcoming.save(update_fields=["notices", "updated"])
 
 
 # --- the coverage ---------------------------------------------------------------------------------
@@ -375,7 +388,7 @@ def approve_plan(plan: TreatmentPlan, *, actor, new_limit=None) -> TreatmentPlan
             if target < current:
                 raise DomainError(_("A limit is only ever increased."), field="limit")
             if target > current:
-                increase_limit(plan.policy, amount=target - current, reason=_("Treatment plan approved"),
+                increase_limit(plan.policy, amount=target - current, reason=system_text(gettext_noop("Treatment plan approved")),
                                actor=actor)
         plan.status = TreatmentPlan.Status.APPROVED
         plan.approved_by, plan.approved_at = actor, timezone.now()

@@ -10,11 +10,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from clinic.errors import DomainError
 from clinic.models import Practitioner, Service
 from clinic.money import ZERO, round_money
 from clinic.services import clinic_currency
+from clinic.texts import system_text
 
 from .. import coverage, ledger
 from ..models import (
@@ -180,7 +182,7 @@ def change_line_payer(line: VisitLine, *, payer: Payer | None, actor) -> VisitLi
             raise DomainError(
                 _("No promotion or discount applies to lines paid by %(payer)s.")
                 % {"payer": payer.get_kind_display().lower()}, field="payer")
-        void_line(line, reason=_("Moved to %(payer)s") % {"payer": payer}, actor=actor)
+        void_line(line, reason=system_text(gettext_noop("Moved to %(payer)s"), payer=payer.as_text()), actor=actor)
         new = _add_line(visit, service=line.service, actor=actor, quantity=line.quantity,
                         unit_price=line.unit_price if line.price_changed_by_id else None, payer=payer,
                         practitioner=line.practitioner)
@@ -331,10 +333,13 @@ def _apply_best_promotion(line: VisitLine, gross: Decimal, service: Service, day
         line.discount = best_amount
 
 
-def void_line(line: VisitLine, *, reason: str, actor) -> VisitLine:
-    """Take a line back (a mistake): a reversing entry; the line stays, marked voided."""
-    reason = (reason or "").strip()
-    if not reason:
+def void_line(line: VisitLine, *, reason: str | dict, actor) -> VisitLine:
+    """Take a line back (a mistake): a reversing entry; the line stays, marked voided. ``reason``
+    is a person's words, or the system's reason as a ``clinic.texts.system_text`` (kept as data,
+    read in the reader's language)."""
+    details = reason if isinstance(reason, dict) else {}
+    reason = "" if details else (reason or "").strip()
+    if not reason and not details:
         raise DomainError(_("Give the reason for voiding this line."), field="reason")
     with transaction.atomic():
         Visit.objects.select_for_update().get(pk=line.visit_id)
@@ -343,8 +348,8 @@ def void_line(line: VisitLine, *, reason: str, actor) -> VisitLine:
             raise DomainError(_("This line is already voided."))
         line.voided_at = timezone.now()
         line.voided_by = actor
-        line.void_reason = reason[:200]
-        line.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        line.void_reason, line.void_details = reason[:200], details
+        line.save(update_fields=["voided_at", "voided_by", "void_reason", "void_details"])
         ledger.post(account=line.payer, bucket=Bucket.DEBT, kind=Entry.VOID, amount=-line.net,
                     currency=line.currency, visit=line.visit, line=line, actor=actor, note=line.void_reason)
         coverage.posted(line.payer, actor=actor)  # e.g. the money goes back to a barter limit

@@ -48,7 +48,10 @@ class Appointment(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.PHONE)
     # Who sent the booking, for partner and platform bookings (filled by later features).
     source_detail = models.CharField(_("source detail"), max_length=200, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True)  # a person's words
+    # What the system says of the appointment (e.g. the patient pays with money now), each a
+    # clinic.texts system text read in the reader's language; shown with the note.
+    notices = models.JSONField(default=list, blank=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("booked by"), null=True, on_delete=models.SET_NULL, related_name="+"
@@ -82,6 +85,12 @@ class Appointment(models.Model):
 
     def __str__(self):
         return f"{self.patient} · {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def notice_texts(self) -> list[str]:
+        from clinic.texts import read_text
+
+        return [read_text(notice) for notice in self.notices]
 
     @property
     def service_names(self) -> str:

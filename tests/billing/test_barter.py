@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from billing import ledger
 from billing.barter.models import Agreement, LimitIncrease, Policy
@@ -111,8 +112,13 @@ def test_an_exhausted_limit_takes_the_pink_mark_off_and_notes_the_next_appointme
     add_line(visit_for(desk), service=desk["filling"], quantity=80, payer=policy.payer, actor=desk["cashier"])
     assert not desk["patient"].flag_links.filter(flag__code="barter").exists()
     appointment.refresh_from_db()
-    assert "Patient pays with money — barter limit exhausted." in appointment.note
+    assert appointment.notices == [{"text": "Patient pays with money — barter limit exhausted."}]
+    assert appointment.note == ""  # the note is the people's
+    with translation.override("ru"):
+        assert appointment.notice_texts == ["Пациент платит деньгами — бартерный лимит исчерпан."]
     increase_limit(policy, amount="5000", reason="Marketing: second campaign", actor=desk["manager"])
+    appointment.refresh_from_db()
+    assert appointment.notices == []  # money is back: the notice is taken off
     assert desk["patient"].flag_links.filter(flag__code="barter").exists()
     assert figures(policy).remaining == D("5000.00")
 

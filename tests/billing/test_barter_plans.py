@@ -73,7 +73,7 @@ def test_marketing_may_raise_the_limit_when_approving_but_never_lower_it(desk, p
         approve_plan(plan, actor=person["marketing"], new_limit="500")
     approve_plan(plan, actor=person["marketing"], new_limit="2000")
     assert figures(person["policy"]).limit == D("2000.00")
-    assert person["policy"].increases.get().reason == "Treatment plan approved"
+    assert person["policy"].increases.get().reason_text == "Treatment plan approved"
 
 
 def test_a_plan_item_off_the_price_list_or_agreement_is_refused(desk, person):
