@@ -232,9 +232,9 @@ def counterparty_statement(counterparty: Counterparty, first: date, last: date) 
 
 def statement_rows(statement: CounterpartyStatement):
     """The statement as rows for a workbook."""
-    from django.utils import formats
+    from clinic.calendars import format_date
 
-    yield [str(statement.counterparty), formats.date_format(statement.first), formats.date_format(statement.last)]
+    yield [str(statement.counterparty), format_date(statement.first), format_date(statement.last)]
     yield [_("Date"), _("Entry"), _("Details"), _("Owes the clinic"), _("Owed by the clinic"), _("Balance")]
     yield ["", _("Opening balance"), "", None, None, statement.opening]
     for line in statement.lines:

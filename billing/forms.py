@@ -108,7 +108,7 @@ class LineForm(forms.Form):
 
     def __init__(self, *args, visit: Visit, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service"].label_from_instance = lambda s: f"{s.code} · {s.name} · {s.price}"
+        self.fields["service"].label_from_instance = lambda s: f"{s.code} · {s.name} · {money(s.price)}"
         self.fields["unit_price"].help_text = _("Leave empty for the price-list price.")
         self.fields["payer"].queryset = Payer.objects.filter(patient=visit.patient).exclude(kind="patient")
         self.fields["payer"].label_from_instance = lambda p: f"{p.get_kind_display()} · {p.name}"

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from clinic.fields import SequenceNumberField
+from clinic.texts import SystemTextField
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -226,7 +227,7 @@ class VisitLine(models.Model):
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
     void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)  # a person's words
-    void_details = models.JSONField(default=dict, blank=True)  # or the system's reason, as data (clinic.texts)
+    void_details = SystemTextField(_("reason for voiding"), shown_with="void_reason")  # or the system's
 
     class Meta:
         verbose_name = _("visit line")
@@ -350,7 +351,8 @@ class Payment(models.Model):
     points = models.BigIntegerField(_("points"), default=0)
     refund_of = models.ForeignKey("self", verbose_name=_("refund of"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="refunds")
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)  # a person's words
+    reason_details = SystemTextField(_("reason"), shown_with="reason")  # or the system's
     # One payment in several methods (part cash, part card) is one row per method; the
     # later parts point to the first, whose receipt lists them all.
     part_of = models.ForeignKey("self", verbose_name=_("part of payment"), null=True, blank=True,
@@ -389,6 +391,13 @@ class Payment(models.Model):
     @property
     def is_refund(self) -> bool:
         return self.refund_of_id is not None
+
+    @property
+    def reason_text(self) -> str:
+        """The payment's reason or note, in the current language when the system wrote it."""
+        from clinic.texts import read_text
+
+        return read_text(self.reason_details) or self.reason
 
     @property
     def receipt_id(self) -> int:

@@ -17,7 +17,9 @@ from decimal import Decimal
 
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clinic.money import ZERO
 from clinic.texts import read_text
@@ -69,7 +71,7 @@ def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_P
     sources.append([
         Event(p.created, "refund" if p.refund_of_id else "payment",
               (_("Refund %(number)s") if p.refund_of_id else _("Payment %(number)s")) % {"number": f"#{p.number}"},
-              p.get_method_display() + (f" · {p.reason}" if p.reason else ""), p.amount, p.currency,
+              p.get_method_display() + (f" · {p.reason_text}" if p.reason_text else ""), p.amount, p.currency,
               sort_key=p.pk)
         for p in payments.order_by("-created", "-id")[:take]
     ])
@@ -94,8 +96,9 @@ def timeline(patient, *, before: datetime | None = None, limit: int = TIMELINE_P
     points = older(LedgerEntry.objects.filter(patient=patient, bucket=Bucket.POINTS) if money
                    else LedgerEntry.objects.none(), "created")
     sources.append([
-        Event(e.created, "points", e.get_kind_display(), _("%(points)s points") % {"points": e.points},
-              sort_key=e.pk)
+        Event(e.created, "points", e.get_kind_display(),
+              ngettext("%(points)s point", "%(points)s points", abs(e.points))
+              % {"points": number_format(e.points, use_l10n=True, force_grouping=True)}, sort_key=e.pk)
         for e in points.order_by("-created", "-id")[:take]
     ])
     merged = heapq.merge(*sources, key=lambda event: (event.at, event.sort_key), reverse=True)

@@ -38,3 +38,24 @@ def audited_in_other_schema(actor):
     finally:
         if previous is not None:
             auditlog_value.set(previous)
+
+
+def changes_shown(entry, model) -> list[tuple]:
+    """An audit entry's changes as people read them: auditlog's display (a field's verbose name,
+    its old and new values), where what the system wrote (a ``clinic.texts.SystemTextField``) is
+    read in the current language and stands for the people's words beside it when it is set."""
+    from clinic.texts import SystemTextField
+
+    shown = dict(entry.changes_display_dict)
+    if model is None:
+        return list(shown.items())
+    recorded = entry.changes_dict
+    for field in model._meta.concrete_fields:
+        if not isinstance(field, SystemTextField) or field.name not in recorded:
+            continue
+        texts = [field.audit_display(value) for value in recorded[field.name]]
+        words = recorded.get(field.shown_with) if field.shown_with else None
+        if words is not None:
+            texts = [text or ("" if word in (None, "None") else str(word)) for text, word in zip(texts, words, strict=False)]
+        shown[field.verbose_name] = texts
+    return list(shown.items())

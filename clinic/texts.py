@@ -15,12 +15,25 @@ A value may itself be such a text (translated in turn); anything else is shown a
 
 from __future__ import annotations
 
+import json
+
+from django.db import models
 from django.utils.translation import gettext
 
 
 def system_text(source: str, **values) -> dict:
     """``source`` (an English text, ``gettext_noop``-marked) and its ``%(name)s`` values, as stored."""
     return {"text": source, "values": values} if values else {"text": source}
+
+
+def source_text(details: dict | None) -> str:
+    """A stored system text as written in the code (English), for a record that keeps plain text —
+    a ledger leg's note, which can never be changed later."""
+    if not details or "text" not in details:
+        return ""
+    values = {name: source_text(value) if isinstance(value, dict) else value
+              for name, value in (details.get("values") or {}).items()}
+    return details["text"] % values if values else details["text"]
 
 
 def read_text(details: dict | None) -> str:
@@ -31,3 +44,38 @@ def read_text(details: dict | None) -> str:
               for name, value in (details.get("values") or {}).items()}
     translated = gettext(details["text"])
     return translated % values if values else translated
+
+
+def read_texts(value) -> str:
+    """A stored system text, or a list of them, in the current language ("" for none)."""
+    if isinstance(value, list):
+        return "; ".join(text for text in (read_text(each) for each in value) if text)
+    return read_text(value) if isinstance(value, dict) else ""
+
+
+class SystemTextField(models.JSONField):
+    """A model field holding a system text (or, ``many=True``, a list of them): what the system
+    wrote, beside ``shown_with``, the field of the people's own words it stands for when it is set.
+    The audit trail reads it through ``audit_display``."""
+
+    def __init__(self, *args, many: bool = False, shown_with: str = "", **kwargs):
+        self.many, self.shown_with = many, shown_with
+        kwargs.setdefault("default", list if many else dict)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.many:
+            kwargs["many"] = True
+        if self.shown_with:
+            kwargs["shown_with"] = self.shown_with
+        return name, path, args, kwargs
+
+    def audit_display(self, recorded) -> str:
+        """A value as the audit log recorded it (JSON text, or "None") in the current language."""
+        try:
+            value = json.loads(recorded) if isinstance(recorded, str) else recorded
+        except ValueError:
+            return str(recorded)
+        return read_texts(value)

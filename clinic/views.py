@@ -386,7 +386,7 @@ def service_import(request):
 def audit_trail(request, model, pk):
     from auditlog.models import LogEntry
 
-    from .audit import TRAILS
+    from .audit import TRAILS, changes_shown
 
     if model not in TRAILS:
         raise Http404
@@ -405,7 +405,7 @@ def audit_trail(request, model, pk):
                 "entry": entry,
                 "what": entry_model._meta.verbose_name if entry_model else entry.content_type.model,
                 "related": entry_model is not model_class,
-                "changes": entry.changes_display_dict.items(),
+                "changes": changes_shown(entry, entry_model),
             }
         )
     return render(request, "clinic/audit_trail.html", {"object": obj, "page": page, "rows": rows})

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinic.calendars import format_date
 from clinic.models import Location, OpeningHours
 from clinic.scheduling.availability import aware, clinic_zone, load_days
 
@@ -128,7 +129,7 @@ def week_grid(
             entry = entries.get(day)
             columns.append(_column(entry, day, times, zone, now, step, need, opening.get(day.weekday()),
                                    ignore_appointment))
-        day_names = [f"{day:%d.%m}" for day in days]
+        day_names = [format_date(day, "MONTH_DAY_FORMAT") for day in days]
         for index, moment in enumerate(times):
             label = moment.strftime("%H:%M")
             cells = []

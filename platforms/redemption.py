@@ -213,7 +213,7 @@ def _redeem_voucher(order: PlatformOrder, payer: Payer, visit: Visit, *, actor):
         raise DomainError(_("Nothing the voucher pays for is due on this visit."))
     return billing.pay_from_coverage(patient=visit.patient, visit=visit, amount=amount, method=Method.CASH_VOUCHER,
                                      coverage_payer=payer, actor=actor,
-                                     note=_("Platform order %(number)s") % {"number": order.number})
+                                     note=system_text(gettext_noop("Platform order %(number)s"), number=order.number))
 
 
 def redeemable_order(visit: Visit) -> PlatformOrder | None:

@@ -46,16 +46,20 @@ def _count(number: int) -> str:
     return number_format(number, use_l10n=True, force_grouping=True)
 
 
+def import_counts(rows: int, differences: int) -> str:
+    """"2 rows, 1 difference" in the current language."""
+    return ", ".join((
+        ngettext("%(count)s row", "%(count)s rows", rows) % {"count": _count(rows)},
+        ngettext("%(count)s difference", "%(count)s differences", differences) % {"count": _count(differences)}))
+
+
 def statement_event_text(details: dict, note: str = "", *, resolutions: dict) -> str:
     """A statement event's details in the current language, then its note: ``file``, ``rows`` and
     ``differences`` (a platform's statement imported), ``order`` and ``resolution`` (a difference
     resolved; ``resolutions`` names each choice)."""
     parts = []
     if "file" in details:
-        rows = ngettext("%(count)s row", "%(count)s rows", details["rows"]) % {"count": _count(details["rows"])}
-        found = ngettext("%(count)s difference", "%(count)s differences", details["differences"]) \
-            % {"count": _count(details["differences"])}
-        parts.append(f"{details['file']}: {rows}, {found}")
+        parts.append(f"{details['file']}: {import_counts(details['rows'], details['differences'])}")
     if "order" in details:
         choice = details.get("resolution", "")
         parts.append(f"{details['order']}: {resolutions.get(choice, choice)}")

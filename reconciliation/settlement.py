@@ -22,13 +22,13 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, tenant_context
 
 from billing.counterparties import Share, settle_in_full
 from billing.models import Book
 from clinic.audit import audited_in_other_schema
+from clinic.calendars import format_date
 from clinic.errors import DomainError
 from clinic.locking import advisory_lock
 from clinic.money import ZERO, round_money
@@ -191,7 +191,7 @@ def start_settlement(platform: Platform, *, method: str, actor, invoice_type: st
     today = today or clinic_today()
     if not window_is_open(today):
         raise DomainError(_("Settlements are started in January, April, July and October; the next window opens "
-                            "on %(day)s.") % {"day": date_format(next_window(today), "DATE_FORMAT")})
+                            "on %(day)s.") % {"day": format_date(next_window(today), "DATE_FORMAT")})
     if method not in Method.values:
         raise DomainError(_("Choose how the platform settles."), field="method")
     if method == Method.CASH:

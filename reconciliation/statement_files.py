@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -184,7 +185,7 @@ def read_statement(file_name: str, content: bytes, *, mapping: dict[str, str] | 
     for row in read_rows(file_name, content, max_columns=40):
         rows.append(row)
         if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise StatementUnreadable(_("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
+            raise StatementUnreadable(_("The file has more than %(n)s rows.") % {"n": number_format(MAX_ROWS, use_l10n=True, force_grouping=True)})
     header_index = _find_header(rows, mapping or remembered)
     headers = [cell_text(c) for c in rows[header_index]]
     guessed = guess_mapping(headers, remembered)

@@ -116,7 +116,9 @@ def generate_due_statements(*, today: date | None = None) -> list[MonthlyStateme
 
 
 def _interrupted_message(attempts: int) -> str:
-    return _("The generation was interrupted %(count)s times (its worker stopped). Try again.") % {"count": attempts}
+    return ngettext("The generation was interrupted %(count)s time (its worker stopped). Try again.",
+                    "The generation was interrupted %(count)s times (its worker stopped). Try again.", attempts) \
+        % {"count": attempts}
 
 
 RUN_LEASE = Lease(StatementRun, "STATEMENT_LEASE_SECONDS", "STATEMENT_MAX_ATTEMPTS", _interrupted_message)
@@ -148,7 +150,9 @@ class ImportRefused(DomainError):
     """Rows of the platform's file could not be read: nothing was saved."""
 
     def __init__(self, read):
-        super().__init__(_("%(count)s rows could not be read; nothing was saved.") % {"count": len(read.problems)})
+        super().__init__(ngettext("%(count)s row could not be read; nothing was saved.",
+                                  "%(count)s rows could not be read; nothing was saved.", len(read.problems))
+                         % {"count": len(read.problems)})
         self.read = read
 
 

@@ -20,7 +20,7 @@ from clinic.errors import DomainError
 from clinic.uploads import upload_view
 from platforms.catalogue.models import Platform
 
-from . import pending_files, reports
+from . import history, pending_files, reports
 from .forms import PlatformStatementUploadForm, PresetForm, ResolveForm, UndoVerificationForm
 from .models import Category, Difference, MonthlyStatement, ReportPreset, StatementRun
 from .statement_files import FIELDS, REQUIRED, StatementUnreadable, preview_headers
@@ -212,8 +212,8 @@ def _import(request, statement, *, token, file_name, content, mapping=None, skip
         return redirect("reconciliation:statement_import", pk=statement.pk)
     pending_files.forget(request.user, statement, token)
     differences = sum(figures["count"] for category, figures in upload.summary.items() if category != "matched")
-    messages.success(request, _("The platform's statement was imported: %(rows)s rows, %(differences)s differences.")
-                     % {"rows": upload.rows.count(), "differences": differences})
+    messages.success(request, _("The platform's statement was imported: %(counts)s.")
+                     % {"counts": history.import_counts(upload.rows.count(), differences)})
     return redirect(reverse("reconciliation:statement_detail", args=[statement.pk]) + "#match-result")
 
 

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from clinic.texts import SystemTextField
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -102,7 +104,7 @@ class LimitIncrease(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="increases")
     amount = models.DecimalField(_("increase"), **MONEY)
     reason = models.CharField(_("reason"), max_length=200, blank=True)  # a person's words
-    reason_details = models.JSONField(default=dict, blank=True)  # or the system's reason, as data (clinic.texts)
+    reason_details = SystemTextField(_("reason"), shown_with="reason")  # or the system's
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
 

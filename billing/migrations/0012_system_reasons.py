@@ -1,13 +1,17 @@
 """A line the system voided keeps its reason as data (``void_details``, read in the reader's language:
-``clinic.texts``); until now it was written in the language of whoever caused it ("Moved to …",
-"Paid by platform order …"). Such reasons already written, in any of the clinic's languages, are read
-back into data; a person's own reason stays as typed."""
+``clinic.texts``), and so does a payment the system made (``reason_details``); until now they were
+written in the language of whoever caused them. The lines already moved to another payer ("Moved to
+…", in any of the clinic's languages) are read back into data where the visit shows the move — the
+same service entered again for that payer when the line was voided; a reason a person typed stays as
+typed. (The platform orders' own reasons are read back by the platforms app's migration.)"""
 
 import re
 
-from django.db import migrations, models
+from django.db import migrations
 
-MOVED, PAID = "Moved to %(payer)s", "Paid by platform order %(number)s"
+import clinic.texts
+
+MOVED = "Moved to %(payer)s"
 
 
 def _pattern(translated: str) -> re.Pattern:
@@ -17,15 +21,14 @@ def _pattern(translated: str) -> re.Pattern:
 
 
 def _readings():
-    """(pattern, source, the word "Patient") in every language of the clinic."""
+    """(the pattern of "Moved to …", the word "Patient") in every language of the clinic."""
     from django.conf import settings
     from django.utils import translation
 
     readings = []
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            patient = translation.gettext("Patient")
-            readings += [(_pattern(translation.gettext(source)), source, patient) for source in (MOVED, PAID)]
+            readings.append((_pattern(translation.gettext(MOVED)), translation.gettext("Patient")))
     return readings
 
 
@@ -34,26 +37,40 @@ def reasons_to_details(apps, schema_editor):
     readings = None
     for line in VisitLine.objects.exclude(void_reason="").filter(void_details={}).iterator(chunk_size=2000):
         readings = readings if readings is not None else _readings()
-        for pattern, source, patient in readings:
+        for pattern, patient_word in readings:
             found = pattern.match(line.void_reason)
             if not found:
                 continue
-            values = found.groupdict()
-            if source == MOVED and values["payer"] == patient:
-                values["payer"] = {"text": "Patient"}
-            line.void_details, line.void_reason = {"text": source, "values": values}, ""
-            line.save(update_fields=["void_details", "void_reason"])
+            named = found["payer"]
+            # The move itself: the same service entered again on the visit, for the payer named.
+            for payer_kind, payer_name in (VisitLine.objects.filter(
+                    visit_id=line.visit_id, service_id=line.service_id, created__gte=line.voided_at)
+                    .exclude(pk=line.pk).values_list("payer__kind", "payer__name")):
+                if payer_kind == "patient" and named == patient_word:
+                    payer = {"text": "Patient"}
+                elif payer_kind != "patient" and payer_name and named == payer_name:
+                    payer = named
+                else:
+                    continue
+                line.void_details = {"text": MOVED, "values": {"payer": payer}}
+                line.void_reason = ""
+                line.save(update_fields=["void_details", "void_reason"])
+                break
             break
 
 
 def details_to_reasons(apps, schema_editor):
     """Back to the reasons written out (in English), so that undoing the migration loses nothing."""
     VisitLine = apps.get_model("billing", "VisitLine")
-    for line in VisitLine.objects.exclude(void_details={}).iterator(chunk_size=2000):
-        values = {name: value["text"] if isinstance(value, dict) else value
-                  for name, value in line.void_details.get("values", {}).items()}
-        line.void_reason = (line.void_details["text"] % values)[:200]
-        line.save(update_fields=["void_reason"])
+    Payment = apps.get_model("billing", "Payment")
+    for model, details_field, text_field in ((VisitLine, "void_details", "void_reason"),
+                                             (Payment, "reason_details", "reason")):
+        for row in model.objects.exclude(**{details_field: {}}).iterator(chunk_size=2000):
+            details = getattr(row, details_field)
+            values = {name: value["text"] if isinstance(value, dict) else value
+                      for name, value in details.get("values", {}).items()}
+            setattr(row, text_field, (details["text"] % values if values else details["text"])[:200])
+            row.save(update_fields=[text_field])
 
 
 class Migration(migrations.Migration):
@@ -66,7 +83,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='visitline',
             name='void_details',
-            field=models.JSONField(blank=True, default=dict),
+            field=clinic.texts.SystemTextField(blank=True, default=dict, shown_with='void_reason',
+                                               verbose_name='reason for voiding'),
+        ),
+        migrations.AddField(
+            model_name='payment',
+            name='reason_details',
+            field=clinic.texts.SystemTextField(blank=True, default=dict, shown_with='reason', verbose_name='reason'),
         ),
         migrations.RunPython(reasons_to_details, details_to_reasons),
     ]

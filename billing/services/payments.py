@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from clinic.errors import DomainError
 from clinic.money import ZERO, round_money
+from clinic.texts import source_text
 
 from .. import ledger
 from ..models import (
@@ -234,12 +235,16 @@ def settle_coverage(*, payer: Payer, visit: Visit, amount, method: str, actor) -
 
 
 def pay_from_coverage(*, patient, visit: Visit, amount, method: str, coverage_payer: Payer, actor,
-                      note: str = "") -> Payment:
+                      note: str | dict = "") -> Payment:
     """A coverage pays the patient's own lines of a visit for them (a platform's cash voucher the
     patient bought there): a payment of the patient in ``method`` and, in the same posting, the
     coverage's debt grows by as much. No money moves through the clinic's till and nothing is
     revenue again: the patient's debt −x, the coverage's (so its counterparty's) debt +x.
-    Never more than the patient owes for the visit; no club points."""
+    Never more than the patient owes for the visit; no club points. ``note`` is a person's words or
+    the system's as a ``clinic.texts.system_text``."""
+    details = note if isinstance(note, dict) else {}
+    note = "" if details else (note or "")
+    ledger_note = note or source_text(details)  # the ledger's legs keep plain text
     if method not in COVERAGE_METHODS:
         raise DomainError(_("Choose a payment method from the list."), field="method")
     if coverage_payer.kind == PayerKind.PATIENT or coverage_payer.counterparty_id is None:
@@ -258,15 +263,17 @@ def pay_from_coverage(*, patient, visit: Visit, amount, method: str, coverage_pa
             raise DomainError(_("Only %(due)s is due.") % {"due": _shown(max(due, ZERO), visit.currency)},
                               field="amount")
         payment = Payment.objects.create(patient=patient, payer=account, visit=visit, method=method, amount=amount,
-                                         currency=visit.currency, cashier=actor, reason=(note or "")[:200])
+                                         currency=visit.currency, cashier=actor, reason=note[:200],
+                                         reason_details=details)
         with ledger.posting(Entry.PAYMENT, actor=actor):
             ledger.post(account=account, bucket=Bucket.DEBT, kind=Entry.PAYMENT, amount=-amount,
-                        currency=visit.currency, method=method, visit=visit, payment=payment, actor=actor, note=note)
+                        currency=visit.currency, method=method, visit=visit, payment=payment, actor=actor,
+                        note=ledger_note)
             # The coverage takes over what the patient no longer owes: a charge to it with no
             # leg on the clinic's books (the patient's charge was the revenue already).
             ledger.post(account=coverage_payer, bucket=Bucket.DEBT, kind=Entry.CHARGE, amount=amount,
                         currency=visit.currency, method=method, visit=visit, payment=payment, actor=actor,
-                        note=note, against="")
+                        note=ledger_note, against="")
         return payment
 
 

@@ -16,7 +16,7 @@ from clinic.errors import DomainError
 from clinic.models import Practitioner, Service
 from clinic.money import ZERO, round_money
 from clinic.services import clinic_currency
-from clinic.texts import system_text
+from clinic.texts import source_text, system_text
 
 from .. import coverage, ledger
 from ..models import (
@@ -351,7 +351,8 @@ def void_line(line: VisitLine, *, reason: str | dict, actor) -> VisitLine:
         line.void_reason, line.void_details = reason[:200], details
         line.save(update_fields=["voided_at", "voided_by", "void_reason", "void_details"])
         ledger.post(account=line.payer, bucket=Bucket.DEBT, kind=Entry.VOID, amount=-line.net,
-                    currency=line.currency, visit=line.visit, line=line, actor=actor, note=line.void_reason)
+                    currency=line.currency, visit=line.visit, line=line, actor=actor,
+                    note=line.void_reason or source_text(details))
         coverage.posted(line.payer, actor=actor)  # e.g. the money goes back to a barter limit
         return line
 

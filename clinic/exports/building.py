@@ -13,8 +13,7 @@ from datetime import timedelta
 from django.core.files import File
 from django.db import connection
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from clinic.leases import Lease
 
@@ -25,7 +24,9 @@ KEEP_FOR = timedelta(days=7)
 
 
 def _interrupted_message(attempts: int) -> str:
-    return _("The export was interrupted %(count)s times (its worker stopped). Try again.") % {"count": attempts}
+    return ngettext("The export was interrupted %(count)s time (its worker stopped). Try again.",
+                    "The export was interrupted %(count)s times (its worker stopped). Try again.", attempts) \
+        % {"count": attempts}
 
 
 LEASE = Lease(Export, "EXPORT_LEASE_SECONDS", "EXPORT_MAX_ATTEMPTS", _interrupted_message)

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from clinic.texts import SystemTextField
+
 
 class TsTzRange(Func):
     function = "TSTZRANGE"
@@ -51,7 +53,7 @@ class Appointment(models.Model):
     note = models.TextField(_("note"), blank=True)  # a person's words
     # What the system says of the appointment (e.g. the patient pays with money now), each a
     # clinic.texts system text read in the reader's language; shown with the note.
-    notices = models.JSONField(default=list, blank=True)
+    notices = SystemTextField(_("notices"), many=True)
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("booked by"), null=True, on_delete=models.SET_NULL, related_name="+"

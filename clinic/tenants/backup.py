@@ -12,7 +12,10 @@
 ``restore_clinic`` checks every checksum first, then loads the SQL in one transaction as a
 new clinic: the dump names its schema, so the original (if it still exists) is renamed
 aside for that transaction and back at its end — the dump is never edited — and compares
-the restored row counts and ledger sums with the manifest before it commits.
+the restored row counts and ledger sums with the manifest before it commits. An archive
+written by an older version of the code is then brought up to this one's migrations (its
+schema is as old as it was; the pages would ask for columns it lacks); if that fails, the
+restored clinic is removed again.
 """
 
 from __future__ import annotations
@@ -218,9 +221,13 @@ def restore_clinic(path: Path, *, slug: str, name: str | None = None) -> Restore
                 clinic.auto_create_schema = False
                 clinic.save()
                 Domain.objects.create(domain=clinic_domain(slug), tenant=clinic, is_primary=True)
+        _migrate(schema)
     except BaseException:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
+        with schema_context(get_public_schema_name()):
+            Domain.objects.filter(tenant__schema_name=schema).delete()
+            Clinic.objects.filter(schema_name=schema).delete()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
         raise
     media = _media_folder(clinic)
     for member, data in members.items():
@@ -230,6 +237,15 @@ def restore_clinic(path: Path, *, slug: str, name: str | None = None) -> Restore
             target.write_bytes(data)
     connection.set_schema_to_public()
     return Restored(clinic=clinic, tables=len(figures["row_counts"]), rows=sum(figures["row_counts"].values()))
+
+
+def _migrate(schema: str) -> None:
+    """The restored schema brought up to this code's migrations (nothing to do for an archive of
+    the same version)."""
+    from django.core.management import call_command
+
+    call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
 
 
 def prune_backups(directory: Path, slug: str, *, keep_days: int) -> list[Path]:

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 
 from billing import ledger
 from billing.models import Entry
+from clinic.calendars import format_date
 from clinic.money import ZERO
 from clinic.periods import month_from, next_month
 from clinic.scheduling.availability import clinic_zone
@@ -165,7 +166,7 @@ def account_rows(account: PartnerAccount) -> Iterator[list]:
     the totals and the net."""
     zone = clinic_zone()
     yield [_("Partner account"), account.partner]
-    yield [_("Month"), account.month.strftime("%Y-%m"), _("Currency"), account.currency]
+    yield [_("Month"), format_date(account.month, "YEAR_MONTH_FORMAT"), _("Currency"), account.currency]
     yield []
     yield [_("Date"), _("Line"), _("Reference"), _("Appointment"), _("Location"), _("Services"), _("Booked by"),
            _("Place of payment"), _("Charged value"), _("Owed to the clinic"), _("Commission (%)"),

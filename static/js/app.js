@@ -31,9 +31,10 @@
   // busy machine), taking the focus back from wherever the person had moved it meanwhile (Shift+Tab
   // to the ×, a patient picked with Enter) or from the first error: a dialog's autofocus is ours
   // alone, renamed data-autofocus before htmx settles.
-  function focusFirstField(container) {
+  function focusFirstField(container, anyField) {
     var field = container.querySelector(".is-invalid, .alert-danger[tabindex]")
-      || container.querySelector("[data-autofocus], [autofocus]");
+      || container.querySelector("[data-autofocus], [autofocus]")
+      || (anyField ? container.querySelector(".modal-body :is(input:not([type=hidden]), select, textarea):not(:disabled)") : null);
     if (!field) return;
     if (field.classList.contains("tomselected") && field.tomselect) field.tomselect.focus();
     else field.focus();
@@ -45,13 +46,15 @@
     });
   }
 
+  var redrawn = false;  // the dialog's content was drawn again while it showed (a refused form)
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target.id === "dialog-content") {
       takeAutofocus(target);
       // Shown at once (no fade): "shown.bs.modal" focuses the first field. A dialog drawn again is
       // focused when it has settled (below).
-      if (!isShown(dialogElement())) dialog().show();
+      redrawn = isShown(dialogElement());
+      if (!redrawn) dialog().show();
     }
     if (target.id === "side-panel-content") {
       bootstrap.Offcanvas.getOrCreateInstance(document.getElementById("side-panel")).show();
@@ -61,10 +64,16 @@
   document.addEventListener("shown.bs.modal", function (event) {
     focusFirstField(event.target);
   });
+  // A dialog drawn again: its first error has the focus, even where htmx gave it back to the
+  // element of the same id that had it (the submit button, the field Enter was pressed in);
+  // without an error, the focus stays where htmx put it, or goes to the first field if it was lost
+  // (a search in the dialog answered, a patient picked: never left on the page behind the dialog).
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "dialog-content" && isShown(dialogElement()) && !target.contains(document.activeElement)) {
-      focusFirstField(target);
+    if (!target || target.id !== "dialog-content" || !redrawn || !isShown(dialogElement())) return;
+    redrawn = false;
+    if (target.querySelector(".is-invalid, .alert-danger[tabindex]") || !target.contains(document.activeElement)) {
+      focusFirstField(target, true);
     }
   });
   // The focus comes in the same task as a dialog, before htmx has processed its content: a search

@@ -13,7 +13,7 @@ from django.utils import translation
 from billing import statement
 from billing.barter.models import LimitIncrease
 from billing.barter.services import approve_plan, draft_plan
-from billing.models import VisitLine
+from billing.models import LedgerEntry, VisitLine
 from billing.services import add_line, change_line_payer, patient_account, void_line
 from clinic.texts import read_text, system_text
 from tests.billing.test_barter_plans import person  # noqa: F401 - the fixture
@@ -43,6 +43,9 @@ def test_a_line_moved_to_another_payer_says_so_in_the_readers_language(desk, per
     line.refresh_from_db()
     assert line.void_reason == ""
     assert line.void_details == {"text": "Moved to %(payer)s", "values": {"payer": policy.payer.name}}
+    # The ledger keeps plain text, which can never change: the English of the code.
+    assert set(LedgerEntry.objects.filter(line=line, kind="void").values_list("note", flat=True)) \
+        == {f"Moved to {policy.payer.name}"}
     with translation.override("ru"):  # her Russian colleague reads it
         assert line.void_text == f"Перенесено на {policy.payer.name}"
         described = [row.description for row in statement.transactions(desk["patient"]) if row.kind == "void"]
@@ -53,6 +56,11 @@ def test_a_line_moved_to_another_payer_says_so_in_the_readers_language(desk, per
     client.cookies["django_language"] = "ru"
     page = client.get(f"/visits/{visit.pk}/").content.decode()
     assert f"Перенесено на {policy.payer.name}" in page and "Mutat la" not in page
+
+    # The visit's history (the audit trail) reads what the system wrote as well, never its data.
+    trail = client.get(f"/audit/visit/{visit.pk}/").content.decode()
+    assert f"Перенесено на {policy.payer.name}" in trail
+    assert "%(payer)s" not in trail and "void_details" not in trail
 
     # Back to the patient: "Patient" itself is read in the reader's language.
     change_line_payer(moved, payer=None, actor=desk["cashier"])
@@ -88,36 +96,49 @@ def test_a_limit_raised_by_an_approved_plan_says_so_in_the_readers_language(desk
 
 
 def test_the_reasons_written_before_are_read_back_into_data(desk, person, open_visit):  # noqa: F811
-    """Whatever language they were written in; a person's reason, and one that only looks alike, stay."""
-    lines = [add_line(open_visit(), service=desk["cleaning"], actor=desk["cashier"]) for _ in range(5)]
-    written = []
-    for language, reason in (("ro", "Mutat la Pacient"), ("ru", "Перенесено на Barter SRL · PP-1"),
-                             ("zh-hans", None), ("en", "Moved somewhere"), ("en", "Entered twice")):
-        with translation.override(language):
-            written.append(reason or translation.gettext("Paid by platform order %(number)s") % {"number": "AL-9"})
-    for line, reason in zip(lines, written, strict=True):
-        VisitLine.objects.filter(pk=line.pk).update(void_reason=reason)
+    """"Moved to …" in whatever language it was written, where the visit shows the move (the same service
+    entered again for the payer named when the line was voided); a person's reason, and one that only
+    reads alike, stay as typed."""
+    from django.utils import timezone
+
+    policy_payer = person["policy"].payer
+
+    def moved(reason, *, to=None, evidence=True):
+        visit = open_visit()
+        line = add_line(visit, service=desk["cleaning"], payer=patient_account(desk["patient"]), actor=desk["cashier"])
+        VisitLine.objects.filter(pk=line.pk).update(void_reason=reason, voided_at=timezone.now())
+        if evidence:
+            again = add_line(visit, service=desk["cleaning"], payer=patient_account(desk["patient"]),
+                             actor=desk["cashier"])
+            if to is not None:
+                VisitLine.objects.filter(pk=again.pk).update(payer=to)
+        return line.pk
+
+    with translation.override("ru"):
+        to_policy = translation.gettext("Moved to %(payer)s") % {"payer": policy_payer.name}
+    lines = [moved("Mutat la Pacient"), moved(to_policy, to=policy_payer),
+             moved("Moved to next week", to=policy_payer), moved("Mutat la Pacient", evidence=False),
+             moved("Entered twice")]
     increases = [LimitIncrease.objects.create(policy=person["policy"], amount=Decimal("10.00"), reason=reason)
                  for reason in ("План лечения утверждён", "Plan de tratament aprobat", "Marketing's word")]
 
     import_module("billing.migrations.0012_system_reasons").reasons_to_details(apps, None)
     import_module("billing.barter.migrations.0004_system_reasons").reasons_to_details(apps, None)
 
-    assert [(line.void_reason, line.void_details) for line in VisitLine.objects.filter(pk__in=[x.pk for x in lines])
-            .order_by("pk")] == [
-        ("", {"text": "Moved to %(payer)s", "values": {"payer": {"text": "Patient"}}}),
-        ("", {"text": "Moved to %(payer)s", "values": {"payer": "Barter SRL · PP-1"}}),
-        ("", {"text": "Paid by platform order %(number)s", "values": {"number": "AL-9"}}),
-        ("Moved somewhere", {}),
-        ("Entered twice", {}),
-    ]
+    assert [(line.void_reason, line.void_details) for line in VisitLine.objects.filter(pk__in=lines).order_by("pk")] \
+        == [("", {"text": "Moved to %(payer)s", "values": {"payer": {"text": "Patient"}}}),
+            ("", {"text": "Moved to %(payer)s", "values": {"payer": policy_payer.name}}),
+            ("Moved to next week", {}),  # no payer of that name took the service
+            ("Mutat la Pacient", {}),  # nothing on the visit shows a move
+            ("Entered twice", {})]
     assert [(increase.reason, increase.reason_details) for increase in
             LimitIncrease.objects.filter(pk__in=[x.pk for x in increases]).order_by("pk")] == [
         ("", {"text": "Treatment plan approved"}), ("", {"text": "Treatment plan approved"}),
         ("Marketing's word", {})]
 
     import_module("billing.migrations.0012_system_reasons").details_to_reasons(apps, None)
-    assert VisitLine.objects.get(pk=lines[0].pk).void_reason == "Moved to Patient"
+    assert VisitLine.objects.get(pk=lines[0]).void_reason == "Moved to Patient"
+    assert VisitLine.objects.get(pk=lines[1]).void_reason == f"Moved to {policy_payer.name}"
 
 
 def test_the_barter_notice_written_into_a_note_before_moves_to_the_notices(desk):

@@ -410,10 +410,22 @@ def test_a_refused_booking_puts_the_focus_on_its_first_error(page, login, make_a
     expect(first_error).to_be_visible()
     page.wait_for_function("() => !!document.querySelector('#patient-query')['htmx-internal-data']")
     page.wait_for_timeout(100)
-    assert page.evaluate(
-        "() => document.activeElement === document.querySelector('#dialog-content').querySelector("
-        "'.is-invalid, .alert-danger[tabindex]')"), page.evaluate("() => document.activeElement.outerHTML")
+    on_first_error = ("() => document.activeElement === document.querySelector('#dialog-content').querySelector("
+                      "'.is-invalid, .alert-danger[tabindex]')")
+    assert page.evaluate(on_first_error), page.evaluate("() => document.activeElement.outerHTML")
     expect(dialog.get_by_role("combobox", name="Find the patient")).not_to_be_focused()
+
+    # Enter in a field that has an id: htmx gives the focus back to the field of that id in the
+    # dialog drawn again; the first error takes it all the same.
+    phone = dialog.locator("#id_phone")
+    phone.focus()
+    page.keyboard.type("067")
+    page.keyboard.press("Enter")
+    expect(phone).to_have_value("067")  # drawn again, with what was typed
+    page.wait_for_function("() => !!document.querySelector('#patient-query')['htmx-internal-data']")
+    page.wait_for_timeout(100)
+    assert page.evaluate(on_first_error), page.evaluate("() => document.activeElement.outerHTML")
+    expect(phone).not_to_be_focused()
 
 
 def test_the_account_statement_panel_closed_with_its_close_button_gives_the_focus_back_to_the_name(

@@ -242,3 +242,34 @@ def test_the_front_desk_confirms_books_reconfirms_and_cancels_platform_orders(
         axe(page, what="an order in Persian")
         page.goto("/platform-orders/")
         expect(page.locator("#order-table")).to_contain_text("Li Na")
+
+
+def test_the_bind_dialog_keeps_the_focus_in_the_dialog_through_its_search(
+        page, make_alpha_staff, login, orders_made, unique, axe, django_db_blocker):
+    """A patient registered outside the order, found and bound from the order's page: each step draws
+    the dialog again, and the focus stays in it (before, it was left on the page behind the dialog)."""
+    with time_machine.travel(NOW, tick=True), django_db_blocker.unblock():
+        login(page, make_alpha_staff("front_desk").email)
+        page.goto(f"/platform-orders/{orders_made['second']}/")
+        page.locator("#bind-order").click()
+        dialog = page.locator("#dialog")
+        expect(dialog.get_by_role("heading", name=re.compile(f"Bind order WY{unique}02"))).to_be_visible()
+        query = dialog.get_by_label("Find a registered patient")
+        query.fill(f"Jie{unique[:3]}")
+        dialog.get_by_role("button", name="Search").click()
+        found = dialog.locator("#bind-found button")
+        expect(found).to_have_count(1)
+        expect(query).to_be_focused()  # the dialog drawn again: the focus on its first field
+        axe(page, include="#dialog", what="the bind dialog")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        expect(found).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(dialog).to_contain_text("Patient:")
+        page.wait_for_function("() => !!document.activeElement.closest('#dialog')")  # once htmx has settled
+        page.wait_for_timeout(100)
+        assert page.evaluate("() => !!document.activeElement.closest('#dialog')"), \
+            page.evaluate("() => document.activeElement.outerHTML")
+        dialog.get_by_role("button", name="Bind", exact=True).click()
+        expect(page.get_by_role("alert")).to_contain_text(f"Order WY{unique}02 bound to")
+        assert order_row(orders_made["second"])["patient_name"].startswith("Chen")

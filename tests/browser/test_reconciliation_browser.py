@@ -125,7 +125,7 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     page.get_by_role("button", name="Import").click()
 
     # The mapping step: the columns guessed from the Chinese headers, the totals row reported.
-    expect(page.get_by_text("1 rows could not be read; nothing was saved.")).to_be_visible()
+    expect(page.get_by_text("1 row could not be read; nothing was saved.")).to_be_visible()
     expect(page.get_by_label("Platform order number")).to_have_value("渠道订单号")
     expect(page.get_by_label("Settlement amount")).to_have_value("结算金额")
     expect(page.locator("#import-problems")).to_contain_text("This looks like a totals row")
@@ -133,7 +133,7 @@ def test_a_manager_reconciles_last_month(page, login, make_alpha_staff, platform
     screenshot(page, "reconciliation-import.png")
     page.get_by_role("button", name="Import with these columns").click()
 
-    expect(page.get_by_text("The platform's statement was imported: 2 rows, 1 differences.")).to_be_visible()
+    expect(page.get_by_text("The platform's statement was imported: 2 rows, 1 difference.")).to_be_visible()
     totals = page.locator("#category-totals")
     expect(totals.locator("tr[data-category=matched]")).to_contain_text("1,234.50")
     expect(totals.locator("tr[data-category=amount_differs]")).to_contain_text("1,200.00")

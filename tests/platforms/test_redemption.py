@@ -277,6 +277,52 @@ def test_a_cash_voucher_pays_part_of_an_extraction_and_the_rest_is_the_patients(
     assert [row[1] for row in report.non_cash_rows()] == ["Cash-voucher principal"]
 
 
+def test_the_systems_reasons_are_read_in_the_readers_language_and_read_back_from_before(
+        clinic, visit, package_order, voucher_order):
+    """"Paid by platform order N" on the line a package took, "Platform order N" on the voucher's
+    payment: kept as data, read in the reader's language; written before in any language, read back
+    into data by the platforms migration where an order of that number was redeemed on the visit."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.utils import translation
+
+    from billing.models import Payment, VisitLine
+
+    booked = billing.add_line(visit, service=clinic["check"], actor=clinic["desk"])
+    redemption.redeem_order(package_order, visit=visit, actor=clinic["desk"], no_image_reason="Machine broken")
+    billing.add_line(visit, service=clinic["extraction"], actor=clinic["desk"])
+    payment = redemption.redeem_order(voucher_order, visit=visit, actor=clinic["desk"],
+                                      no_image_reason="No machine").voucher_payment
+    payment.refresh_from_db()
+    booked.refresh_from_db()
+    assert payment.reason_details == {"text": "Platform order %(number)s", "values": {"number": voucher_order.number}}
+    with translation.override("ru"):
+        assert payment.reason_text == f"Заказ платформы {voucher_order.number}"
+        assert booked.void_text == f"Оплачено заказом платформы {package_order.number}"
+
+    with translation.override("zh-hans"):  # as a Chinese desk wrote them before
+        VisitLine.objects.filter(pk=booked.pk).update(void_details={}, void_reason=translation.gettext(
+            "Paid by platform order %(number)s") % {"number": package_order.number})
+        Payment.objects.filter(pk=payment.pk).update(reason_details={}, reason=translation.gettext(
+            "Platform order %(number)s") % {"number": voucher_order.number})
+    typed = billing.add_line(visit, service=clinic["filling"], actor=clinic["desk"])
+    billing.void_line(typed, reason="Paid by platform order 999", actor=clinic["desk"])  # no such order here
+    migration = import_module("platforms.migrations.0003_system_reasons")
+    migration.reasons_to_details(apps, None)
+    booked.refresh_from_db()
+    payment.refresh_from_db()
+    typed.refresh_from_db()
+    assert (booked.void_reason, booked.void_details) == (
+        "", {"text": "Paid by platform order %(number)s", "values": {"number": package_order.number}})
+    assert (payment.reason, payment.reason_details) == (
+        "", {"text": "Platform order %(number)s", "values": {"number": voucher_order.number}})
+    assert (typed.void_reason, typed.void_details) == ("Paid by platform order 999", {})
+    migration.details_to_reasons(apps, None)
+    booked.refresh_from_db()
+    assert booked.void_reason == f"Paid by platform order {package_order.number}"
+
+
 def test_a_voucher_pays_no_more_than_its_services_cost_and_adds_them_when_missing(clinic, visit):
     product = product_with({"PCHK": 1}, platform=clinic["platform"], kind="cash_voucher", face_value=D("200.00"))
     order = make_order(product, status=OrderStatus.CONFIRMED, patient=clinic["patient"])

@@ -205,3 +205,40 @@ def test_the_nightly_beat_task_archives_each_clinic_and_keeps_the_retention(tena
     path = Path(nightly_backup())
     assert path.exists() and path.name.startswith("alpha-") and Path(f"{path}.sha256").exists()
     assert not old.exists()
+
+
+def test_an_archive_of_an_older_version_is_brought_up_to_this_ones_migrations(demo_clinic, tmp_path):
+    """A clinic backed up before the last migration (here: scheduling's 0002 undone in its schema)
+    restores with that migration applied: the appointment pages would otherwise ask for a column the
+    old schema lacks."""
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+    from django_tenants.utils import schema_context
+
+    from clinic.tenants.backup import backup_clinic, restore_clinic
+
+    clinic, made = demo_clinic
+
+    def migrate(*target):
+        call_command("migrate_schemas", *target, schema_name=clinic.schema_name, interactive=False, verbosity=0)
+
+    committed(lambda: migrate("scheduling", "0001"))
+    try:
+        archive = committed(lambda: backup_clinic(clinic, tmp_path))
+    finally:
+        committed(migrate)  # the shared clinic as it was
+    new_slug = f"{clinic.slug}m"
+    made.append(new_slug)
+    restored = committed(lambda: restore_clinic(archive, slug=new_slug))
+
+    def applied():
+        with schema_context(restored.clinic.schema_name):
+            names = set(MigrationRecorder.Migration.objects.filter(app="scheduling").values_list("name", flat=True))
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+                               "AND table_name = 'scheduling_appointment' AND column_name = 'notices'",
+                               [restored.clinic.schema_name])
+                return names, cursor.fetchone() is not None
+
+    names, has_notices = committed(applied)
+    assert "0002_appointment_notices" in names and has_notices

@@ -5,6 +5,8 @@ are read back into data; a person's own reason stays as typed."""
 
 from django.db import migrations, models
 
+import clinic.texts
+
 APPROVED = "Treatment plan approved"
 
 
@@ -35,7 +37,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='limitincrease',
             name='reason_details',
-            field=models.JSONField(blank=True, default=dict),
+            field=clinic.texts.SystemTextField(blank=True, default=dict, shown_with='reason', verbose_name='reason'),
         ),
         migrations.AlterField(
             model_name='limitincrease',

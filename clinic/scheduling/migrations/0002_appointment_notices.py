@@ -3,7 +3,9 @@ reader's language: ``clinic.texts``); until now the barter notice was written in
 note, in the language of whoever exhausted the limit. Such notices already written, in any of the
 clinic's languages, move from the note to the notices; the rest of the note stays as typed."""
 
-from django.db import migrations, models
+from django.db import migrations
+
+import clinic.texts
 
 PAYS_WITH_MONEY = "Patient pays with money — barter limit exhausted."
 
@@ -43,7 +45,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='appointment',
             name='notices',
-            field=models.JSONField(blank=True, default=list),
+            field=clinic.texts.SystemTextField(blank=True, default=list, many=True, verbose_name='notices'),
         ),
         migrations.RunPython(notes_to_notices, notices_to_notes),
     ]
