@@ -63,11 +63,12 @@ def counterparty_statement_file(request, pk, kind):
         raise Http404
     counterparty = _counterparty(request.user, pk)
     first, last, _error = _period(request.GET)
-    statement = counterparties.counterparty_statement(counterparty, first, last)
     stem = f"statement-{counterparty.pk}-{first:%Y%m%d}-{last:%Y%m%d}"
     if kind == "pdf":
-        from .documents import counterparty_statement_pdf
+        from .documents import counterparty_statement_pdf, in_clinic_language
 
+        with in_clinic_language():  # the lines' labels and amounts are written out in Python
+            statement = counterparties.counterparty_statement(counterparty, first, last)
         response = HttpResponse(counterparty_statement_pdf(statement), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{stem}.pdf"'
         return response
@@ -75,6 +76,7 @@ def counterparty_statement_file(request, pk, kind):
 
     from clinic.exports.writer import write_xlsx  # the one writer: formulas escaped once
 
+    statement = counterparties.counterparty_statement(counterparty, first, last)
     handle = BytesIO()
     write_xlsx(counterparties.statement_rows(statement), handle, title=_("Statement"))
     response = HttpResponse(handle.getvalue(),

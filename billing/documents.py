@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -90,6 +91,16 @@ def _fonts_for_this_thread():
     return _fonts.config, _fonts.stylesheet
 
 
+@contextmanager
+def in_clinic_language(clinic=None):
+    """The clinic's language and time zone, as its documents are written. A document's data is
+    built inside it too — labels, reasons, amounts written out in Python — not only its template:
+    a Russian-speaking manager's download reads as the clinic's other documents, in one language."""
+    clinic = clinic or connection.tenant
+    with translation.override(clinic.default_language), timezone.override(ZoneInfo(clinic.time_zone)):
+        yield
+
+
 def _render(template: str, context: dict):
     """Lay out a document (a ``weasyprint.Document``) in the clinic's language and time zone.
 
@@ -101,7 +112,7 @@ def _render(template: str, context: dict):
 
     clinic = connection.tenant
     config, fonts = _fonts_for_this_thread()
-    with translation.override(clinic.default_language), timezone.override(ZoneInfo(clinic.time_zone)):
+    with in_clinic_language(clinic):
         html = render_to_string(template, {"clinic": clinic, "profile": ClinicProfile.load(),
                                            "currency": clinic.currency, "today": clinic_today(), **context})
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=())).render(
@@ -351,7 +362,8 @@ def statement_pdf(patient, first: date, last: date, handle, progress: Callable[[
     same rows.
     """
     opening = statement.opening_balance(patient, first)
-    rows = list(statement.transactions(patient, first, last))
+    with in_clinic_language():  # the rows' descriptions are written out in Python
+        rows = list(statement.transactions(patient, first, last))
     progress(20)
     document = _render("billing/documents/statement.html", {
         "patient": patient, "first": first, "last": last, "rows": rows, "opening": opening,

@@ -156,7 +156,10 @@ def _statement_for_file(request, pk):
 @never_cache
 @clinic_view("partners.view_partner_statistics")
 def account_pdf(request, pk):
-    statement = _statement_for_file(request, pk)
+    from billing.documents import in_clinic_language
+
+    with in_clinic_language():  # the lines' labels are written out in Python
+        statement = _statement_for_file(request, pk)
     return pdf_response(reports.account_pdf(statement), f"{reports.account_file_stem(statement)}.pdf")
 
 

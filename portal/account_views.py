@@ -88,20 +88,27 @@ def account(request):
         return render(request, "portal/account.html", context)
 
 
-def _file_statement(request, clinic_slug: str, month_text: str):
+def _file_statement(request, clinic_slug: str, month_text: str, *, document: bool = False):
+    """The clinic and the company's account there; for a ``document`` (the PDF), built in the
+    clinic's language like its other documents (the lines' labels are written out in Python)."""
+    from billing.documents import in_clinic_language
+
     member = _finance_member(request)
     clinic = _linked_clinic(account_clinics(member.organisation), clinic_slug)
     try:
         month = reports.parse_month(month_text)
     except DomainError:
         raise Http404 from None
+    if document:
+        with in_clinic_language(clinic):
+            return clinic, _statement(member, clinic, month)
     return clinic, _statement(member, clinic, month)
 
 
 @never_cache
 @portal_view
 def account_pdf(request, clinic, month):
-    clinic, statement = _file_statement(request, clinic, month)
+    clinic, statement = _file_statement(request, clinic, month, document=True)
     with _in_clinic(clinic):
         content = reports.account_pdf(statement)
     return pdf_response(content, f"{reports.account_file_stem(statement)}-{clinic.slug}.pdf")

@@ -120,6 +120,20 @@ def test_the_statement_files_give_opening_entries_and_closing(owing, finance, cl
     assert rows[2][1] == "Opening balance" and rows[-1][1] == "Closing balance" and rows[-1][5] == 750
 
 
+def test_the_statement_pdf_is_in_the_clinics_language_whoever_downloads_it(owing, finance, client_for, tenant):
+    """The PDF is one of the clinic's documents, in its language: its lines' labels were written out
+    in the downloader's language before (a Russian-speaking finance officer's PDF mixed both)."""
+    from pypdf import PdfReader
+
+    assert tenant.default_language == "en"
+    client = client_for(finance)
+    client.cookies["django_language"] = "ru"
+    pdf = client.get(reverse("counterparty_statement_file", args=[owing["counterparty"].pk, "pdf"]))
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+    assert "Opening balance" in text and "Charge" in text
+    assert "Начисление" not in text
+
+
 def test_a_barter_patients_booked_service_goes_to_the_policy_and_the_desk_can_move_lines(
         desk, front_desk, client_for):
     """The issue's new-user trial: an initial consultation the agreement covers, booked for a

@@ -456,6 +456,28 @@ def test_a_long_statement_repeats_its_head_on_every_page(desk, open_visit):
     assert "Closing balance: 475.00 EUR" in lines_of(pages[-1])  # 100 + 75 × 10 − 75 × 5
 
 
+def test_the_statement_pdf_is_in_the_clinics_language_whatever_the_task_runs_in(desk, open_visit):
+    """The rows' descriptions (a payment's method, a void's reason) are written out in Python: built
+    in the clinic's language (English here) like the rest of the document, not the requester's."""
+    import re
+
+    from django.utils import translation
+
+    from billing.services import void_line
+
+    visit = open_visit()
+    line = add_line(visit, service=desk["cleaning"], actor=desk["cashier"])
+    void_line(line, reason="Entered twice", actor=desk["cashier"])
+    add_line(visit, service=desk["cleaning"], actor=desk["cashier"])
+    take_payment(patient=desk["patient"], visit=visit, method="card", amount="100", actor=desk["cashier"])
+    today = clinic_today()
+    handle = BytesIO()
+    with translation.override("ru"):
+        documents.statement_pdf(desk["patient"], today, today, handle)
+    text = " ".join(pdf_pages(handle.getvalue()))
+    assert "Card" in text and not re.search("[А-Яа-яЁё]", text), text
+
+
 # --- the pages -----------------------------------------------------------------------------------
 
 

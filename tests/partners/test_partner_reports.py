@@ -114,6 +114,30 @@ def test_a_partner_whose_patients_pay_at_the_clinic_owes_nothing_and_is_owed_its
     assert account.net_sentence() == "The clinic pays MedAsist SRL 55.00 EUR."
 
 
+def test_the_account_pdf_is_in_the_clinics_language_whoever_downloads_it(world, add_partner, tenant, client_for,
+                                                                         portal):
+    """The PDF is one of the clinic's documents (English here): its lines' labels were written out in
+    the downloader's language (Russian below) and mixed the two."""
+    import re
+
+    from pypdf import PdfReader
+
+    assert tenant.default_language == "en"
+    partnership, member = add_partner(payment_place="partner")
+    bill(world, book(world, member))
+    month = clinic_today().strftime("%Y-%m")
+    client = client_for(make_staff("marketing"))
+    client.cookies["django_language"] = "ru"
+    clinic_pdf = client.get(reverse("partner_account_pdf", args=[partnership.pk]), {"month": month})
+    partner = portal(member.user)
+    partner.cookies["django_language"] = "ru"
+    portal_pdf = partner.get(portal_url("portal_account_pdf", args=["alpha", month]))
+    for pdf in (clinic_pdf, portal_pdf):
+        text = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.content)).pages)
+        assert "Partner account" in text or "Commission" in text
+        assert not re.search("[А-Яа-яЁё]", text), text
+
+
 def test_a_month_is_read_as_yyyy_mm():
     assert reports.parse_month("2026-02").isoformat() == "2026-02-01"
     for text in ("2026-13", "26-02", "february", "1999-12"):
