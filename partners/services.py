@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import schema_context
@@ -165,15 +165,15 @@ def add_partner(data: PartnerData, terms: PartnerTerms, *, actor) -> Partnership
         partnership.locations.set(locations)
         context = {"clinic": clinic.name, "organisation": organisation, "portal": public_url(reverse(
             "portal_home", urlconf="config.urls_public"))}
-        if new_company:
-            context["link"] = link_to_register
-            send_email_after_commit(_("%(clinic)s invites you to book through Clinic Channels") % context,
-                                    render_to_string("partners/email/registration.txt", context),
-                                    [organisation.contact_email])
-        else:
-            send_email_after_commit(_("%(clinic)s added you as a partner") % context,
-                                    render_to_string("partners/email/invitation.txt", context),
-                                    [organisation.contact_email])
+        with translation.override(recipient_language(organisation)):
+            if new_company:
+                context["link"] = link_to_register
+                subject = _("%(clinic)s invites you to book through Clinic Channels") % context
+                body = render_to_string("partners/email/registration.txt", context)
+            else:
+                subject = _("%(clinic)s added you as a partner") % context
+                body = render_to_string("partners/email/invitation.txt", context)
+        send_email_after_commit(subject, body, [organisation.contact_email])
     partnership.new_company = new_company  # the screen says: registration email, or invitation
     return partnership
 
@@ -318,7 +318,7 @@ def book_for_partner(
         )
         booking.refresh_from_db(fields=["reference"])
         # No commission yet: it is earned when the visit charges the booked services.
-        _confirm(booking, organisation, _("Booking %(reference)s confirmed"))
+        _confirm(booking, organisation, gettext_lazy("Booking %(reference)s confirmed"))
         made.append(booking)
 
     book_appointment(
@@ -330,7 +330,20 @@ def book_for_partner(
     return made[0]
 
 
-def _confirm(booking: PartnerBooking, organisation, subject: str) -> None:
+def recipient_language(organisation: PartnerOrganisation) -> str:
+    """The language of a partner company's e-mails: the one its contact person last chose on the
+    portal, else the clinic's — never the language of whoever happened to act (a clinic's
+    receptionist cancelling in Romanian, a colleague of the contact booking in Russian)."""
+    from clinic.accounts.models import User
+
+    with schema_context("public"):
+        language = (User.objects.filter(email__iexact=organisation.contact_email)
+                    .values_list("language", flat=True).first())
+    return language or connection.tenant.default_language
+
+
+def _confirm(booking: PartnerBooking, organisation, subject) -> None:
+    """E-mail the company's contact about a booking; ``subject`` a lazy text with ``%(reference)s``."""
     from clinic.scheduling.availability import clinic_zone
 
     appointment = booking.appointment
@@ -342,9 +355,10 @@ def _confirm(booking: PartnerBooking, organisation, subject: str) -> None:
                    "service").order_by("position"))}
     # The clinic's wall clock: the template's date filter shows the active zone's time, and on
     # the portal's (public) host that is UTC, not the clinic's.
-    with timezone.override(zone):
+    with timezone.override(zone), translation.override(recipient_language(organisation)):
         body = render_to_string("partners/email/booking.txt", context)
-    send_email_after_commit(subject % {"reference": booking.code}, body, [organisation.contact_email])
+        subject = str(subject) % {"reference": booking.code}
+    send_email_after_commit(subject, body, [organisation.contact_email])
 
 
 def get_booking_for(member: PartnerUser, pk: int) -> PartnerBooking:
@@ -367,7 +381,7 @@ def cancel_booking(booking: PartnerBooking, *, by_name: str, reason: str, actor=
         _mark_cancelled(booking.pk, by_name)
         booking.refresh_from_db()
         organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
-        _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
+        _confirm(booking, organisation, gettext_lazy("Booking %(reference)s cancelled"))
 
     booking.appointment = change_status(booking.appointment, "cancel", actor=actor, reason=reason,
                                         on_changed=record)
@@ -571,13 +585,13 @@ def appointment_changed(event) -> None:
     organisation = PartnerOrganisation.objects.get(pk=booking.partnership.organisation_id)
     if event.kind == Change.MOVED:
         booking.appointment = event.after
-        _confirm(booking, organisation, _("Booking %(reference)s moved"))
+        _confirm(booking, organisation, gettext_lazy("Booking %(reference)s moved"))
         return
     actor = event.actor
     by_name = (getattr(actor, "full_name", "") or getattr(actor, "email", "") or _("The clinic"))[:150]
     _mark_cancelled(booking.pk, by_name)
     booking.refresh_from_db()
-    _confirm(booking, organisation, _("Booking %(reference)s cancelled"))
+    _confirm(booking, organisation, gettext_lazy("Booking %(reference)s cancelled"))
 
 
 def partner_counterparty(partnership: Partnership, *, name: str = ""):

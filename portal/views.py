@@ -3,6 +3,7 @@ page with the company's clinics and invitations, and the company's users."""
 
 from functools import partial, wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -31,6 +32,15 @@ from .forms import (
 )
 
 
+def _remember_language(request) -> None:
+    """The language a partner user chose on the portal is kept with the user: the company's
+    e-mails are written in its contact's (``partners.services.recipient_language``)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES) and chosen != request.user.language:
+        request.user._meta.model.objects.filter(pk=request.user.pk).update(language=chosen)
+        request.user.language = chosen
+
+
 def portal_view(view=None, *, needs_terms: bool = True):
     """Require a logged-in user of a partner company; operators and others get 403.
 
@@ -55,6 +65,7 @@ def portal_view(view=None, *, needs_terms: bool = True):
                 return HttpResponseClientRedirect(reverse("portal_terms"))
             return redirect("portal_terms")
         request.partner_membership = membership
+        _remember_language(request)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -69,7 +69,8 @@ def test_an_existing_partner_gets_an_invitation(world, add_partner, tenant, clin
             add(PartnerData(name="Whatever", registration_number="ro123", kind="call_centre", contact_name="X",
                             contact_email="x@example.com"),
                 PartnerTerms(location_ids=[location.pk]), actor=None)
-    assert "added your company as a partner" in mail.outbox[-1].body
+    # In clinic B's language (its contact chose none on the portal), not the acting session's.
+    assert clinic_b.default_language == "zh-hans" and "已将贵公司添加为合作方" in mail.outbox[-1].body
     with schema_context("public"):
         assert PartnerOrganisation.objects.count() == 1  # the same company, not a new one
         link = ClinicLink.objects.get(clinic=clinic_b)
