@@ -224,8 +224,10 @@ def test_front_desk_treats_a_barter_patient_until_the_limit_runs_out(
 
     def add(quantity: str, discount: str = ""):
         line_form = page.locator("#line-form")
+        from clinic.templatetags.ui import money  # the price in the page's format, with its currency
+
         line_form.get_by_label("Service").select_option(label=f"{data['service'].code} · {data['service'].name} · "
-                                                              f"{data['service'].price}")
+                                                              f"{money(data['service'].price, 'EUR')}")
         line_form.get_by_label("Quantity").fill(quantity)
         line_form.get_by_label("Payer").select_option(label=data["payer"])
         if discount:

@@ -71,7 +71,7 @@ def test_manager_adds_a_service_changes_its_price_and_reads_its_history(
     expect(page.get_by_role("heading", level=1)).to_have_text(f"History · {code.upper()} {name}")
     price_change = page.locator("#audit-trail .audit-change div", has_text=re.compile(r"^price:"))
     expect(price_change).to_have_count(2)  # the creation and the change
-    expect(price_change.first).to_have_text("price: 1234.50 → 1500.00")
+    expect(price_change.first).to_have_text("price: 1,234.50 → 1,500.00")  # in the language's numbers
     expect(page.locator("#audit-trail tbody tr").first).to_contain_text(manager.full_name)
     screenshot(page, "audit-trail.png")
 

@@ -173,7 +173,7 @@ def test_a_partner_is_added_registers_books_and_the_clinic_sees_the_booking_and_
         calendar = portal.locator("#portal-calendar")
         expect(calendar).to_contain_text(practitioner.full_name)
         settled(portal)  # a free slot opens the booking dialog through htmx
-        slot = calendar.get_by_role("link", name=f"Book {practitioner.full_name} on {day:%d.%m} at 10:00")
+        slot = calendar.get_by_role("link", name=f"Book {practitioner.full_name} on {day.day} {day:%B} at 10:00")
         expect(slot).to_be_visible()
         slot.click()
 

@@ -152,7 +152,7 @@ def test_front_desk_redeems_a_package_and_a_cash_voucher_at_the_visit(
             screenshot(page, "platform-redeem.png")
 
             # --- An extra service is the patient's, paid in cash at the cashier.
-            page.get_by_label("Service", exact=True).select_option(label=f"FIL-{unique} · Filling · 90.00")
+            page.get_by_label("Service", exact=True).select_option(label=f"FIL-{unique} · Filling · 90.00 EUR")
             page.locator("#line-form").get_by_role("button", name="Add").click()
             expect(page.locator("#visit-due")).to_have_text("90.00 EUR")
             page.get_by_role("button", name="Cashier").click()
