@@ -74,6 +74,8 @@ def _shown_value(field, recorded) -> str | None:
             return number_format(Decimal(recorded), decimal_pos=field.decimal_places, use_l10n=True,
                                  force_grouping=True)
         if kind in ("IntegerField", "BigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"):
+            if field.unique or field.primary_key or not field.editable or field.name.endswith("_id"):
+                return None  # a number that names something (a receipt's, a visit's): as written
             return number_format(int(recorded), use_l10n=True, force_grouping=True)
         if kind == "BooleanField":
             return _("yes") if recorded in ("True", True) else _("no")

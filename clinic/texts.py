@@ -74,6 +74,8 @@ class SystemTextField(models.JSONField):
 
     def audit_display(self, recorded) -> str:
         """A value as the audit log recorded it (JSON text, or "None") in the current language."""
+        if recorded in (None, "None", "null", ""):
+            return ""
         try:
             value = json.loads(recorded) if isinstance(recorded, str) else recorded
         except ValueError:

@@ -35,7 +35,8 @@ def _readings():
 def reasons_to_details(apps, schema_editor):
     VisitLine = apps.get_model("billing", "VisitLine")
     readings = None
-    for line in VisitLine.objects.exclude(void_reason="").filter(void_details={}).iterator(chunk_size=2000):
+    for line in (VisitLine.objects.exclude(void_reason="").exclude(voided_at=None).filter(void_details={})
+                 .iterator(chunk_size=2000)):
         readings = readings if readings is not None else _readings()
         for pattern, patient_word in readings:
             found = pattern.match(line.void_reason)

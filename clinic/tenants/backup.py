@@ -13,9 +13,9 @@
 new clinic: the dump names its schema, so the original (if it still exists) is renamed
 aside for that transaction and back at its end — the dump is never edited — and compares
 the restored row counts and ledger sums with the manifest before it commits. An archive
-written by an older version of the code is then brought up to this one's migrations (its
-schema is as old as it was; the pages would ask for columns it lacks); if that fails, the
-restored clinic is removed again.
+written by an older version of the code is brought up to this one's migrations before the
+clinic is added (its schema is as old as it was; the pages would ask for columns it lacks);
+if that fails, the loaded schema is dropped again.
 """
 
 from __future__ import annotations
@@ -213,6 +213,7 @@ def restore_clinic(path: Path, *, slug: str, name: str | None = None) -> Restore
             figures = schema_figures(schema)
             if figures["row_counts"] != manifest["row_counts"] or figures["ledger_sums"] != manifest["ledger_sums"]:
                 raise DomainError("The restored clinic's row counts or ledger sums differ from the manifest.")
+            _migrate(schema)  # before the clinic is served: never from a schema older than the code
             info = manifest["clinic"]
             with transaction.atomic():
                 clinic = Clinic(schema_name=schema, slug=slug, name=name or info["name"],
@@ -221,11 +222,8 @@ def restore_clinic(path: Path, *, slug: str, name: str | None = None) -> Restore
                 clinic.auto_create_schema = False
                 clinic.save()
                 Domain.objects.create(domain=clinic_domain(slug), tenant=clinic, is_primary=True)
-        _migrate(schema)
     except BaseException:
         with schema_context(get_public_schema_name()):
-            Domain.objects.filter(tenant__schema_name=schema).delete()
-            Clinic.objects.filter(schema_name=schema).delete()
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
         raise
@@ -244,7 +242,7 @@ def _migrate(schema: str) -> None:
     the same version)."""
     from django.core.management import call_command
 
-    call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=0)
+    call_command("migrate_schemas", tenant=True, schema_name=schema, interactive=False, verbosity=0)
     connection.set_schema_to_public()
 
 

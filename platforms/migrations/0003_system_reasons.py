@@ -58,11 +58,11 @@ def details_to_reasons(apps, schema_editor):
     VisitLine = apps.get_model("billing", "VisitLine")
     Payment = apps.get_model("billing", "Payment")
     for line in VisitLine.objects.filter(void_details__text=PAID).iterator(chunk_size=2000):
-        line.void_reason = (PAID % line.void_details["values"])[:200]
-        line.save(update_fields=["void_reason"])
+        line.void_reason, line.void_details = (PAID % line.void_details["values"])[:200], {}
+        line.save(update_fields=["void_reason", "void_details"])
     for payment in Payment.objects.filter(reason_details__text=ORDER).iterator(chunk_size=2000):
-        payment.reason = (ORDER % payment.reason_details["values"])[:200]
-        payment.save(update_fields=["reason"])
+        payment.reason, payment.reason_details = (ORDER % payment.reason_details["values"])[:200], {}
+        payment.save(update_fields=["reason", "reason_details"])
 
 
 class Migration(migrations.Migration):

@@ -36,3 +36,15 @@ def test_amounts_and_yes_no_read_in_the_readers_language(tenant, client_for, man
     changes = " ".join(re.findall(r'<td class="audit-change">(.*?)</td>', page, re.S))
     assert "1.500,00" in changes and "1500.00" not in changes
     assert ">None<" not in changes
+
+
+def test_a_number_that_names_something_is_shown_as_written_and_a_missing_text_as_nothing():
+    from billing.models import Payment, VisitLine
+    from clinic.audit import _shown_value
+    from clinic.scheduling.models import Appointment
+
+    assert _shown_value(Payment._meta.get_field("number"), "123456") is None  # auditlog's own: "123456"
+    assert _shown_value(VisitLine._meta.get_field("quantity"), "1200") == "1,200"
+    assert Appointment._meta.get_field("notices").audit_display("None") == ""
+    assert VisitLine._meta.get_field("void_details").audit_display(
+        '{"text": "Moved to %(payer)s", "values": {"payer": "Radio Plus SRL"}}') == "Moved to Radio Plus SRL"
