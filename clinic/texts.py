@@ -26,24 +26,30 @@ def system_text(source: str, **values) -> dict:
     return {"text": source, "values": values} if values else {"text": source}
 
 
+def words_or_text(reason: str | dict | None) -> tuple[str, dict]:
+    """A reason given as a person's words (a string) or as the system's (a ``system_text``): the
+    words and the text, one of them empty."""
+    return ("", reason) if isinstance(reason, dict) else (reason or "", {})
+
+
+def _written(details: dict | None, translate) -> str:
+    if not details or "text" not in details:
+        return ""
+    values = {name: _written(value, translate) if isinstance(value, dict) else value
+              for name, value in (details.get("values") or {}).items()}
+    text = translate(details["text"])
+    return text % values if values else text
+
+
 def source_text(details: dict | None) -> str:
     """A stored system text as written in the code (English), for a record that keeps plain text —
     a ledger leg's note, which can never be changed later."""
-    if not details or "text" not in details:
-        return ""
-    values = {name: source_text(value) if isinstance(value, dict) else value
-              for name, value in (details.get("values") or {}).items()}
-    return details["text"] % values if values else details["text"]
+    return _written(details, str)
 
 
 def read_text(details: dict | None) -> str:
     """A stored system text in the current language; "" when there is none."""
-    if not details or "text" not in details:
-        return ""
-    values = {name: read_text(value) if isinstance(value, dict) else value
-              for name, value in (details.get("values") or {}).items()}
-    translated = gettext(details["text"])
-    return translated % values if values else translated
+    return _written(details, gettext)
 
 
 def read_texts(value) -> str:

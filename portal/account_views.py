@@ -6,7 +6,7 @@ not exist). The statement never
 names a patient.
 """
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from zoneinfo import ZoneInfo
 
 from auditlog.context import set_actor
@@ -99,10 +99,8 @@ def _file_statement(request, clinic_slug: str, month_text: str, *, document: boo
         month = reports.parse_month(month_text)
     except DomainError:
         raise Http404 from None
-    if document:
-        with in_clinic_language(clinic):
-            return clinic, _statement(member, clinic, month)
-    return clinic, _statement(member, clinic, month)
+    with in_clinic_language(clinic) if document else nullcontext():
+        return clinic, _statement(member, clinic, month)
 
 
 @never_cache

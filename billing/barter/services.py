@@ -28,7 +28,7 @@ from billing.services import clinic_today, parse_amount, patient_account, whole_
 from clinic.errors import DomainError
 from clinic.money import ZERO
 from clinic.services import clinic_currency
-from clinic.texts import system_text
+from clinic.texts import system_text, words_or_text
 
 from .models import Agreement, LimitIncrease, PlanItem, Policy, TreatmentPlan, WriteOff
 
@@ -202,8 +202,8 @@ def review_policy(policy: Policy, *, actor) -> Policy:
 def increase_limit(policy: Policy, *, amount, reason: str | dict, actor) -> LimitIncrease:
     """Raise the policy's limit by ``amount``: ``reason`` is a person's words, or the system's
     reason as a ``clinic.texts.system_text`` (kept as data, read in the reader's language)."""
-    details = reason if isinstance(reason, dict) else {}
-    reason = "" if details else (reason or "").strip()
+    reason, details = words_or_text(reason)
+    reason = reason.strip()
     if not reason and not details:
         raise DomainError(_("Say why the limit is increased."), field="reason")
     with transaction.atomic():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from clinic.errors import DomainError
 from clinic.money import ZERO, round_money
-from clinic.texts import source_text
+from clinic.texts import source_text, words_or_text
 
 from .. import ledger
 from ..models import (
@@ -242,8 +242,7 @@ def pay_from_coverage(*, patient, visit: Visit, amount, method: str, coverage_pa
     revenue again: the patient's debt −x, the coverage's (so its counterparty's) debt +x.
     Never more than the patient owes for the visit; no club points. ``note`` is a person's words or
     the system's as a ``clinic.texts.system_text``."""
-    details = note if isinstance(note, dict) else {}
-    note = "" if details else (note or "")
+    note, details = words_or_text(note)
     ledger_note = note or source_text(details)  # the ledger's legs keep plain text
     if method not in COVERAGE_METHODS:
         raise DomainError(_("Choose a payment method from the list."), field="method")

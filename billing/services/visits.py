@@ -16,7 +16,7 @@ from clinic.errors import DomainError
 from clinic.models import Practitioner, Service
 from clinic.money import ZERO, round_money
 from clinic.services import clinic_currency
-from clinic.texts import source_text, system_text
+from clinic.texts import source_text, system_text, words_or_text
 
 from .. import coverage, ledger
 from ..models import (
@@ -337,8 +337,8 @@ def void_line(line: VisitLine, *, reason: str | dict, actor) -> VisitLine:
     """Take a line back (a mistake): a reversing entry; the line stays, marked voided. ``reason``
     is a person's words, or the system's reason as a ``clinic.texts.system_text`` (kept as data,
     read in the reader's language)."""
-    details = reason if isinstance(reason, dict) else {}
-    reason = "" if details else (reason or "").strip()
+    reason, details = words_or_text(reason)
+    reason = reason.strip()
     if not reason and not details:
         raise DomainError(_("Give the reason for voiding this line."), field="reason")
     with transaction.atomic():

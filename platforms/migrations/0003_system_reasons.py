@@ -9,6 +9,8 @@ import re
 from django.db import migrations
 
 PAID, ORDER = "Paid by platform order %(number)s", "Platform order %(number)s"
+# (billing model, the person's words, the system's text, the text's source)
+_READS = (("VisitLine", "void_reason", "void_details", PAID), ("Payment", "reason", "reason_details", ORDER))
 
 
 def _patterns(source: str) -> list[re.Pattern]:
@@ -33,36 +35,29 @@ def _number(text: str, patterns) -> str | None:
 
 
 def reasons_to_details(apps, schema_editor):
-    VisitLine = apps.get_model("billing", "VisitLine")
-    Payment = apps.get_model("billing", "Payment")
     PlatformOrder = apps.get_model("platforms", "PlatformOrder")
     on_visits = set(PlatformOrder.objects.exclude(visit=None).values_list("number", "visit_id"))
     if not on_visits:
         return
-    paid = _patterns(PAID)
-    for line in VisitLine.objects.exclude(void_reason="").filter(void_details={}).iterator(chunk_size=2000):
-        number = _number(line.void_reason, paid)
-        if number is not None and (number, line.visit_id) in on_visits:
-            line.void_details, line.void_reason = {"text": PAID, "values": {"number": number}}, ""
-            line.save(update_fields=["void_details", "void_reason"])
-    order = _patterns(ORDER)
-    for payment in Payment.objects.exclude(reason="").filter(reason_details={}).iterator(chunk_size=2000):
-        number = _number(payment.reason, order)
-        if number is not None and (number, payment.visit_id) in on_visits:
-            payment.reason_details, payment.reason = {"text": ORDER, "values": {"number": number}}, ""
-            payment.save(update_fields=["reason_details", "reason"])
+    for model, words, details, source in _READS:
+        model = apps.get_model("billing", model)
+        patterns = _patterns(source)
+        for row in model.objects.exclude(**{words: ""}).filter(**{details: {}}).iterator(chunk_size=2000):
+            number = _number(getattr(row, words), patterns)
+            if number is not None and (number, row.visit_id) in on_visits:
+                setattr(row, details, {"text": source, "values": {"number": number}})
+                setattr(row, words, "")
+                row.save(update_fields=[details, words])
 
 
 def details_to_reasons(apps, schema_editor):
     """Back to the reasons written out (in English), so that undoing the migration loses nothing."""
-    VisitLine = apps.get_model("billing", "VisitLine")
-    Payment = apps.get_model("billing", "Payment")
-    for line in VisitLine.objects.filter(void_details__text=PAID).iterator(chunk_size=2000):
-        line.void_reason, line.void_details = (PAID % line.void_details["values"])[:200], {}
-        line.save(update_fields=["void_reason", "void_details"])
-    for payment in Payment.objects.filter(reason_details__text=ORDER).iterator(chunk_size=2000):
-        payment.reason, payment.reason_details = (ORDER % payment.reason_details["values"])[:200], {}
-        payment.save(update_fields=["reason", "reason_details"])
+    for model, words, details, source in _READS:
+        model = apps.get_model("billing", model)
+        for row in model.objects.filter(**{f"{details}__text": source}).iterator(chunk_size=2000):
+            setattr(row, words, (source % getattr(row, details)["values"])[:200])
+            setattr(row, details, {})
+            row.save(update_fields=[words, details])
 
 
 class Migration(migrations.Migration):

@@ -31,8 +31,9 @@
   // busy machine), taking the focus back from wherever the person had moved it meanwhile (Shift+Tab
   // to the ×, a patient picked with Enter) or from the first error: a dialog's autofocus is ours
   // alone, renamed data-autofocus before htmx settles.
+  var FIRST_ERROR = ".is-invalid, .alert-danger[tabindex]";
   function focusFirstField(container, anyField) {
-    var field = container.querySelector(".is-invalid, .alert-danger[tabindex]")
+    var field = container.querySelector(FIRST_ERROR)
       || container.querySelector("[data-autofocus], [autofocus]")
       || (anyField ? container.querySelector(".modal-body :is(input:not([type=hidden]), select, textarea):not(:disabled)") : null);
     if (!field) return;
@@ -72,7 +73,7 @@
     var target = event.detail.target;
     if (!target || target.id !== "dialog-content" || !redrawn || !isShown(dialogElement())) return;
     redrawn = false;
-    if (target.querySelector(".is-invalid, .alert-danger[tabindex]") || !target.contains(document.activeElement)) {
+    if (target.querySelector(FIRST_ERROR) || !target.contains(document.activeElement)) {
       focusFirstField(target, true);
     }
   });
